@@ -1,0 +1,37 @@
+# Compile options shared by every sofax target: warnings on, native code where asked, sanitizers
+# in the asan preset. Applied through the interface target sofax_options.
+add_library(sofax_options INTERFACE)
+target_compile_options(sofax_options INTERFACE -Wall -Wextra -Wpedantic -Wno-unused-parameter)
+if(SOFAX_NATIVE)
+  target_compile_options(sofax_options INTERFACE -march=native)
+endif()
+if(SOFAX_SANITIZE)
+  target_compile_options(sofax_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                                 -fno-sanitize-recover=undefined)
+  target_link_options(sofax_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+# sofax_add_module(NAME SOURCES... DEPENDS...): one namespaced target per module (sofax::NAME).
+function(sofax_add_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS" ${ARGN})
+  if(ARG_SOURCES)
+    add_library(sofax_${name} STATIC ${ARG_SOURCES})
+    target_include_directories(sofax_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(sofax_${name} PUBLIC ${ARG_DEPENDS} PRIVATE sofax_options)
+    set_target_properties(sofax_${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  else()
+    add_library(sofax_${name} INTERFACE)
+    target_include_directories(sofax_${name} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(sofax_${name} INTERFACE ${ARG_DEPENDS})
+  endif()
+  add_library(sofax::${name} ALIAS sofax_${name})
+endfunction()
+
+# sofax_add_test(NAME SOURCES... DEPENDS...): a GoogleTest executable registered with ctest.
+function(sofax_add_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPENDS} GTest::gtest GTest::gtest_main sofax_options)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+                       PROPERTIES ENVIRONMENT "SOFAX_MESH_DIR=${SOFAX_MESH_DIR}")
+endfunction()

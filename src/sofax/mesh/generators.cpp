@@ -1,0 +1,1 @@
+namespace sofax::mesh {}
