@@ -55,7 +55,7 @@ inline void expect_input_error(const std::function<void()>& read, std::initializ
 }
 
 // Indices in range, coordinates finite: what every loaded mesh must satisfy.
-inline void expect_sane(const Mesh& m) {
+inline void expect_valid(const Mesh& m) {
   EXPECT_TRUE(m.vertex_positions.allFinite());
   const int nv = m.vertex_count();
   auto in_range = [nv](const auto& idx) {
@@ -64,6 +64,11 @@ inline void expect_sane(const Mesh& m) {
   EXPECT_TRUE(in_range(m.edge_indices));
   EXPECT_TRUE(in_range(m.tri_indices));
   EXPECT_TRUE(in_range(m.tet_indices));
+}
+
+// A real mesh: valid, with a finite bounding box of positive extent along every axis.
+inline void expect_sane(const Mesh& m) {
+  expect_valid(m);
   const Eigen::RowVector3d lo = m.vertex_positions.colwise().minCoeff();
   const Eigen::RowVector3d hi = m.vertex_positions.colwise().maxCoeff();
   EXPECT_TRUE(lo.allFinite() && hi.allFinite());

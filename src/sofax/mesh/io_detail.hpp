@@ -55,6 +55,10 @@ class Tokenizer {
   double parse_double(std::string_view token, const char* what) const;
   double parse_coordinate(std::string_view token, const char* what) const;  // finite only
 
+  // `count` capped at the file size, for reserve(): a lying header cannot make a reader
+  // allocate more than the file could hold.
+  std::size_t plausible(std::size_t count) const { return count < text_.size() ? count : text_.size(); }
+
   int line() const { return line_; }
   std::size_t offset() const { return pos_; }
   // Moves to byte `offset` (after binary data), counting the lines skipped.

@@ -213,8 +213,8 @@ void GmshReader::read_format() {
 
 void GmshReader::read_nodes_v2() {
   const int n = t.read_count("node count");
-  node_tags.reserve(n);
-  a.positions.reserve(3 * static_cast<std::size_t>(n));
+  node_tags.reserve(t.plausible(n));
+  a.positions.reserve(3 * t.plausible(n));
   if (binary) {
     t.skip_line();
     ByteReader b(t, t.offset(), swap);
@@ -246,8 +246,8 @@ void GmshReader::read_nodes_v4() {
   const int n = t.read_count("node count");
   t.read_integer("min node tag");
   t.read_integer("max node tag");
-  node_tags.reserve(n);
-  a.positions.reserve(3 * static_cast<std::size_t>(n));
+  node_tags.reserve(t.plausible(n));
+  a.positions.reserve(3 * t.plausible(n));
   long long read = 0;
   for (long long b = 0; b < blocks; ++b) {
     if (t.at_end())
@@ -346,8 +346,8 @@ void GmshReader::read_elements_v2() {
     const long long id = t.read_integer("element tag");
     const int type = t.read_int("element type");
     const int ntags = t.read_count("tag count");
-    tags.resize(ntags);
-    for (int k = 0; k < ntags; ++k) tags[k] = t.read_integer("element tag value");
+    tags.clear();
+    for (int k = 0; k < ntags; ++k) tags.push_back(t.read_integer("element tag value"));
     if (kept_dimension(type) < 0) {
       t.skip_line();  // one element per line: the line ends its nodes
       continue;

@@ -72,7 +72,7 @@ Mesh parse_medit(std::string_view text, const std::string& name) {
       if (have_vertices) t.fail("second Vertices section");
       have_vertices = true;
       nv = t.read_count("vertex count");
-      a.positions.reserve(3 * static_cast<std::size_t>(nv));
+      a.positions.reserve(3 * t.plausible(nv));
       for (int i = 0; i < nv; ++i) {
         if (t.at_end())
           t.fail("file ends inside Vertices: expected " + std::to_string(nv) + " vertices, read " + std::to_string(i));
@@ -89,7 +89,7 @@ Mesh parse_medit(std::string_view text, const std::string& name) {
       seen[d - 1] = true;
       std::vector<int>& out = d == 1 ? a.edges : d == 2 ? a.tris : a.tets;
       const int n = t.read_count("element count");
-      out.reserve(static_cast<std::size_t>(n) * section->arity);
+      out.reserve(t.plausible(n) * section->arity);
       for (int e = 0; e < n; ++e) {
         if (t.at_end())
           t.fail(std::string("file ends inside ") + section->name + ": expected " + std::to_string(n) + " " +

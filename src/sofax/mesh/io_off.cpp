@@ -31,8 +31,8 @@ Mesh parse_off(std::string_view text, const std::string& name) {
   t.skip_line();  // the edge count, when present, is not used
 
   detail::MeshArrays a;
-  a.positions.reserve(3 * static_cast<std::size_t>(nv));
-  if (read_uvs) a.uvs.reserve(2 * static_cast<std::size_t>(nv));
+  a.positions.reserve(3 * t.plausible(nv));
+  if (read_uvs) a.uvs.reserve(2 * t.plausible(nv));
   for (int i = 0; i < nv; ++i) {
     if (t.at_end())
       t.fail("file ends inside vertices: expected " + std::to_string(nv) + " vertices, read " + std::to_string(i));
@@ -52,14 +52,14 @@ Mesh parse_off(std::string_view text, const std::string& name) {
     t.skip_line();  // normals, colours: not kept
   }
 
-  a.tris.reserve(3 * static_cast<std::size_t>(nf));
+  a.tris.reserve(3 * t.plausible(nf));
   std::vector<int> polygon;
   for (int f = 0; f < nf; ++f) {
     if (t.at_end())
       t.fail("file ends inside faces: expected " + std::to_string(nf) + " faces, read " + std::to_string(f));
     const int n = t.read_count("face vertex count");
     if (n < 3) t.fail("face with " + std::to_string(n) + " vertices (at least 3 needed)");
-    polygon.resize(n);
+    polygon.clear();
     for (int k = 0; k < n; ++k) {
       std::string_view token;
       if (!t.next_on_line(token))
@@ -68,7 +68,7 @@ Mesh parse_off(std::string_view text, const std::string& name) {
       if (v < 0 || v >= nv)
         t.fail("vertex index " + std::to_string(v) + " out of range [0, " + std::to_string(nv - 1) +
                "] (OFF is 0-based)");
-      polygon[k] = static_cast<int>(v);
+      polygon.push_back(static_cast<int>(v));
     }
     detail::append_fan(polygon.data(), n, a.tris);
     t.skip_line();  // a face colour, when present, is not kept
