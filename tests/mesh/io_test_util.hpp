@@ -29,8 +29,8 @@ inline std::string mesh_path(const std::string& file) { return mesh_dir() + "/" 
 // A fresh folder per test under the system temp dir.
 inline std::string temp_dir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir = std::filesystem::temp_directory_path() /
-             ("sofax-mesh-io-" + std::to_string(::getpid()) + "-" + info->test_suite_name() + "-" + info->name());
+  auto dir = std::filesystem::temp_directory_path() / ("sofax-mesh-io-" + std::to_string(::getpid()) + "-" +
+                                                       info->test_suite_name() + "-" + info->name());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
@@ -50,7 +50,8 @@ inline void expect_input_error(const std::function<void()>& read, std::initializ
     ADD_FAILURE() << "expected sofax::InputError, nothing was thrown";
   } catch (const InputError& e) {
     const std::string what = e.what();
-    for (const std::string& part : parts) EXPECT_NE(what.find(part), std::string::npos) << "'" << part << "' not in: " << what;
+    for (const std::string& part : parts)
+      EXPECT_NE(what.find(part), std::string::npos) << "'" << part << "' not in: " << what;
   }
 }
 

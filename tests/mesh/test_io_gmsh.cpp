@@ -169,7 +169,8 @@ TEST(ReadGmsh, MalformedBinary) {
   // Cut inside the node data: 4 nodes announced, 1 complete.
   const std::size_t nodes_at = full.find("$Nodes\n4\n") + 9;
   expect_input_error([&] { read_gmsh(write_temp("n.msh", full.substr(0, nodes_at + 28 + 10))); },
-                     {"n.msh: byte offset " + std::to_string(nodes_at + 28), "file ends inside $Nodes: expected 4 nodes, read 1"});
+                     {"n.msh: byte offset " + std::to_string(nodes_at + 28),
+                      "file ends inside $Nodes: expected 4 nodes, read 1"});
   // Cut inside the element data.
   const std::size_t elements_at = full.find("$Elements\n3\n") + 12;
   expect_input_error([&] { read_gmsh(write_temp("e.msh", full.substr(0, elements_at + 20))); },
@@ -181,11 +182,13 @@ TEST(ReadGmsh, MalformedBinary) {
   std::string bad = full;
   const std::int32_t type = 77;
   std::memcpy(bad.data() + elements_at, &type, 4);
-  expect_input_error([&] { read_gmsh(write_temp("t.msh", bad)); }, {"t.msh: byte offset", "unknown element type 77"});
+  expect_input_error([&] { read_gmsh(write_temp("t.msh", bad)); },
+                     {"t.msh: byte offset", "unknown element type 77"});
   // A data size other than 8.
   std::string size4 = full;
   size4.replace(size4.find("2.2 1 8"), 7, "2.2 1 4");
-  expect_input_error([&] { read_gmsh(write_temp("s.msh", size4)); }, {"s.msh:2", "binary data size must be 8"});
+  expect_input_error([&] { read_gmsh(write_temp("s.msh", size4)); },
+                     {"s.msh:2", "binary data size must be 8"});
 }
 
 TEST(ReadGmsh, MalformedAscii) {
@@ -195,18 +198,22 @@ TEST(ReadGmsh, MalformedAscii) {
                      {"a.msh:7", "file ends inside $Nodes: expected 3 nodes, read 2"});
   expect_input_error([&] { read_gmsh(write_temp("b.msh", head + "$Nodes\n3\n1 0 0 0\n2 1 0 0\n3 0 1 0\n")); },
                      {"b.msh:8", "file ends inside $Nodes: missing $EndNodes"});
-  expect_input_error([&] { read_gmsh(write_temp("c.msh", head + "$Nodes\n2\n1 0 0 0\n2 1 0 0\n3 0 1 0\n$EndNodes\n")); },
-                     {"c.msh:8", "expected $EndNodes", "got '3'"});
-  expect_input_error([&] { read_gmsh(write_temp("d.msh", head + nodes + "$Elements\n1\n1 2 0 1 2 4\n$EndElements\n")); },
-                     {"d.msh:12", "element 1 refers to node 4, which is not in $Nodes"});
-  expect_input_error([&] { read_gmsh(write_temp("e.msh", head + nodes + "$Elements\n1\n1 2 0 1 2\n$EndElements\n")); },
-                     {"e.msh:12", "expected 3 node tags for element 1, got 2"});
+  expect_input_error(
+      [&] { read_gmsh(write_temp("c.msh", head + "$Nodes\n2\n1 0 0 0\n2 1 0 0\n3 0 1 0\n$EndNodes\n")); },
+      {"c.msh:8", "expected $EndNodes", "got '3'"});
+  expect_input_error(
+      [&] { read_gmsh(write_temp("d.msh", head + nodes + "$Elements\n1\n1 2 0 1 2 4\n$EndElements\n")); },
+      {"d.msh:12", "element 1 refers to node 4, which is not in $Nodes"});
+  expect_input_error(
+      [&] { read_gmsh(write_temp("e.msh", head + nodes + "$Elements\n1\n1 2 0 1 2\n$EndElements\n")); },
+      {"e.msh:12", "expected 3 node tags for element 1, got 2"});
   expect_input_error([&] { read_gmsh(write_temp("f.msh", head + "$Nodes\n1\n1 0 abc 0\n$EndNodes\n")); },
                      {"f.msh:6", "not a number: 'abc'"});
   expect_input_error([&] { read_gmsh(write_temp("g.msh", head + "$Nodes\n1\n1 0 nan 0\n$EndNodes\n")); },
                      {"g.msh:6", "NaN coordinate"});
-  expect_input_error([&] { read_gmsh(write_temp("h.msh", head + "$Nodes\n2\n1 0 0 0\n1 1 0 0\n$EndNodes\n")); },
-                     {"h.msh", "node tag 1 appears twice"});
+  expect_input_error(
+      [&] { read_gmsh(write_temp("h.msh", head + "$Nodes\n2\n1 0 0 0\n1 1 0 0\n$EndNodes\n")); },
+      {"h.msh", "node tag 1 appears twice"});
   expect_input_error([&] { read_gmsh(write_temp("i.msh", head + nodes + "$Elements\n1\n1 2 0 1 2 3\n")); },
                      {"i.msh:12", "file ends inside $Elements: missing $EndElements"});
   expect_input_error([] { read_gmsh(write_temp("v.msh", "$MeshFormat\n4.0 0 8\n$EndMeshFormat\n")); },
@@ -219,7 +226,9 @@ TEST(ReadGmsh, MalformedAscii) {
   // 4.1: blocks hold fewer nodes than announced.
   expect_input_error(
       [] {
-        read_gmsh(write_temp("k.msh", "$MeshFormat\n4.1 0 8\n$EndMeshFormat\n$Nodes\n1 3 1 3\n0 1 0 2\n1\n2\n0 0 0\n1 0 0\n$EndNodes\n"));
+        read_gmsh(write_temp("k.msh",
+                             "$MeshFormat\n4.1 0 8\n$EndMeshFormat\n$Nodes\n1 3 1 3\n0 1 0 2\n1\n2\n0 0 0\n1 "
+                             "0 0\n$EndNodes\n"));
       },
       {"k.msh:10", "node blocks hold 2 nodes, header says 3"});
 }

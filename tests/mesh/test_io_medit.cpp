@@ -80,7 +80,8 @@ TEST(ReadMedit, LabelsAndSkippedSections) {
 }
 
 TEST(ReadMedit, TwoDimensionalAndElementsBeforeVertices) {
-  std::istringstream in("MeshVersionFormatted 1\nDimension 2\nTriangles\n1\n1 2 3 0\nVertices\n3\n0 0 0\n1 0 0\n0 1 0\n");
+  std::istringstream in(
+      "MeshVersionFormatted 1\nDimension 2\nTriangles\n1\n1 2 3 0\nVertices\n3\n0 0 0\n1 0 0\n0 1 0\n");
   const Mesh m = read_medit(in, "2d.mesh");
   ASSERT_EQ(m.vertex_count(), 3);
   EXPECT_DOUBLE_EQ(m.vertex_positions(2, 2), 0.0);
@@ -90,15 +91,19 @@ TEST(ReadMedit, TwoDimensionalAndElementsBeforeVertices) {
 TEST(ReadMedit, Malformed) {
   const std::string head = "MeshVersionFormatted 1\nDimension 3\nVertices\n3\n0 0 0 0\n1 0 0 0\n0 1 0 0\n";
   // Truncated vertex list.
-  expect_input_error([] { read_medit(write_temp("t.mesh", "MeshVersionFormatted 1\nDimension 3\nVertices\n4\n0 0 0 0\n")); },
-                     {"t.mesh:5", "file ends inside Vertices: expected 4 vertices, read 1"});
+  expect_input_error(
+      [] { read_medit(write_temp("t.mesh", "MeshVersionFormatted 1\nDimension 3\nVertices\n4\n0 0 0 0\n")); },
+      {"t.mesh:5", "file ends inside Vertices: expected 4 vertices, read 1"});
   // Index out of range (0 and past the end), known at once and checked later.
   expect_input_error([&] { read_medit(write_temp("z.mesh", head + "Triangles\n1\n0 1 2 0\nEnd\n")); },
                      {"z.mesh:10", "vertex index 0 out of range [1, 3] (Medit is 1-based)"});
   expect_input_error([&] { read_medit(write_temp("o.mesh", head + "Triangles\n1\n1 2 4 0\nEnd\n")); },
                      {"o.mesh:10", "vertex index 4 out of range [1, 3]"});
   expect_input_error(
-      [] { read_medit(write_temp("d.mesh", "Dimension 3\nTriangles\n1\n1 2 9 0\nVertices\n3\n0 0 0 0\n1 0 0 0\n0 1 0 0\n")); },
+      [] {
+        read_medit(write_temp(
+            "d.mesh", "Dimension 3\nTriangles\n1\n1 2 9 0\nVertices\n3\n0 0 0 0\n1 0 0 0\n0 1 0 0\n"));
+      },
       {"d.mesh:4", "vertex index 9 out of range [1, 3]"});
   // Truncated element list, non-numeric token, NaN, count too small for the data.
   expect_input_error([&] { read_medit(write_temp("e.mesh", head + "Tetrahedra\n2\n1 2 3 1 0\n")); },
@@ -107,11 +112,13 @@ TEST(ReadMedit, Malformed) {
                      {"n.mesh:10", "not a number: 'x'"});
   expect_input_error([] { read_medit(write_temp("nan.mesh", "Dimension 3\nVertices\n1\n0 NaN 0 0\n")); },
                      {"nan.mesh:4", "NaN coordinate"});
-  expect_input_error([&] { read_medit(write_temp("c.mesh", head + "Triangles\n1\n1 2 3 0\n1 2 3 0\nEnd\n")); },
-                     {"c.mesh:11", "expected a section keyword, got '1'"});
+  expect_input_error(
+      [&] { read_medit(write_temp("c.mesh", head + "Triangles\n1\n1 2 3 0\n1 2 3 0\nEnd\n")); },
+      {"c.mesh:11", "expected a section keyword, got '1'"});
   expect_input_error([] { read_medit(write_temp("v.mesh", "MeshVersionFormatted 1\nDimension 3\nEnd\n")); },
                      {"v.mesh", "no Vertices section"});
-  expect_input_error([] { read_medit(write_temp("k.mesh", "Dimension 4\n")); }, {"k.mesh:1", "Dimension must be 2 or 3"});
+  expect_input_error([] { read_medit(write_temp("k.mesh", "Dimension 4\n")); },
+                     {"k.mesh:1", "Dimension must be 2 or 3"});
 }
 
 }  // namespace

@@ -25,8 +25,9 @@ const char* square =
 
 TEST(ReadObj, IndexForms) {
   const std::string uv = "vt 0 0\nvt 1 0\nvt 1 1\nvt 0 1\nvn 0 0 1\n";
-  for (const char* face : {"f 1 2 3\nf 1 3 4\n", "f 1/1 2/2 3/3\nf 1/1 3/3 4/4\n",
-                           "f 1//1 2//1 3//1\nf 1//1 3//1 4//1\n", "f 1/1/1 2/2/1 3/3/1\nf 1/1/1 3/3/1 4/4/1\n"}) {
+  for (const char* face :
+       {"f 1 2 3\nf 1 3 4\n", "f 1/1 2/2 3/3\nf 1/1 3/3 4/4\n", "f 1//1 2//1 3//1\nf 1//1 3//1 4//1\n",
+        "f 1/1/1 2/2/1 3/3/1\nf 1/1/1 3/3/1 4/4/1\n"}) {
     SCOPED_TRACE(face);
     const Mesh m = read_obj_text(std::string(square) + uv + "usemtl red\ns off\n" + face);
     ASSERT_EQ(m.vertex_count(), 4);
@@ -69,7 +70,9 @@ TEST(ReadObj, UvsPerVertexKeptSeamsDropped) {
                                                 "f 1/1 2/2 3/3\nf 1/5 3/3 4/4\n")
                 .vertex_uvs.rows(),
             0);
-  EXPECT_EQ(read_obj_text(std::string(square) + "vt 0 0\nvt 1 0\nvt 1 1\nf 1/1 2/2 3/3\nf 1 3 4\n").vertex_uvs.rows(), 0);
+  EXPECT_EQ(read_obj_text(std::string(square) + "vt 0 0\nvt 1 0\nvt 1 1\nf 1/1 2/2 3/3\nf 1 3 4\n")
+                .vertex_uvs.rows(),
+            0);
 }
 
 TEST(ReadObj, Malformed) {
@@ -78,12 +81,16 @@ TEST(ReadObj, Malformed) {
                      {"a.obj:4", "expected at least 3 vertex indices in a face, got 2"});
   expect_input_error([&] { read_obj(write_temp("b.obj", v + "f 1 2 4\n")); },
                      {"b.obj:4", "vertex index 4 out of range: 3 defined so far"});
-  expect_input_error([&] { read_obj(write_temp("c.obj", v + "f 0 1 2\n")); }, {"c.obj:4", "index 0", "1-based"});
-  expect_input_error([&] { read_obj(write_temp("d.obj", v + "f -4 1 2\n")); }, {"d.obj:4", "vertex index -4 out of range"});
+  expect_input_error([&] { read_obj(write_temp("c.obj", v + "f 0 1 2\n")); },
+                     {"c.obj:4", "index 0", "1-based"});
+  expect_input_error([&] { read_obj(write_temp("d.obj", v + "f -4 1 2\n")); },
+                     {"d.obj:4", "vertex index -4 out of range"});
   expect_input_error([&] { read_obj(write_temp("e.obj", v + "f 1/2 2/1 3/1\n")); },
                      {"e.obj:4", "texture coordinate index 2 out of range"});
-  expect_input_error([&] { read_obj(write_temp("f.obj", "v 0 0 0\nv 1 abc 0\n")); }, {"f.obj:2", "not a number: 'abc'"});
-  expect_input_error([&] { read_obj(write_temp("g.obj", "v 0 0 0\nv 1 nan 0\n")); }, {"g.obj:2", "NaN coordinate"});
+  expect_input_error([&] { read_obj(write_temp("f.obj", "v 0 0 0\nv 1 abc 0\n")); },
+                     {"f.obj:2", "not a number: 'abc'"});
+  expect_input_error([&] { read_obj(write_temp("g.obj", "v 0 0 0\nv 1 nan 0\n")); },
+                     {"g.obj:2", "NaN coordinate"});
   expect_input_error([&] { read_obj(write_temp("h.obj", "v 0 0 0\nv 1 0\n")); },
                      {"h.obj:2", "expected 3 vertex coordinates, got 2"});
   expect_input_error([&] { read_obj(write_temp("i.obj", v + "f 1.5 2 3\n")); },

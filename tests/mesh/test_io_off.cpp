@@ -70,7 +70,8 @@ TEST(ReadOff, HeaderVariants) {
 }
 
 TEST(ReadOff, Malformed) {
-  expect_input_error([] { read_off(write_temp("h.off", "PLY\n3 1 0\n")); }, {"h.off:1", "expected OFF header"});
+  expect_input_error([] { read_off(write_temp("h.off", "PLY\n3 1 0\n")); },
+                     {"h.off:1", "expected OFF header"});
   // Truncated vertex list.
   expect_input_error([] { read_off(write_temp("t.off", "OFF\n4 1 0\n0 0 0\n1 0 0\n")); },
                      {"t.off:4", "file ends inside vertices: expected 4 vertices, read 2"});
@@ -91,8 +92,9 @@ TEST(ReadOff, Malformed) {
   // Truncated face list; data after the faces.
   expect_input_error([] { read_off(write_temp("tf.off", "OFF\n3 2 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n")); },
                      {"tf.off:6", "file ends inside faces: expected 2 faces, read 1"});
-  expect_input_error([] { read_off(write_temp("x.off", "OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n3 0 1 2\n")); },
-                     {"x.off:7", "unexpected data after 1 faces"});
+  expect_input_error(
+      [] { read_off(write_temp("x.off", "OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n3 0 1 2\n")); },
+      {"x.off:7", "unexpected data after 1 faces"});
 }
 
 }  // namespace

@@ -86,9 +86,11 @@ TEST(ReadTruncated, HugeCountsDoNotAllocate) {
   std::istringstream medit("Dimension 3\nVertices\n2000000000\n0 0 0 0\n");
   testing::expect_input_error([&] { read_medit(medit, "big.mesh"); }, {"big.mesh:4", "read 1"});
   std::istringstream poly("OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n2000000000 0 1 2\n");
-  testing::expect_input_error([&] { read_off(poly, "poly.off"); }, {"poly.off:6", "expected 2000000000 vertex indices, got 3"});
-  std::istringstream msh("$MeshFormat\n2.2 0 8\n$EndMeshFormat\n$Nodes\n1\n1 0 0 0\n$EndNodes\n"
-                         "$Elements\n1\n1 2 2000000000 1\n$EndElements\n");
+  testing::expect_input_error([&] { read_off(poly, "poly.off"); },
+                              {"poly.off:6", "expected 2000000000 vertex indices, got 3"});
+  std::istringstream msh(
+      "$MeshFormat\n2.2 0 8\n$EndMeshFormat\n$Nodes\n1\n1 0 0 0\n$EndNodes\n"
+      "$Elements\n1\n1 2 2000000000 1\n$EndElements\n");
   testing::expect_input_error([&] { read_gmsh(msh, "big.msh"); }, {"big.msh"});
 }
 

@@ -75,9 +75,9 @@ TEST(WriteVtu, TetsWithPointFields) {
   EXPECT_NE(xml.find("NumberOfPoints=\"452\" NumberOfCells=\"1140\""), std::string::npos);
   EXPECT_NE(xml.find("Name=\"displacement\" NumberOfComponents=\"3\""), std::string::npos);
   EXPECT_NE(xml.find("Name=\"pressure &lt;kPa&gt;\" NumberOfComponents=\"1\""), std::string::npos);
-  EXPECT_EQ(count_of(xml, "\n10\n"), 1140u);  // one VTK_TETRA type line per tet
+  EXPECT_EQ(count_of(xml, "\n10\n"), 1140u);           // one VTK_TETRA type line per tet
   EXPECT_NE(xml.find("\n4560\n"), std::string::npos);  // last offset = 4 × 1140
-  EXPECT_EQ(count_of(xml, "<DataArray"), 6u);  // points, 3 cell arrays, 2 fields
+  EXPECT_EQ(count_of(xml, "<DataArray"), 6u);          // points, 3 cell arrays, 2 fields
   EXPECT_EQ(count_of(xml, "</DataArray>"), 6u);
   EXPECT_NE(xml.find("</VTKFile>"), std::string::npos);
 }
@@ -95,20 +95,27 @@ TEST(WriteVtu, TrianglesWithoutFields) {
 
 TEST(WriteErrors, BadFieldsAndPaths) {
   const Mesh m = square_with_uvs();
-  expect_input_error([&] { write_vtu(temp_dir() + "/f.vtu", m, {{"u", Eigen::MatrixXd::Zero(3, 3)}}); },
-                     {"f.vtu", "point field 'u' has 3 rows, mesh has 4 vertices"});
+  expect_input_error(
+      [&] {
+        write_vtu(temp_dir() + "/f.vtu", m, {{"u", Eigen::MatrixXd::Zero(3, 3)}});
+      },
+      {"f.vtu", "point field 'u' has 3 rows, mesh has 4 vertices"});
   const std::string missing = temp_dir() + "/no/such/dir/out.obj";
   expect_input_error([&] { write_obj(missing, m); }, {missing, "cannot open for writing", "No such file"});
-  expect_input_error([&] { write_vtu(temp_dir() + "/no/out.vtu", m); }, {"out.vtu", "cannot open for writing"});
+  expect_input_error([&] { write_vtu(temp_dir() + "/no/out.vtu", m); },
+                     {"out.vtu", "cannot open for writing"});
   Mesh bad = m;
   bad.tri_indices(1, 2) = 9;
-  expect_input_error([&] { write_obj(temp_dir() + "/bad.obj", bad); }, {"bad.obj", "triangle 1 has vertex index 9"});
+  expect_input_error([&] { write_obj(temp_dir() + "/bad.obj", bad); },
+                     {"bad.obj", "triangle 1 has vertex index 9"});
 }
 
 TEST(ReadMesh, DispatchAndFileErrors) {
   const std::string dir = temp_dir();
-  expect_input_error([&] { read_mesh(dir + "/model.stl"); }, {"model.stl", "unknown mesh file extension '.stl'"});
-  expect_input_error([&] { read_mesh(dir + "/none.obj"); }, {dir + "/none.obj", "cannot open", "No such file"});
+  expect_input_error([&] { read_mesh(dir + "/model.stl"); },
+                     {"model.stl", "unknown mesh file extension '.stl'"});
+  expect_input_error([&] { read_mesh(dir + "/none.obj"); },
+                     {dir + "/none.obj", "cannot open", "No such file"});
   std::filesystem::create_directories(dir + "/folder.off");
   expect_input_error([&] { read_mesh(dir + "/folder.off"); }, {"folder.off", "is a directory"});
   // Upper-case extensions are accepted.

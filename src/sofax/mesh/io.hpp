@@ -16,12 +16,11 @@
 //   Gmsh   2.x ASCII and binary, 4.1 ASCII: points, lines, triangles, tets, physical groups
 #pragma once
 
+#include <Eigen/Core>
 #include <iosfwd>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <Eigen/Core>
 
 #include "sofax/mesh/mesh.hpp"
 

@@ -24,8 +24,7 @@ Mesh read_mesh(const std::string& path) {
   if (ext == ".off") return read_off(path);
   if (ext == ".mesh") return read_medit(path);
   if (ext == ".msh") return read_gmsh(path);
-  throw InputError(path, "unknown mesh file extension '" + ext +
-                             "' (supported: .obj .off .mesh .msh)");
+  throw InputError(path, "unknown mesh file extension '" + ext + "' (supported: .obj .off .mesh .msh)");
 }
 
 namespace detail {
@@ -78,8 +77,7 @@ std::string_view Tokenizer::next() {
   if (pos_ >= text_.size()) return {};  // keep line_ on the last token: "file ends" points there
   line_ = cursor_line_;
   const std::size_t start = pos_;
-  while (pos_ < text_.size() && !is_space(text_[pos_]) &&
-         !(text_[pos_] == comment_ && comment_ != '\0'))
+  while (pos_ < text_.size() && !is_space(text_[pos_]) && !(text_[pos_] == comment_ && comment_ != '\0'))
     ++pos_;
   return text_.substr(start, pos_ - start);
 }
@@ -131,7 +129,8 @@ std::string_view Tokenizer::rest_of_line() {
 
 void Tokenizer::seek(std::size_t offset) {
   offset = std::min(offset, text_.size());
-  if (offset > pos_) cursor_line_ += static_cast<int>(std::count(text_.begin() + pos_, text_.begin() + offset, '\n'));
+  if (offset > pos_)
+    cursor_line_ += static_cast<int>(std::count(text_.begin() + pos_, text_.begin() + offset, '\n'));
   pos_ = offset;
   line_ = cursor_line_;
 }
@@ -220,10 +219,8 @@ double Tokenizer::read_coordinate(const char* what) {
 
 void Tokenizer::expect(std::string_view keyword, const char* context) {
   std::string_view token = next();
-  if (token.empty())
-    fail(std::string("file ends inside ") + context + ": missing " + std::string(keyword));
-  if (token != keyword)
-    fail("expected " + std::string(keyword) + " (" + context + "), got " + quote(token));
+  if (token.empty()) fail(std::string("file ends inside ") + context + ": missing " + std::string(keyword));
+  if (token != keyword) fail("expected " + std::string(keyword) + " (" + context + "), got " + quote(token));
 }
 
 // ---- Shared helpers -----------------------------------------------------------------------
@@ -291,8 +288,8 @@ void validate_mesh(const Mesh& mesh, const std::string& name) {
   check_indices(mesh.tet_indices, nv, "tet", name);
   if (mesh.vertex_uvs.rows() != 0) {
     if (mesh.vertex_uvs.rows() != nv)
-      throw InputError(name, std::to_string(mesh.vertex_uvs.rows()) + " UVs for " + std::to_string(nv) +
-                                 " vertices");
+      throw InputError(
+          name, std::to_string(mesh.vertex_uvs.rows()) + " UVs for " + std::to_string(nv) + " vertices");
     if (!mesh.vertex_uvs.allFinite()) throw InputError(name, "NaN or infinite UV");
   }
   const int counts[4] = {nv, mesh.edge_count(), mesh.tri_count(), mesh.tet_count()};

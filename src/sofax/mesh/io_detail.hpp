@@ -77,8 +77,8 @@ class Tokenizer {
   std::string name_;
   char comment_;
   std::size_t pos_ = 0;
-  int line_ = 1;           // line of the last token read
-  int cursor_line_ = 1;    // line at pos_
+  int line_ = 1;         // line of the last token read
+  int cursor_line_ = 1;  // line at pos_
   bool byte_offsets_ = false;
 };
 

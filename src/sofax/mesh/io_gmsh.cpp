@@ -21,39 +21,39 @@ using detail::Tokenizer;
 // over the types we skip in binary files and in 4.1 element blocks.
 int nodes_per_element(int type) {
   switch (type) {
-    case 1: return 2;    // line
-    case 2: return 3;    // triangle
-    case 3: return 4;    // quadrangle
-    case 4: return 4;    // tetrahedron
-    case 5: return 8;    // hexahedron
-    case 6: return 6;    // prism
-    case 7: return 5;    // pyramid
-    case 8: return 3;    // 3-node line
-    case 9: return 6;    // 6-node triangle
-    case 10: return 9;   // 9-node quadrangle
-    case 11: return 10;  // 10-node tetrahedron
-    case 12: return 27;  // 27-node hexahedron
-    case 13: return 18;  // 18-node prism
-    case 14: return 14;  // 14-node pyramid
-    case 15: return 1;   // point
-    case 16: return 8;   // 8-node quadrangle
-    case 17: return 20;  // 20-node hexahedron
-    case 18: return 15;  // 15-node prism
-    case 19: return 13;  // 13-node pyramid
-    case 20: return 9;   // 9-node triangle (incomplete)
-    case 21: return 10;  // 10-node triangle
-    case 22: return 12;  // 12-node triangle (incomplete)
-    case 23: return 15;  // 15-node triangle
-    case 24: return 15;  // 15-node triangle (incomplete)
-    case 25: return 21;  // 21-node triangle
-    case 26: return 4;   // 4-node line
-    case 27: return 5;   // 5-node line
-    case 28: return 6;   // 6-node line
-    case 29: return 20;  // 20-node tetrahedron
-    case 30: return 35;  // 35-node tetrahedron
-    case 31: return 56;  // 56-node tetrahedron
-    case 92: return 64;  // 64-node hexahedron
-    case 93: return 125; // 125-node hexahedron
+    case 1: return 2;     // line
+    case 2: return 3;     // triangle
+    case 3: return 4;     // quadrangle
+    case 4: return 4;     // tetrahedron
+    case 5: return 8;     // hexahedron
+    case 6: return 6;     // prism
+    case 7: return 5;     // pyramid
+    case 8: return 3;     // 3-node line
+    case 9: return 6;     // 6-node triangle
+    case 10: return 9;    // 9-node quadrangle
+    case 11: return 10;   // 10-node tetrahedron
+    case 12: return 27;   // 27-node hexahedron
+    case 13: return 18;   // 18-node prism
+    case 14: return 14;   // 14-node pyramid
+    case 15: return 1;    // point
+    case 16: return 8;    // 8-node quadrangle
+    case 17: return 20;   // 20-node hexahedron
+    case 18: return 15;   // 15-node prism
+    case 19: return 13;   // 13-node pyramid
+    case 20: return 9;    // 9-node triangle (incomplete)
+    case 21: return 10;   // 10-node triangle
+    case 22: return 12;   // 12-node triangle (incomplete)
+    case 23: return 15;   // 15-node triangle
+    case 24: return 15;   // 15-node triangle (incomplete)
+    case 25: return 21;   // 21-node triangle
+    case 26: return 4;    // 4-node line
+    case 27: return 5;    // 5-node line
+    case 28: return 6;    // 6-node line
+    case 29: return 20;   // 20-node tetrahedron
+    case 30: return 35;   // 35-node tetrahedron
+    case 31: return 56;   // 56-node tetrahedron
+    case 92: return 64;   // 64-node hexahedron
+    case 93: return 125;  // 125-node hexahedron
     default: return 0;
   }
 }
@@ -114,7 +114,8 @@ class ByteReader {
   double read_double() { return read<double>(); }
   // Fails at byte `at` (default: the current position, the start of the record that failed).
   [[noreturn]] void fail(const std::string& cause, std::size_t at = std::string::npos) const {
-    throw InputError(t_.name() + ": byte offset " + std::to_string(at == std::string::npos ? pos_ : at), cause);
+    throw InputError(t_.name() + ": byte offset " + std::to_string(at == std::string::npos ? pos_ : at),
+                     cause);
   }
 
  private:
@@ -187,7 +188,8 @@ void GmshReader::read_format() {
   } else {
     t.fail("unsupported MSH version " + detail::quote(version) + " (2.x and 4.1 are read)");
   }
-  if (file_type != 0 && file_type != 1) t.fail("file type must be 0 (ASCII) or 1 (binary), got " + std::to_string(file_type));
+  if (file_type != 0 && file_type != 1)
+    t.fail("file type must be 0 (ASCII) or 1 (binary), got " + std::to_string(file_type));
   binary = file_type == 1;
   if (binary && major == 4) t.fail("MSH 4.1 binary is not supported: save as ASCII or as MSH 2.2");
   if (binary) {
@@ -221,12 +223,14 @@ void GmshReader::read_nodes_v2() {
     constexpr std::size_t record = 4 + 3 * 8;
     for (int i = 0; i < n; ++i) {
       if (!b.has(record))
-        b.fail("file ends inside $Nodes: expected " + std::to_string(n) + " nodes, read " + std::to_string(i));
+        b.fail("file ends inside $Nodes: expected " + std::to_string(n) + " nodes, read " +
+               std::to_string(i));
       node_tags.push_back(b.read_int());
       for (int k = 0; k < 3; ++k) {
         const double x = b.read_double();
         if (!std::isfinite(x))
-          b.fail(std::string(std::isnan(x) ? "NaN" : "infinite") + " coordinate in node " + std::to_string(node_tags.back()));
+          b.fail(std::string(std::isnan(x) ? "NaN" : "infinite") + " coordinate in node " +
+                 std::to_string(node_tags.back()));
         a.positions.push_back(x);
       }
     }
@@ -251,27 +255,30 @@ void GmshReader::read_nodes_v4() {
   long long read = 0;
   for (long long b = 0; b < blocks; ++b) {
     if (t.at_end())
-      t.fail("file ends inside $Nodes: expected " + std::to_string(n) + " nodes, read " + std::to_string(read));
+      t.fail("file ends inside $Nodes: expected " + std::to_string(n) + " nodes, read " +
+             std::to_string(read));
     const int entity_dim = t.read_int("entity dimension");
     t.read_integer("entity tag");
     const int parametric = t.read_int("parametric flag");
     const int count = t.read_count("nodes in block");
-    if (read + count > n)
-      t.fail("node blocks hold more than the " + std::to_string(n) + " nodes announced");
+    if (read + count > n) t.fail("node blocks hold more than the " + std::to_string(n) + " nodes announced");
     // Tags first, then coordinates (plus u, v, w up to the entity dimension when parametric).
     for (int i = 0; i < count; ++i) {
       if (t.at_end())
-        t.fail("file ends inside $Nodes: expected " + std::to_string(n) + " nodes, read " + std::to_string(read));
+        t.fail("file ends inside $Nodes: expected " + std::to_string(n) + " nodes, read " +
+               std::to_string(read));
       node_tags.push_back(t.read_integer("node tag"));
     }
     for (int i = 0; i < count; ++i, ++read) {
       if (t.at_end())
-        t.fail("file ends inside $Nodes: expected " + std::to_string(n) + " nodes, read " + std::to_string(read));
+        t.fail("file ends inside $Nodes: expected " + std::to_string(n) + " nodes, read " +
+               std::to_string(read));
       for (int k = 0; k < 3; ++k) a.positions.push_back(t.read_coordinate("coordinate"));
       for (int k = 0; parametric && k < entity_dim; ++k) t.read_double("parametric coordinate");
     }
   }
-  if (read != n) t.fail("node blocks hold " + std::to_string(read) + " nodes, header says " + std::to_string(n));
+  if (read != n)
+    t.fail("node blocks hold " + std::to_string(read) + " nodes, header says " + std::to_string(n));
 }
 
 void GmshReader::finish_nodes() {
@@ -283,8 +290,8 @@ void GmshReader::finish_nodes() {
 }
 
 template <class Fail>
-void GmshReader::add_element(int type, long long element_tag, const long long* nodes, const long long* physicals,
-                             int nphysical, Fail&& fail) {
+void GmshReader::add_element(int type, long long element_tag, const long long* nodes,
+                             const long long* physicals, int nphysical, Fail&& fail) {
   const int dim = kept_dimension(type);
   const int arity = nodes_per_element(type);
   int ids[4] = {};
@@ -315,13 +322,14 @@ void GmshReader::read_elements_v2() {
     int read = 0;
     while (read < n) {
       if (!b.has(12))
-        b.fail("file ends inside $Elements: expected " + std::to_string(n) + " elements, read " + std::to_string(read));
+        b.fail("file ends inside $Elements: expected " + std::to_string(n) + " elements, read " +
+               std::to_string(read));
       const int type = b.read_int(), count = b.read_int(), ntags = b.read_int();
       const int arity = nodes_per_element(type);
       if (arity == 0) b.fail("unknown element type " + std::to_string(type) + " (its size is unknown)");
       if (count < 0 || count > n - read)
-        b.fail("element block of " + std::to_string(count) + " elements, but only " + std::to_string(n - read) +
-               " of the " + std::to_string(n) + " announced are left");
+        b.fail("element block of " + std::to_string(count) + " elements, but only " +
+               std::to_string(n - read) + " of the " + std::to_string(n) + " announced are left");
       if (ntags < 0 || ntags > 1000) b.fail("bad tag count " + std::to_string(ntags) + " in element block");
       const std::size_t record = 4 * static_cast<std::size_t>(1 + ntags + arity);
       tags.resize(ntags);
@@ -334,7 +342,8 @@ void GmshReader::read_elements_v2() {
         for (int k = 0; k < arity; ++k) nodes[k] = b.read_int();
         // Tags: physical group, elementary entity, partitions...
         if (kept_dimension(type) >= 0)
-          add_element(type, id, nodes, tags.data(), ntags > 0 ? 1 : 0, [&](const std::string& c) { b.fail(c); });
+          add_element(type, id, nodes, tags.data(), ntags > 0 ? 1 : 0,
+                      [&](const std::string& c) { b.fail(c); });
       }
     }
     t.seek(b.offset());
@@ -342,7 +351,8 @@ void GmshReader::read_elements_v2() {
   }
   for (int e = 0; e < n; ++e) {
     if (t.at_end())
-      t.fail("file ends inside $Elements: expected " + std::to_string(n) + " elements, read " + std::to_string(e));
+      t.fail("file ends inside $Elements: expected " + std::to_string(n) + " elements, read " +
+             std::to_string(e));
     const long long id = t.read_integer("element tag");
     const int type = t.read_int("element type");
     const int ntags = t.read_count("tag count");
@@ -356,8 +366,8 @@ void GmshReader::read_elements_v2() {
     for (int k = 0; k < arity; ++k) {
       std::string_view token;
       if (!t.next_on_line(token))
-        t.fail("expected " + std::to_string(arity) + " node tags for element " + std::to_string(id) + ", got " +
-               std::to_string(k));
+        t.fail("expected " + std::to_string(arity) + " node tags for element " + std::to_string(id) +
+               ", got " + std::to_string(k));
       nodes[k] = t.parse_integer(token, "node tag");
     }
     check_line_end(id, type);
@@ -394,19 +404,22 @@ void GmshReader::read_elements_v4() {
   int read = 0;
   for (long long blk = 0; blk < blocks; ++blk) {
     if (t.at_end())
-      t.fail("file ends inside $Elements: expected " + std::to_string(n) + " elements, read " + std::to_string(read));
+      t.fail("file ends inside $Elements: expected " + std::to_string(n) + " elements, read " +
+             std::to_string(read));
     const int entity_dim = t.read_int("entity dimension");
     const long long entity_tag = t.read_integer("entity tag");
     const int type = t.read_int("element type");
     const int count = t.read_count("elements in block");
-    if (count > n - read) t.fail("element blocks hold more than the " + std::to_string(n) + " elements announced");
+    if (count > n - read)
+      t.fail("element blocks hold more than the " + std::to_string(n) + " elements announced");
     auto it = entity_physicals.find({entity_dim, entity_tag});
     const std::vector<long long>& physicals = it == entity_physicals.end() ? no_physicals : it->second;
     const int arity = nodes_per_element(type);
     const bool kept = kept_dimension(type) >= 0;
     for (int e = 0; e < count; ++e, ++read) {
       if (t.at_end())
-        t.fail("file ends inside $Elements: expected " + std::to_string(n) + " elements, read " + std::to_string(read));
+        t.fail("file ends inside $Elements: expected " + std::to_string(n) + " elements, read " +
+               std::to_string(read));
       const long long id = t.read_integer("element tag");
       if (!kept) {
         // Known size: step over its nodes; unknown: one element per line.
@@ -419,8 +432,8 @@ void GmshReader::read_elements_v4() {
       for (int k = 0; k < arity; ++k) {
         std::string_view token;
         if (!t.next_on_line(token))
-          t.fail("expected " + std::to_string(arity) + " node tags for element " + std::to_string(id) + ", got " +
-                 std::to_string(k));
+          t.fail("expected " + std::to_string(arity) + " node tags for element " + std::to_string(id) +
+                 ", got " + std::to_string(k));
         nodes[k] = t.parse_integer(token, "node tag");
       }
       check_line_end(id, type);
@@ -428,14 +441,16 @@ void GmshReader::read_elements_v4() {
                   [&](const std::string& c) { t.fail(c); });
     }
   }
-  if (read != n) t.fail("element blocks hold " + std::to_string(read) + " elements, header says " + std::to_string(n));
+  if (read != n)
+    t.fail("element blocks hold " + std::to_string(read) + " elements, header says " + std::to_string(n));
 }
 
 void GmshReader::read_physical_names() {
   const int n = t.read_count("physical name count");
   for (int i = 0; i < n; ++i) {
     if (t.at_end())
-      t.fail("file ends inside $PhysicalNames: expected " + std::to_string(n) + " names, read " + std::to_string(i));
+      t.fail("file ends inside $PhysicalNames: expected " + std::to_string(n) + " names, read " +
+             std::to_string(i));
     const int dim = t.read_int("physical dimension");
     const long long tag = t.read_integer("physical tag");
     std::string_view quoted = t.rest_of_line();

@@ -22,14 +22,22 @@ struct SkippedSection {
   int values;
 };
 constexpr SkippedSection skipped_sections[] = {
-    {"Corners", 1},           {"Ridges", 1},
-    {"RequiredVertices", 1},  {"RequiredEdges", 1},
-    {"RequiredTriangles", 1}, {"RequiredQuadrilaterals", 1},
-    {"RequiredTetrahedra", 1}, {"Quadrilaterals", 5},
-    {"Hexahedra", 9},         {"Prisms", 7},
-    {"Pyramids", 6},          {"Normals", -1},
-    {"Tangents", -1},         {"NormalAtVertices", 2},
-    {"TangentAtVertices", 2}, {"NormalAtTriangleVertices", 3},
+    {"Corners", 1},
+    {"Ridges", 1},
+    {"RequiredVertices", 1},
+    {"RequiredEdges", 1},
+    {"RequiredTriangles", 1},
+    {"RequiredQuadrilaterals", 1},
+    {"RequiredTetrahedra", 1},
+    {"Quadrilaterals", 5},
+    {"Hexahedra", 9},
+    {"Prisms", 7},
+    {"Pyramids", 6},
+    {"Normals", -1},
+    {"Tangents", -1},
+    {"NormalAtVertices", 2},
+    {"TangentAtVertices", 2},
+    {"NormalAtTriangleVertices", 3},
     {"TangentAtEdgeVertices", 3},
 };
 
@@ -67,7 +75,8 @@ Mesh parse_medit(std::string_view text, const std::string& name) {
       if (version < 1 || version > 4) t.fail("unsupported MeshVersionFormatted " + std::to_string(version));
     } else if (iequals(key, "Dimension")) {
       dimension = t.read_int("dimension");
-      if (dimension != 2 && dimension != 3) t.fail("Dimension must be 2 or 3, got " + std::to_string(dimension));
+      if (dimension != 2 && dimension != 3)
+        t.fail("Dimension must be 2 or 3, got " + std::to_string(dimension));
     } else if (iequals(key, "Vertices")) {
       if (have_vertices) t.fail("second Vertices section");
       have_vertices = true;
@@ -75,7 +84,8 @@ Mesh parse_medit(std::string_view text, const std::string& name) {
       a.positions.reserve(3 * t.plausible(nv));
       for (int i = 0; i < nv; ++i) {
         if (t.at_end())
-          t.fail("file ends inside Vertices: expected " + std::to_string(nv) + " vertices, read " + std::to_string(i));
+          t.fail("file ends inside Vertices: expected " + std::to_string(nv) + " vertices, read " +
+                 std::to_string(i));
         for (int k = 0; k < dimension; ++k) a.positions.push_back(t.read_coordinate("coordinate"));
         if (dimension == 2) a.positions.push_back(0.0);
         const long long label = t.read_integer("vertex reference label");
@@ -112,10 +122,11 @@ Mesh parse_medit(std::string_view text, const std::string& name) {
       const long long values = static_cast<long long>(n) * (skip->values < 0 ? dimension : skip->values);
       for (long long i = 0; i < values; ++i)
         if (t.next().empty())
-          t.fail("file ends inside " + std::string(key) + ": expected " + std::to_string(values) + " values, read " +
-                 std::to_string(i));
+          t.fail("file ends inside " + std::string(key) + ": expected " + std::to_string(values) +
+                 " values, read " + std::to_string(i));
     } else if (starts_like_number(key)) {
-      t.fail("expected a section keyword, got " + detail::quote(key) + " (a count that does not match the data?)");
+      t.fail("expected a section keyword, got " + detail::quote(key) +
+             " (a count that does not match the data?)");
     } else {
       // Unknown section: its numbers run up to the next keyword.
       while (!t.at_end() && starts_like_number(t.peek())) t.next();
@@ -124,8 +135,8 @@ Mesh parse_medit(std::string_view text, const std::string& name) {
   if (!have_vertices) t.fail("no Vertices section");
   if (deferred_max > nv)
     throw InputError(name + ":" + std::to_string(deferred_line),
-                     "vertex index " + std::to_string(deferred_max) + " out of range [1, " + std::to_string(nv) +
-                         "] (Medit is 1-based)");
+                     "vertex index " + std::to_string(deferred_max) + " out of range [1, " +
+                         std::to_string(nv) + "] (Medit is 1-based)");
   a.selections = labels.finish([](int, long long label) { return "ref " + std::to_string(label); });
   return detail::finish_mesh(std::move(a), name);
 }

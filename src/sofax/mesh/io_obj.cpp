@@ -37,7 +37,8 @@ Corner parse_corner(const Tokenizer& t, std::string_view token, int nv, int nvt,
   if (!vt.empty()) c.vt = resolve_index(t, vt, nvt, "texture coordinate");
   if (s2 != std::string_view::npos) {
     std::string_view vn = rest.substr(s2 + 1);
-    if (vn.empty() || vn.find('/') != std::string_view::npos) t.fail("malformed face corner " + detail::quote(token));
+    if (vn.empty() || vn.find('/') != std::string_view::npos)
+      t.fail("malformed face corner " + detail::quote(token));
     resolve_index(t, vn, nvn, "normal");  // checked, not kept
   }
   return c;
@@ -46,7 +47,7 @@ Corner parse_corner(const Tokenizer& t, std::string_view token, int nv, int nvt,
 Mesh parse_obj(std::string_view text, const std::string& name) {
   Tokenizer t(text, name, '#');
   detail::MeshArrays a;
-  std::vector<double> vt_values;  // 2 per vt
+  std::vector<double> vt_values;    // 2 per vt
   std::vector<Corner> tri_corners;  // 3 per triangle, for the UV decision
   int nvn = 0;
   std::vector<std::string> group_names;

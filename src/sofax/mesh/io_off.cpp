@@ -35,7 +35,8 @@ Mesh parse_off(std::string_view text, const std::string& name) {
   if (read_uvs) a.uvs.reserve(2 * t.plausible(nv));
   for (int i = 0; i < nv; ++i) {
     if (t.at_end())
-      t.fail("file ends inside vertices: expected " + std::to_string(nv) + " vertices, read " + std::to_string(i));
+      t.fail("file ends inside vertices: expected " + std::to_string(nv) + " vertices, read " +
+             std::to_string(i));
     // x y z on one line, so that a short line is reported where it is.
     a.positions.push_back(t.read_coordinate("coordinate"));
     for (int k = 1; k < 3; ++k) {
@@ -73,7 +74,8 @@ Mesh parse_off(std::string_view text, const std::string& name) {
     detail::append_fan(polygon.data(), n, a.tris);
     t.skip_line();  // a face colour, when present, is not kept
   }
-  if (!t.at_end()) t.fail("unexpected data after " + std::to_string(nf) + " faces: " + detail::quote(t.next()));
+  if (!t.at_end())
+    t.fail("unexpected data after " + std::to_string(nf) + " faces: " + detail::quote(t.next()));
   return detail::finish_mesh(std::move(a), name);
 }
 

@@ -67,8 +67,8 @@ void write_vtu(const std::string& path, const Mesh& mesh, const PointFields& poi
   const int nv = mesh.vertex_count();
   for (const auto& [name, values] : point_fields) {
     if (values.rows() != nv)
-      throw InputError(path, "point field '" + name + "' has " + std::to_string(values.rows()) + " rows, mesh has " +
-                                 std::to_string(nv) + " vertices");
+      throw InputError(path, "point field '" + name + "' has " + std::to_string(values.rows()) +
+                                 " rows, mesh has " + std::to_string(nv) + " vertices");
     if (values.cols() < 1) throw InputError(path, "point field '" + name + "' has no components");
   }
   const long long ncell = mesh.tet_count() > 0   ? mesh.tet_count()
@@ -77,10 +77,12 @@ void write_vtu(const std::string& path, const Mesh& mesh, const PointFields& poi
 
   std::string out;
   out.reserve(80 * static_cast<std::size_t>(nv + ncell));
-  out += "<?xml version=\"1.0\"?>\n"
-         "<VTKFile type=\"UnstructuredGrid\" version=\"0.1\" byte_order=\"LittleEndian\">\n"
-         "  <UnstructuredGrid>\n";
-  out += "    <Piece NumberOfPoints=\"" + std::to_string(nv) + "\" NumberOfCells=\"" + std::to_string(ncell) + "\">\n";
+  out +=
+      "<?xml version=\"1.0\"?>\n"
+      "<VTKFile type=\"UnstructuredGrid\" version=\"0.1\" byte_order=\"LittleEndian\">\n"
+      "  <UnstructuredGrid>\n";
+  out += "    <Piece NumberOfPoints=\"" + std::to_string(nv) + "\" NumberOfCells=\"" + std::to_string(ncell) +
+         "\">\n";
   out += "      <Points>\n        <DataArray type=\"Float64\" NumberOfComponents=\"3\" format=\"ascii\">\n";
   append_rows(out, mesh.vertex_positions);
   out += "        </DataArray>\n      </Points>\n";
