@@ -66,7 +66,7 @@ Mesh read_medit(std::istream& in, const std::string& name);
 // the matching array (points: vertex ids), sorted by dimension then tag. Physical tag 0 (2.x
 // "none") makes no selection. 4.1 binary and versions 1, 3, 4.0 are rejected.
 Mesh read_gmsh(const std::string& path);
-Mesh read_gmsh(std::istream& in, const std::string& name);
+Mesh read_gmsh(std::istream& in, const std::string& name);  // open binary files with std::ios::binary
 
 // Writes v (shortest round-trip decimal), vt when vertex_uvs is present, f v/vt (or f v) for
 // triangles and l for edges. Tets are not written (OBJ is a surface format).
