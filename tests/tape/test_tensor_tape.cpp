@@ -50,6 +50,9 @@ TEST(TensorTape, ElementwiseBinaryOpsMatchCentralDifferences) {
   expect_tensor_gradients_match_fd([](auto v) { return v[0] * v[1]; }, {a, b});
   expect_tensor_gradients_match_fd([](auto v) { return v[0] / v[1]; }, {a, b});
   expect_tensor_gradients_match_fd([](auto v) { return axpy(v[0], -0.7, v[1]); }, {a, b});
+  const Tensor k = Tensor::scalar(1.3);
+  expect_tensor_gradients_match_fd([](auto v) { return axpy(v[0], -0.7, v[2], v[1]); }, {a, b, k});
+  expect_tensor_gradients_match_fd([](auto v) { return axpy(v[0], 0.4, v[2], v[0]); }, {a, b, k});
   expect_tensor_gradients_match_fd([](auto v) { return v[0] * v[0]; }, {a});  // same operand twice
 }
 
@@ -265,6 +268,7 @@ TEST(TensorTape, BadInputIsAnInputError) {
   expect_input_error([&] { add(a, b); }, {"add", "[2, 3]", "[4]"});
   expect_input_error([&] { mul(a, b); }, {"mul", "[2, 3]", "[4]"});
   expect_input_error([&] { axpy(a, 1.0, b); }, {"axpy", "[2, 3]", "[4]"});
+  expect_input_error([&] { axpy(a, 1.0, b, a); }, {"axpy", "[2, 3]", "[4]"});
   expect_input_error([&] { matmul(a, m); }, {"matmul", "[2, 3]", "[2, 2]"});
   expect_input_error([&] { sum(a, {2}); }, {"sum", "axis 2", "[2, 3]"});
   expect_input_error([&] { permute(a, std::vector<int>{0, 0}); }, {"permute"});

@@ -136,6 +136,31 @@ TVar axpy(const TVar& a, double s, const TVar& b) {
   return t->record(node, std::move(c));
 }
 
+TVar axpy(const TVar& a, double s, const TVar& k, const TVar& b) {
+  TensorTape* t = owner(a, b, "axpy");
+  t->check_owner(k, "axpy");
+  const Tensor& av = a.value();
+  const Tensor& bv = b.value();
+  if (av.shape() != bv.shape() || k.value().numel() != 1) {
+    throw InputError("axpy", "shapes " + av.shape().str() + " and " + bv.shape().str() + " with scalar " +
+                                 k.shape().str() + " (need equal shapes and a one-element scalar)");
+  }
+  const double sk = s * k.value()[0];
+  Tensor c = t->allocate(av.shape());
+  double* cd = c.data();
+  const double* ad = av.data();
+  const double* bd = bv.data();
+  const std::int64_t n = av.numel();
+  for (std::int64_t i = 0; i < n; ++i) cd[i] = ad[i] + sk * bd[i];
+  const bool rk = needs_grad(k), rb = needs_grad(b);
+  if (rk) t->pin(b.id());  // ∂/∂k = s Σ g·b
+  if (rb) t->pin(k.id());  // ∂/∂b = s k g
+  Node node = make_node(Op::kAxpyVar, av.shape(), needs_grad(a) || rb || rk, a.id(), b.id());
+  node.s = s;
+  node.aux = k.id();
+  return t->record(node, std::move(c));
+}
+
 TVar neg(const TVar& a) { return unary(a, Op::kNeg, "neg", Keep::kNothing, [](double x) { return -x; }); }
 TVar exp(const TVar& a) { return unary(a, Op::kExp, "exp", Keep::kOutput, [](double x) { return std::exp(x); }); }
 TVar log(const TVar& a) { return unary(a, Op::kLog, "log", Keep::kInput, [](double x) { return std::log(x); }); }

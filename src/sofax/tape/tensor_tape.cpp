@@ -333,6 +333,37 @@ void TensorTape::backward_node(std::uint32_t id) {
       accumulate(n.b, g, n.s);
       accumulate_move(n.a, std::move(g));
       break;
+    case Op::kAxpyVar: {
+      // out = a + s k b: da = g, db = s k g, dk = s Σ g·b (one pass for both)
+      const std::uint32_t k = n.aux;
+      const bool nb = needs(n.b), nk = needs(k);
+      if (nb || nk) {
+        const double* bd = values_[n.b].data();
+        const double sk = n.s * values_[k][0];
+        double gb = 0.0;
+        if (nb && adj_[n.b].empty()) {
+          adj_[n.b] = allocate(n.shape);
+          double* tb = adj_[n.b].data();
+          for (std::int64_t i = 0; i < count; ++i) tb[i] = sk * gd[i];
+          if (nk) for (std::int64_t i = 0; i < count; ++i) gb += gd[i] * bd[i];
+        } else if (nb) {
+          double* tb = adj_[n.b].data();
+          if (nk) {
+            for (std::int64_t i = 0; i < count; ++i) {
+              tb[i] += sk * gd[i];
+              gb += gd[i] * bd[i];
+            }
+          } else {
+            for (std::int64_t i = 0; i < count; ++i) tb[i] += sk * gd[i];
+          }
+        } else {
+          for (std::int64_t i = 0; i < count; ++i) gb += gd[i] * bd[i];
+        }
+        if (nk) adjoint(k)[0] += n.s * gb;
+      }
+      accumulate_move(n.a, std::move(g));
+      break;
+    }
     case Op::kAddScalar:
       accumulate_move(n.a, std::move(g));
       break;

@@ -135,7 +135,7 @@ class TensorTape {
   // ---- used by the op functions below; not needed by users ----
   enum class Op : std::uint8_t {
     kLeaf, kConstant, kAdd, kSub, kMul, kDiv, kAxpy, kScale, kAddScalar, kNeg, kExp, kLog, kTanh,
-    kRelu, kSin, kCos, kSqrt, kAbs, kSquare, kPowScalar, kMatmul, kSum, kSumAxes, kReshape,
+    kRelu, kSin, kCos, kSqrt, kAbs, kSquare, kPowScalar, kAxpyVar, kMatmul, kSum, kSumAxes, kReshape,
     kPermute, kSlice, kConcat, kCustomOut
   };
   struct Node {
@@ -203,6 +203,9 @@ TVar operator+(const TVar& a, double s);
 TVar operator-(const TVar& a, double s);
 // Fused a + s·b (equal shapes): the workhorse of explicit integrators; stores nothing.
 TVar axpy(const TVar& a, double s, const TVar& b);
+// Fused a + s·k·b with k a one-element tape scalar (e.g. a fitted stiffness): one node that keeps
+// only b (for ∂/∂k) instead of a mul node plus an axpy node.
+TVar axpy(const TVar& a, double s, const TVar& k, const TVar& b);
 // Element-wise functions.
 TVar neg(const TVar& a);
 TVar exp(const TVar& a);
