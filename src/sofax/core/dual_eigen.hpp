@@ -49,4 +49,14 @@ struct ScalarBinaryOpTraits<double, D, Op> {
   using ReturnType = D;
 };
 
+namespace internal {
+// x² as one chain rule step (a rank-1 Hessian update) instead of a general product; Eigen's
+// squaredNorm and norm go through this.
+template <class D>
+  requires sofax::DualNumber<D>
+struct abs2_impl<D> {
+  static D run(const D& x) { return chain(x, x.v * x.v, 2.0 * x.v, 2.0); }
+};
+}  // namespace internal
+
 }  // namespace Eigen

@@ -16,6 +16,26 @@
 
 namespace sofax {
 
+// x², cheaper than x * x (one rank-1 Hessian update instead of a symmetric rank-2 one).
+SOFAX_INLINE double square(double a) { return a * a; }
+template <DualNumber D> SOFAX_INLINE D square(const D& a) { return chain(a, a.v * a.v, 2.0 * a.v, 2.0); }
+
+// Σ m(i)², for Eigen matrices of doubles or duals (accumulated in place for duals: 2× cheaper
+// than Eigen's squaredNorm on Dual2).
+template <class Derived>
+SOFAX_INLINE typename Derived::Scalar squared_norm(const Eigen::MatrixBase<Derived>& m) {
+  using S = typename Derived::Scalar;
+  if constexpr (DualNumber<S>) {
+    S r = square(m(0, 0));
+    for (Eigen::Index j = 0; j < m.cols(); ++j)
+      for (Eigen::Index i = 0; i < m.rows(); ++i)
+        if (i + j > 0) r += square(m(i, j));
+    return r;
+  } else {
+    return m.squaredNorm();
+  }
+}
+
 template <DualNumber D> SOFAX_INLINE D sqrt(const D& a) {
   const double s = std::sqrt(a.v);
   return chain(a, s, 0.5 / s, -0.25 / (s * a.v));

@@ -1,0 +1,217 @@
+// Per-element derivative kernels: what assembly evaluates for one element, in registers, with no
+// allocation (so the same code can later run as CUDA device code). Two kinds share one interface
+// (value / gradient / hessian / hvp of the element's local variables x_l ∈ R^N, N = K·D):
+//
+// - EnergyKernel<Energy>: any element energy E(x_l; θ), differentiated by dual numbers over its
+//   N local variables.
+// - DeformationKernel<Model>: an energy density Ψ(F; θ) of the deformation gradient of a simplex,
+//   F = Ds·Dm⁻¹ = Σ_a x_a g_aᵀ (D×J), times the element's rest measure. F is linear in x_l with a
+//   constant map, so the kernel differentiates in F-space (D·J variables: 9 for a tet instead of
+//   12, 4 for a parameterized triangle instead of 6) and maps back exactly:
+//       ∂E/∂x_a = w P g_a,   ∂²E/∂x_a,i ∂x_b,k = w Σ_jl g_a[j] g_b[l] ∂²Ψ/∂F_ij ∂F_kl.
+//   The PSD projection is exact too (equal to clamping the K·D × K·D local Hessian, not an
+//   approximation): with GᵀG = L Lᵀ (G the K×J matrix of rows g_a), Q = G L⁻ᵀ has orthonormal
+//   columns and H_x = Q̃ M Q̃ᵀ blockwise with M = (Lᵀ⊗I) ∇²Ψ (L⊗I), so the nonzero spectrum of H_x
+//   is that of M (D·J × D·J) and clamping M's eigenvalues clamps H_x's.
+#pragma once
+
+#include <Eigen/Core>
+
+#include "sofax/core/dual.hpp"
+#include "sofax/core/psd_projection.hpp"
+
+namespace sofax::assembly {
+
+template <class Energy>
+struct EnergyKernel {
+  static constexpr int K = Energy::arity;
+  static constexpr int D = Energy::dim;
+  static constexpr int N = K * D;
+  static constexpr int P = Energy::param_count;
+  using Local = Eigen::Matrix<double, N, 1>;
+  using LocalHessian = Eigen::Matrix<double, N, N>;
+  using Params = Eigen::Matrix<double, P, 1>;
+
+  const double* element_params = nullptr;  // (nelement × P)
+  double weight = 1.0;
+
+  Params params(int e) const {
+    Params theta;
+    for (int i = 0; i < P; ++i) theta[i] = element_params[static_cast<std::size_t>(e) * P + i];
+    return theta;
+  }
+
+  double value(int e, const Local& x) const { return weight * Energy::energy(x, params(e)); }
+
+  double gradient(int e, const Local& x, Local& grad) const {
+    using S = Dual1<N>;
+    Eigen::Matrix<S, N, 1> xs;
+    for (int i = 0; i < N; ++i) xs[i] = S::variable(x[i], i);
+    const S E = Energy::energy(xs, params(e));
+    grad = weight * E.g;
+    return weight * E.v;
+  }
+
+  double hessian(int e, const Local& x, Local& grad, LocalHessian& hess, bool project) const {
+    using S = Dual2<N>;
+    Eigen::Matrix<S, N, 1> xs;
+    for (int i = 0; i < N; ++i) xs[i] = S::variable(x[i], i);
+    const S E = Energy::energy(xs, params(e));
+    grad = weight * E.gradient();
+    hess = weight * E.hessian();
+    if (project) project_psd<N>(hess);
+    return weight * E.v;
+  }
+
+  // (∇²E) u, from one directional second-order sweep: O(N) per operation.
+  void hvp(int e, const Local& x, const Local& u, Local& out) const {
+    using S = DirDual<N>;
+    Eigen::Matrix<S, N, 1> xs;
+    for (int i = 0; i < N; ++i) xs[i] = S::variable(x[i], i, u[i]);
+    const S E = Energy::energy(xs, params(e));
+    out = weight * E.gt;
+  }
+};
+
+template <class Model>
+struct DeformationKernel {
+  static constexpr int D = Model::rows;  // dofs per node = rows of F
+  static constexpr int J = Model::cols;  // element dimension = columns of F
+  static constexpr int K = J + 1;        // simplex nodes
+  static constexpr int N = K * D;
+  static constexpr int M = D * J;        // F-space variables, F(i, j) ↔ index i + D·j
+  static constexpr int P = Model::param_count;
+  using Local = Eigen::Matrix<double, N, 1>;
+  using LocalHessian = Eigen::Matrix<double, N, N>;
+  using Params = Eigen::Matrix<double, P, 1>;
+  using NodeGradients = Eigen::Matrix<double, K, J>;  // row a = g_a
+  using DefGrad = Eigen::Matrix<double, D, J>;
+
+  const double* element_rest_inverse = nullptr;  // (nelement × J·J), Dm⁻¹ row-major
+  const double* element_measure = nullptr;       // (nelement), rest volume / area / length
+  const double* element_params = nullptr;        // (nelement × P)
+  double weight = 1.0;
+
+  Params params(int e) const {
+    Params theta;
+    for (int i = 0; i < P; ++i) theta[i] = element_params[static_cast<std::size_t>(e) * P + i];
+    return theta;
+  }
+
+  // g_a for a = 1..J are the rows of Dm⁻¹; g_0 = −Σ g_a (translations do not change F).
+  NodeGradients node_gradients(int e) const {
+    NodeGradients G;
+    const double* m = element_rest_inverse + static_cast<std::size_t>(e) * J * J;
+    for (int a = 1; a < K; ++a)
+      for (int j = 0; j < J; ++j) G(a, j) = m[(a - 1) * J + j];
+    G.row(0) = -G.template bottomRows<J>().colwise().sum();
+    return G;
+  }
+
+  static DefGrad deformation_gradient(const Local& x, const NodeGradients& G) {
+    DefGrad F = DefGrad::Zero();
+    for (int a = 0; a < K; ++a) F += x.template segment<D>(a * D) * G.row(a);
+    return F;
+  }
+
+  double scale(int e) const { return weight * element_measure[e]; }
+
+  double value(int e, const Local& x) const {
+    return scale(e) * Model::density(deformation_gradient(x, node_gradients(e)), params(e));
+  }
+
+  double gradient(int e, const Local& x, Local& grad) const {
+    using S = Dual1<M>;
+    const NodeGradients G = node_gradients(e);
+    const DefGrad F = deformation_gradient(x, G);
+    Eigen::Matrix<S, D, J> Fs;
+    for (int j = 0; j < J; ++j)
+      for (int i = 0; i < D; ++i) Fs(i, j) = S::variable(F(i, j), i + D * j);
+    const S psi = Model::density(Fs, params(e));
+    const double w = scale(e);
+    // ∂E/∂x_a = w P g_a with P = ∂Ψ/∂F
+    const Eigen::Map<const DefGrad> Pk(psi.g.data());
+    for (int a = 0; a < K; ++a) grad.template segment<D>(a * D) = w * (Pk * G.row(a).transpose());
+    return w * psi.v;
+  }
+
+  double hessian(int e, const Local& x, Local& grad, LocalHessian& hess, bool project) const {
+    using S = Dual2<M>;
+    const NodeGradients G = node_gradients(e);
+    const DefGrad F = deformation_gradient(x, G);
+    Eigen::Matrix<S, D, J> Fs;
+    for (int j = 0; j < J; ++j)
+      for (int i = 0; i < D; ++i) Fs(i, j) = S::variable(F(i, j), i + D * j);
+    const S psi = Model::density(Fs, params(e));
+    const double w = scale(e);
+    const Eigen::Map<const DefGrad> Pk(psi.g.data());
+    for (int a = 0; a < K; ++a) grad.template segment<D>(a * D) = w * (Pk * G.row(a).transpose());
+
+    Eigen::Matrix<double, M, M> HF = w * psi.hessian();
+    if (project && Eigen::LLT<Eigen::Matrix<double, M, M>>(HF).info() != Eigen::Success) {
+      project_through_map(G, HF);
+    }
+    map_hessian(G, HF, hess);
+    return w * psi.v;
+  }
+
+  void hvp(int e, const Local& x, const Local& u, Local& out) const {
+    using S = DirDual<M>;
+    const NodeGradients G = node_gradients(e);
+    const DefGrad F = deformation_gradient(x, G);
+    const DefGrad dF = deformation_gradient(u, G);
+    Eigen::Matrix<S, D, J> Fs;
+    for (int j = 0; j < J; ++j)
+      for (int i = 0; i < D; ++i) Fs(i, j) = S::variable(F(i, j), i + D * j, dF(i, j));
+    const S psi = Model::density(Fs, params(e));
+    const double w = scale(e);
+    const Eigen::Map<const DefGrad> HdF(psi.gt.data());  // ∇²Ψ : dF, reshaped as D×J
+    for (int a = 0; a < K; ++a) out.template segment<D>(a * D) = w * (HdF * G.row(a).transpose());
+  }
+
+  // hess(a·D + i, b·D + k) = Σ_jl G(a, j) G(b, l) HF(i + D·j, k + D·l), one D·D block pair of
+  // (i, k) at a time: T = G B_ik Gᵀ with B_ik(j, l) = HF(i + D·j, k + D·l).
+  static void map_hessian(const NodeGradients& G, const Eigen::Matrix<double, M, M>& HF, LocalHessian& hess) {
+    for (int i = 0; i < D; ++i)
+      for (int k = i; k < D; ++k) {
+        Eigen::Matrix<double, J, J> B;
+        for (int j = 0; j < J; ++j)
+          for (int l = 0; l < J; ++l) B(j, l) = HF(i + D * j, k + D * l);
+        const Eigen::Matrix<double, K, K> T = G * B * G.transpose();
+        for (int a = 0; a < K; ++a)
+          for (int b = 0; b < K; ++b) {
+            hess(a * D + i, b * D + k) = T(a, b);
+            hess(b * D + k, a * D + i) = T(a, b);
+          }
+      }
+  }
+
+  // Replaces HF by the F-space matrix whose map is the PSD projection of the mapped Hessian:
+  // HF ← (L⁻ᵀ⊗I) P((Lᵀ⊗I) HF (L⊗I)) (L⁻¹⊗I), GᵀG = L Lᵀ (see the file comment).
+  static void project_through_map(const NodeGradients& G, Eigen::Matrix<double, M, M>& HF) {
+    const Eigen::Matrix<double, J, J> gram = G.transpose() * G;
+    const Eigen::Matrix<double, J, J> L = gram.llt().matrixL();
+    const Eigen::Matrix<double, J, J> L_inv = L.inverse();
+    // Blockwise congruence with a J×J matrix C acting on the column index j of F:
+    // out(i + D·j, k + D·l) = Σ_j'l' C(j', j) HF(i + D·j', k + D·l') C(l', l)
+    auto congruence = [](const Eigen::Matrix<double, J, J>& C, const Eigen::Matrix<double, M, M>& A) {
+      Eigen::Matrix<double, M, M> out;
+      for (int i = 0; i < D; ++i)
+        for (int k = 0; k < D; ++k) {
+          Eigen::Matrix<double, J, J> B;
+          for (int j = 0; j < J; ++j)
+            for (int l = 0; l < J; ++l) B(j, l) = A(i + D * j, k + D * l);
+          const Eigen::Matrix<double, J, J> T = C.transpose() * B * C;
+          for (int j = 0; j < J; ++j)
+            for (int l = 0; l < J; ++l) out(i + D * j, k + D * l) = T(j, l);
+        }
+      return out;
+    };
+    Eigen::Matrix<double, M, M> Mq = congruence(L, HF);
+    Mq = 0.5 * (Mq + Mq.transpose()).eval();
+    project_psd<M>(Mq);
+    HF = congruence(L_inv, Mq);
+  }
+};
+
+}  // namespace sofax::assembly

@@ -1,0 +1,34 @@
+// Compressible Neo-Hookean solid (the form of WORKLOADS.md, workload T), per unit rest volume:
+//   Ψ(F) = μ/2 (tr(FᵀF) − 3) − μ log J + λ/2 (log J)²,   J = det F,   θ = (μ, λ) in Pa.
+// Ψ = +∞ for J ≤ 0 (an inverted element), so that line searches never step into inversion.
+//
+//   sofax::ObjectiveBuilder b(mesh.vertex_count(), 3);
+//   b.add_deformation<sofax::energies::NeoHookean>("solid", mesh.tet_indices,
+//                                                  mesh.vertex_positions, Eigen::RowVector2d(1e4, 1e5));
+#pragma once
+
+#include <Eigen/Core>
+#include <Eigen/LU>  // determinant
+#include <cmath>
+#include <limits>
+
+#include "sofax/core/dual.hpp"
+
+namespace sofax::energies {
+
+struct NeoHookean {
+  static constexpr int rows = 3;          // F is rows × cols (space dimension × element dimension)
+  static constexpr int cols = 3;
+  static constexpr int param_count = 2;   // θ = (μ, λ)
+
+  template <class S, class T>
+  SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, 3, 3>& F, const Eigen::Matrix<T, 2, 1>& theta) {
+    using std::log;
+    const S J = F.determinant();
+    if (value_of(J) <= 0.0) return S(std::numeric_limits<double>::infinity());
+    const S log_J = log(J);
+    return 0.5 * theta[0] * (squared_norm(F) - 3.0) - theta[0] * log_J + 0.5 * theta[1] * log_J * log_J;
+  }
+};
+
+}  // namespace sofax::energies

@@ -1,0 +1,35 @@
+// Stable Neo-Hookean solid (Smith, de Goes and Kim 2018), per unit rest volume:
+//   Ψ(F) = μ/2 (I_C − 3) + λ/2 (J − α)² − μ/2 log(I_C + 1) − Ψ₀,   I_C = tr(FᵀF),  J = det F,
+//   α = 1 + 3μ/(4λ) (makes F = I stress-free), Ψ₀ = λ/2 (1 − α)² − μ/2 log 4 (makes Ψ(I) = 0).
+// θ = (μ, λ) are used as given (no Lamé re-parameterization). Finite and smooth for every F,
+// inverted elements included, so it suits simulations that must recover from inversion.
+#pragma once
+
+#include <Eigen/Core>
+#include <Eigen/LU>  // determinant
+#include <cmath>
+
+#include "sofax/core/dual.hpp"
+
+namespace sofax::energies {
+
+struct StableNeoHookean {
+  static constexpr int rows = 3;
+  static constexpr int cols = 3;
+  static constexpr int param_count = 2;  // θ = (μ, λ)
+
+  template <class S, class T>
+  SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, 3, 3>& F, const Eigen::Matrix<T, 2, 1>& theta) {
+    using std::log;
+    const T& mu = theta[0];
+    const T& lambda = theta[1];
+    const T alpha = 1.0 + 0.75 * mu / lambda;
+    const T psi0 = 0.5 * lambda * (1.0 - alpha) * (1.0 - alpha) - 0.5 * mu * std::log(4.0);
+    const S I_C = squared_norm(F);
+    const S J_minus_alpha = F.determinant() - alpha;
+    return 0.5 * mu * (I_C - 3.0) + 0.5 * lambda * J_minus_alpha * J_minus_alpha -
+           0.5 * mu * log(I_C + 1.0) - psi0;
+  }
+};
+
+}  // namespace sofax::energies
