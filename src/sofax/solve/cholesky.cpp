@@ -1,0 +1,298 @@
+// GCC 12 reports a false -Wmaybe-uninitialized inside its AVX-512 intrinsics when Eigen's
+// vectorized kernels are inlined (GCC bug 105593); the project silences it per file.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "sofax/solve/cholesky.hpp"
+
+#include <Eigen/SparseCholesky>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+#include "sofax/core/error.hpp"
+
+#ifdef SOFAX_HAVE_CHOLMOD
+#include <cholmod.h>
+#endif
+
+namespace sofax::solve {
+
+namespace {
+
+using ColumnMatrix = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
+
+// Classifies LDLᵀ pivots; zero pivots get a zero inverse (the pseudo-inverse of D).
+FactorStatus classify_pivots(const Eigen::Ref<const Eigen::VectorXd>& d, double tolerance,
+                             Inertia& inertia, Eigen::VectorXd& pivot_inverse) {
+  const double threshold = tolerance * (d.size() ? d.cwiseAbs().maxCoeff() : 0.0);
+  inertia = {};
+  pivot_inverse.resize(d.size());
+  for (Eigen::Index i = 0; i < d.size(); ++i) {
+    if (!std::isfinite(d[i])) return FactorStatus::numerical_failure;
+    if (d[i] > threshold) {
+      ++inertia.positive;
+      pivot_inverse[i] = 1.0 / d[i];
+    } else if (d[i] < -threshold) {
+      ++inertia.negative;
+      pivot_inverse[i] = 1.0 / d[i];
+    } else {
+      ++inertia.zero;
+      pivot_inverse[i] = 0.0;
+    }
+  }
+  if (inertia.negative > 0) return FactorStatus::indefinite;
+  return inertia.zero > 0 ? FactorStatus::semidefinite : FactorStatus::positive_definite;
+}
+
+}  // namespace
+
+std::string_view to_string(FactorStatus status) {
+  switch (status) {
+    case FactorStatus::positive_definite: return "positive_definite";
+    case FactorStatus::not_positive_definite: return "not_positive_definite";
+    case FactorStatus::semidefinite: return "semidefinite";
+    case FactorStatus::indefinite: return "indefinite";
+    case FactorStatus::numerical_failure: return "numerical_failure";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(CholeskyBackend backend) {
+  switch (backend) {
+    case CholeskyBackend::automatic: return "automatic";
+    case CholeskyBackend::cholmod: return "cholmod";
+    case CholeskyBackend::eigen: return "eigen";
+  }
+  return "unknown";
+}
+
+struct SparseCholesky::Impl {
+  // The pattern of the last analysis (compared on every call; cheap next to a factorization).
+  Eigen::Index size = -1;
+  std::vector<int> outer, inner;
+  bool using_ldlt = false;          // last factorization was LDLᵀ (fallback or Eigen back-end)
+  Eigen::VectorXd pivot_inverse;    // D⁺ of the last LDLᵀ (permuted order)
+  Eigen::VectorXd work;             // (n) solve scratch
+
+  // Eigen back-end: a column-major copy whose structure is set once per pattern.
+  ColumnMatrix csc;
+  Eigen::SimplicialLDLT<ColumnMatrix, Eigen::Lower> eigen_ldlt;
+
+#ifdef SOFAX_HAVE_CHOLMOD
+  cholmod_common common{};
+  cholmod_factor* llt = nullptr;  // supernodal LLᵀ
+  cholmod_factor* ldl = nullptr;  // simplicial LDLᵀ (fallback, analysed on first need)
+  cholmod_dense* solution = nullptr;
+  cholmod_dense* scratch_y = nullptr;
+  cholmod_dense* scratch_e = nullptr;
+
+  Impl() {
+    cholmod_start(&common);
+    common.print = 0;  // failures are reported as statuses
+  }
+  ~Impl() {
+    free_factors();
+    cholmod_free_dense(&solution, &common);
+    cholmod_free_dense(&scratch_y, &common);
+    cholmod_free_dense(&scratch_e, &common);
+    cholmod_finish(&common);
+  }
+  void free_factors() {
+    cholmod_free_factor(&llt, &common);
+    cholmod_free_factor(&ldl, &common);
+  }
+  // A view of A's CSR arrays as CHOLMOD's CSC of the lower triangle (A symmetric: CSR = CSC).
+  static cholmod_sparse view(const assembly::HessianMatrix& A) {
+    cholmod_sparse s{};
+    s.nrow = s.ncol = static_cast<std::size_t>(A.rows());
+    s.nzmax = static_cast<std::size_t>(A.nonZeros());
+    s.p = const_cast<int*>(A.outerIndexPtr());
+    s.i = const_cast<int*>(A.innerIndexPtr());
+    s.x = const_cast<double*>(A.valuePtr());
+    s.stype = -1;  // symmetric, entries above the diagonal ignored
+    s.itype = CHOLMOD_INT;
+    s.xtype = CHOLMOD_REAL;
+    s.dtype = CHOLMOD_DOUBLE;
+    s.sorted = 1;
+    s.packed = 1;
+    return s;
+  }
+#endif
+};
+
+SparseCholesky::SparseCholesky(CholeskyOptions options) : options_(options), impl_(std::make_unique<Impl>()) {
+  switch (options.backend) {
+    case CholeskyBackend::automatic:
+      backend_ = cholmod_available() ? CholeskyBackend::cholmod : CholeskyBackend::eigen;
+      break;
+    case CholeskyBackend::cholmod:
+      if (!cholmod_available())
+        throw InputError("SparseCholesky", "the CHOLMOD back-end was asked for, but sofax was built without CHOLMOD");
+      backend_ = CholeskyBackend::cholmod;
+      break;
+    case CholeskyBackend::eigen: backend_ = CholeskyBackend::eigen; break;
+  }
+  if (!(options.zero_pivot_tolerance >= 0.0))
+    throw InputError("SparseCholesky", "zero_pivot_tolerance must be ≥ 0");
+}
+
+SparseCholesky::~SparseCholesky() = default;
+SparseCholesky::SparseCholesky(SparseCholesky&&) noexcept = default;
+SparseCholesky& SparseCholesky::operator=(SparseCholesky&&) noexcept = default;
+
+bool SparseCholesky::cholmod_available() {
+#ifdef SOFAX_HAVE_CHOLMOD
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool SparseCholesky::can_solve() const {
+  return status_ == FactorStatus::positive_definite || status_ == FactorStatus::semidefinite ||
+         status_ == FactorStatus::indefinite;
+}
+
+FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
+  Impl& m = *impl_;
+  status_ = FactorStatus::numerical_failure;
+  inertia_ = {};
+  if (A.rows() != A.cols())
+    throw InputError("SparseCholesky::factorize", "matrix is " + std::to_string(A.rows()) + " × " +
+                                                      std::to_string(A.cols()) + ", not square");
+  if (!A.isCompressed()) throw InputError("SparseCholesky::factorize", "matrix is not in compressed form");
+  const Eigen::Index n = A.rows();
+  const Eigen::Index nnz = A.nonZeros();
+
+  // New pattern: check it is symmetric (as many entries above the diagonal as below), analyse.
+  const bool same_pattern =
+      n == m.size && static_cast<std::size_t>(nnz) == m.inner.size() &&
+      std::equal(m.outer.begin(), m.outer.end(), A.outerIndexPtr()) &&
+      std::equal(m.inner.begin(), m.inner.end(), A.innerIndexPtr());
+  if (!same_pattern) {
+    long long below = 0, above = 0;
+    for (Eigen::Index r = 0; r < n; ++r)
+      for (int k = A.outerIndexPtr()[r]; k < A.outerIndexPtr()[r + 1]; ++k) {
+        const int c = A.innerIndexPtr()[k];
+        below += c < r;
+        above += c > r;
+      }
+    if (below != above)
+      throw InputError("SparseCholesky::factorize",
+                       "pattern is not symmetric (" + std::to_string(below) + " entries below the diagonal, " +
+                           std::to_string(above) + " above): store both triangles");
+    m.size = n;
+    m.outer.assign(A.outerIndexPtr(), A.outerIndexPtr() + n + 1);
+    m.inner.assign(A.innerIndexPtr(), A.innerIndexPtr() + nnz);
+    m.work.resize(n);
+    if (backend_ == CholeskyBackend::eigen) {
+      m.csc = Eigen::Map<const ColumnMatrix>(n, n, nnz, A.outerIndexPtr(), A.innerIndexPtr(), A.valuePtr());
+      m.eigen_ldlt.analyzePattern(m.csc);
+    }
+#ifdef SOFAX_HAVE_CHOLMOD
+    else {
+      m.free_factors();
+      cholmod_sparse view = Impl::view(A);
+      m.common.supernodal = CHOLMOD_SUPERNODAL;
+      m.llt = cholmod_analyze(&view, &m.common);
+      if (!m.llt) return status_;  // out of memory: reported as a numerical failure
+    }
+#endif
+    ++analysis_count_;
+  }
+
+  if (backend_ == CholeskyBackend::eigen) {
+    std::copy(A.valuePtr(), A.valuePtr() + nnz, m.csc.valuePtr());
+    m.eigen_ldlt.factorize(m.csc);
+    m.using_ldlt = true;
+    if (m.eigen_ldlt.info() != Eigen::Success) return status_;  // exactly zero pivot
+    const auto d = m.eigen_ldlt.vectorD();
+    // Positive definite: every pivot above the zero-pivot threshold (CHOLMOD's test below is
+    // the same); otherwise classify only when the fallback is on.
+    if ((d.array() > options_.zero_pivot_tolerance * d.cwiseAbs().maxCoeff()).all()) {
+      m.pivot_inverse = d.cwiseInverse();
+      inertia_ = {static_cast<int>(n), 0, 0};
+      return status_ = FactorStatus::positive_definite;
+    }
+    if (!options_.ldlt_fallback) return status_ = FactorStatus::not_positive_definite;
+    return status_ = classify_pivots(d, options_.zero_pivot_tolerance, inertia_, m.pivot_inverse);
+  }
+
+#ifdef SOFAX_HAVE_CHOLMOD
+  cholmod_sparse view = Impl::view(A);
+  m.common.status = CHOLMOD_OK;
+  cholmod_factorize(&view, m.llt, &m.common);
+  m.using_ldlt = false;
+  // rcond = (min Lⱼⱼ / max Lⱼⱼ)² = min dⱼ / max dⱼ: a near-zero pivot means semidefinite.
+  const bool factored = m.common.status == CHOLMOD_OK && m.llt->minor == static_cast<std::size_t>(n);
+  if (factored && cholmod_rcond(m.llt, &m.common) > options_.zero_pivot_tolerance) {
+    inertia_ = {static_cast<int>(n), 0, 0};
+    return status_ = FactorStatus::positive_definite;
+  }
+  if (!factored && m.common.status != CHOLMOD_NOT_POSDEF) return status_;  // out of memory or worse
+  if (!options_.ldlt_fallback) return status_ = FactorStatus::not_positive_definite;
+
+  // LDLᵀ fallback: simplicial (the supernodal method is LLᵀ only), analysed once per pattern.
+  m.common.supernodal = CHOLMOD_SIMPLICIAL;
+  m.common.final_ll = 0;
+  if (!m.ldl) {
+    m.ldl = cholmod_analyze(&view, &m.common);
+    ++analysis_count_;
+    if (!m.ldl) return status_;
+  }
+  m.common.status = CHOLMOD_OK;
+  cholmod_factorize(&view, m.ldl, &m.common);
+  m.common.supernodal = CHOLMOD_SUPERNODAL;
+  if (m.common.status != CHOLMOD_OK || m.ldl->minor != static_cast<std::size_t>(n)) return status_;
+  m.using_ldlt = true;
+  // D sits on the diagonal of a simplicial LDLᵀ factor, first in each column.
+  const int* Lp = static_cast<const int*>(m.ldl->p);
+  double* Lx = static_cast<double*>(m.ldl->x);
+  for (Eigen::Index j = 0; j < n; ++j) m.work[j] = Lx[Lp[j]];
+  status_ = classify_pivots(m.work, options_.zero_pivot_tolerance, inertia_, m.pivot_inverse);
+  // Zero pivots become +∞ in the factor, so that CHOLMOD's D solve divides them to 0 (D⁺).
+  if (status_ == FactorStatus::semidefinite)
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (m.pivot_inverse[j] == 0.0) Lx[Lp[j]] = std::numeric_limits<double>::infinity();
+  return status_;
+#else
+  return status_;
+#endif
+}
+
+void SparseCholesky::solve(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Ref<Eigen::VectorXd> x) {
+  if (!can_solve())
+    throw std::logic_error("SparseCholesky::solve: no usable factorization (status " +
+                           std::string(to_string(status_)) + ")");
+  Impl& m = *impl_;
+  if (b.size() != m.size || x.size() != m.size)
+    throw InputError("SparseCholesky::solve", "vectors of size " + std::to_string(b.size()) + " and " +
+                                                  std::to_string(x.size()) + " for a matrix of size " +
+                                                  std::to_string(m.size));
+  if (backend_ == CholeskyBackend::eigen) {
+    // x = Pᵀ L⁻ᵀ D⁺ L⁻¹ P b (Eigen's own solve, with the pseudo-inverse of D)
+    m.work = m.eigen_ldlt.permutationP() * b;
+    m.eigen_ldlt.matrixL().solveInPlace(m.work);
+    m.work.array() *= m.pivot_inverse.array();
+    m.eigen_ldlt.matrixU().solveInPlace(m.work);
+    x = m.eigen_ldlt.permutationPinv() * m.work;
+    return;
+  }
+#ifdef SOFAX_HAVE_CHOLMOD
+  m.work = b;  // b may alias x
+  cholmod_dense rhs{};
+  rhs.nrow = static_cast<std::size_t>(m.size);
+  rhs.ncol = 1;
+  rhs.nzmax = rhs.d = rhs.nrow;
+  rhs.x = m.work.data();
+  rhs.xtype = CHOLMOD_REAL;
+  rhs.dtype = CHOLMOD_DOUBLE;
+  cholmod_factor* factor = m.using_ldlt ? m.ldl : m.llt;
+  // solve2 reuses its output and scratch between calls (no allocation after the first).
+  cholmod_solve2(CHOLMOD_A, factor, &rhs, nullptr, &m.solution, nullptr, &m.scratch_y, &m.scratch_e, &m.common);
+  x = Eigen::Map<const Eigen::VectorXd>(static_cast<const double*>(m.solution->x), m.size);
+#endif
+}
+
+}  // namespace sofax::solve

@@ -1,0 +1,96 @@
+// Sparse Cholesky of a symmetric matrix whose pattern stays fixed: the symbolic analysis
+// (fill-reducing ordering, elimination tree, supernodes) runs once per pattern, the numeric
+// factorization on every call. Two back-ends behind one class: CHOLMOD's supernodal LLᵀ (when
+// sofax was built with it) and Eigen's SimplicialLDLT. A matrix that is not positive definite is
+// a status, not an error; with `ldlt_fallback` it is refactored as LDLᵀ and its pivots classified,
+// so that semidefinite systems (zero pivots last, e.g. a connected graph Laplacian) still solve.
+//
+//   sofax::solve::SparseCholesky cholesky;                       // CHOLMOD when available
+//   sofax::assembly::HessianMatrix H = objective.make_hessian();
+//   objective.hessian(x, g, H, {.project = true});
+//   if (cholesky.factorize(H) == sofax::solve::FactorStatus::positive_definite)
+//     cholesky.solve(-g, dx);                                   // H dx = −g
+//
+// The matrix must hold both triangles of a symmetric pattern (as assembly's HessianMatrix does):
+// its CSR arrays are then also its CSC arrays, and no copy of the structure is made per call.
+#pragma once
+
+#include <Eigen/Core>
+#include <memory>
+#include <string_view>
+
+#include "sofax/assembly/hessian_pattern.hpp"
+
+namespace sofax::solve {
+
+enum class CholeskyBackend {
+  automatic,  // CHOLMOD when sofax was built with it, otherwise Eigen
+  cholmod,    // supernodal LLᵀ (InputError when sofax was built without CHOLMOD)
+  eigen,      // Eigen::SimplicialLDLT (always available)
+};
+
+enum class FactorStatus {
+  positive_definite,      // factored; solve() is exact
+  not_positive_definite,  // LLᵀ failed and ldlt_fallback is off; no solve
+  semidefinite,           // LDLᵀ fallback: no negative pivot, some zero ones (pseudo-inverted)
+  indefinite,             // LDLᵀ fallback: a negative pivot; solve() works but gives no descent
+  numerical_failure,      // an exactly zero or NaN pivot stopped the factorization; no solve
+};
+
+std::string_view to_string(FactorStatus status);
+std::string_view to_string(CholeskyBackend backend);
+
+struct CholeskyOptions {
+  CholeskyBackend backend = CholeskyBackend::automatic;
+  bool ldlt_fallback = false;           // when LLᵀ fails, factor LDLᵀ and classify its pivots
+  // A pivot with |dᵢ| ≤ tol · max|d| counts as zero: the matrix is then not positive definite
+  // (with either back-end), and the LDLᵀ fallback pseudo-inverts that pivot.
+  double zero_pivot_tolerance = 1e-13;
+};
+
+// Pivot signs of the last LDLᵀ factorization (all positive after an LLᵀ success).
+struct Inertia {
+  int positive = 0;
+  int negative = 0;
+  int zero = 0;
+};
+
+class SparseCholesky {
+ public:
+  explicit SparseCholesky(CholeskyOptions options = {});
+  ~SparseCholesky();
+  SparseCholesky(SparseCholesky&&) noexcept;
+  SparseCholesky& operator=(SparseCholesky&&) noexcept;
+
+  // True when sofax was built with CHOLMOD.
+  static bool cholmod_available();
+
+  CholeskyBackend backend() const { return backend_; }  // the one in use (never `automatic`)
+  const CholeskyOptions& options() const { return options_; }
+
+  // Numeric factorization of A (n × n, symmetric, both triangles stored); a new pattern (size,
+  // row offsets or column indices differ from the last one) is analysed first.
+  // InputError when A is not square or its pattern is not symmetric.
+  FactorStatus factorize(const assembly::HessianMatrix& A);
+
+  FactorStatus status() const { return status_; }
+  Inertia inertia() const { return inertia_; }
+  // True after a factorization whose status allows solve().
+  bool can_solve() const;
+  // x = A⁻¹ b (b, x of size n; may alias). std::logic_error when !can_solve().
+  void solve(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Ref<Eigen::VectorXd> x);
+
+  // Symbolic analyses performed so far (one per distinct pattern; the LDLᵀ fallback adds one).
+  int analysis_count() const { return analysis_count_; }
+
+ private:
+  struct Impl;
+  CholeskyOptions options_;
+  CholeskyBackend backend_;
+  FactorStatus status_ = FactorStatus::numerical_failure;
+  Inertia inertia_;
+  int analysis_count_ = 0;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sofax::solve

@@ -1,0 +1,64 @@
+// Preconditioners for conjugate gradients: Jacobi (inverse diagonal) and block-Jacobi (inverse
+// D×D diagonal blocks, one per node). Both are built once and updated in place per Newton step.
+//
+//   sofax::solve::JacobiPreconditioner jacobi;
+//   objective.hessian_diagonal(x, diagonal);              // matrix-free
+//   jacobi.update(diagonal);
+//   sofax::solve::BlockJacobiPreconditioner blocks(sofax::solve::uniform_blocks(n, 3));
+//   blocks.update(H);                                     // from an assembled matrix
+//   sofax::solve::pcg(apply_H, blocks.as_function(), b, x);
+//
+// A diagonal entry or block that is not positive definite (an unprojected Hessian of a
+// non-convex energy) is replaced by |diagonal| (or 1 where that is zero), so that the
+// preconditioner stays positive definite and CG's own curvature test reports the indefiniteness.
+#pragma once
+
+#include <Eigen/Core>
+#include <functional>
+#include <vector>
+
+#include "sofax/assembly/hessian_pattern.hpp"
+
+namespace sofax::solve {
+
+// z = M⁻¹ r for a symmetric positive definite M.
+using PreconditionerFunction = std::function<void(const Eigen::VectorXd& r, Eigen::VectorXd& z)>;
+
+class JacobiPreconditioner {
+ public:
+  // diagonal (n): diag(A).
+  void update(const Eigen::Ref<const Eigen::VectorXd>& diagonal);
+  void apply(const Eigen::VectorXd& r, Eigen::VectorXd& z) const;
+  PreconditionerFunction as_function() const;
+  int replaced_count() const { return replaced_count_; }  // entries that were ≤ 0 or not finite
+
+ private:
+  Eigen::VectorXd inverse_diagonal_;
+  int replaced_count_ = 0;
+};
+
+// Block starts for n dofs in blocks of block_size (the last one shorter if n is not a multiple).
+std::vector<int> uniform_blocks(int n, int block_size);
+
+class BlockJacobiPreconditioner {
+ public:
+  static constexpr int max_block_size = 6;
+
+  // block_starts (nblock + 1): block b holds dofs [block_starts[b], block_starts[b+1]), at most
+  // max_block_size of them, starting at 0 and ending at n. InputError otherwise.
+  explicit BlockJacobiPreconditioner(std::vector<int> block_starts);
+
+  // Extracts and inverts the diagonal blocks of A (n × n, CSR, sorted column indices).
+  void update(const assembly::HessianMatrix& A);
+  void apply(const Eigen::VectorXd& r, Eigen::VectorXd& z) const;
+  PreconditionerFunction as_function() const;
+  int replaced_count() const { return replaced_count_; }  // blocks that were not positive definite
+
+ private:
+  std::vector<int> block_starts_;
+  std::vector<int> inverse_offsets_;   // (nblock + 1) into inverse_values_
+  std::vector<double> inverse_values_; // block inverses, row-major
+  int replaced_count_ = 0;
+};
+
+}  // namespace sofax::solve

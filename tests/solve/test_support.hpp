@@ -1,0 +1,112 @@
+// Small problems shared by the solver tests: 1D quadratic and Rosenbrock element energies, a
+// vertex load (gravity), weighted graph Laplacians and an SPD stiffness matrix.
+#pragma once
+
+#include <Eigen/Core>
+#include <random>
+#include <vector>
+
+#include "sofax/assembly/objective.hpp"
+#include "sofax/workloads/workloads.hpp"
+
+namespace sofax::test {
+
+// E = k/2 (x − a)², θ = (k, a): ties one scalar dof to a.
+struct Anchor1D {
+  static constexpr int arity = 1, dim = 1, param_count = 2;
+  template <class S, class T>
+  static S energy(const Eigen::Matrix<S, 1, 1>& x, const Eigen::Matrix<T, 2, 1>& theta) {
+    const S d = x[0] - theta[1];
+    return 0.5 * theta[0] * d * d;
+  }
+};
+
+// E = k/2 (x₁ − x₀ − L)², θ = (k, L).
+struct Spring1D {
+  static constexpr int arity = 2, dim = 1, param_count = 2;
+  template <class S, class T>
+  static S energy(const Eigen::Matrix<S, 2, 1>& x, const Eigen::Matrix<T, 2, 1>& theta) {
+    const S d = x[1] - x[0] - theta[1];
+    return 0.5 * theta[0] * d * d;
+  }
+};
+
+// Chained Rosenbrock term E = (a − x₀)² + b (x₁ − x₀²)², θ = (a, b); minimum at x = (a, a²).
+struct Rosenbrock {
+  static constexpr int arity = 2, dim = 1, param_count = 2;
+  template <class S, class T>
+  static S energy(const Eigen::Matrix<S, 2, 1>& x, const Eigen::Matrix<T, 2, 1>& theta) {
+    const S u = theta[0] - x[0];
+    const S v = x[1] - x[0] * x[0];
+    return u * u + theta[1] * v * v;
+  }
+};
+
+// E = −fᵀx per vertex, θ = f (N): a constant load such as gravity m·g.
+struct VertexLoad {
+  static constexpr int arity = 1, dim = 3, param_count = 3;
+  template <class S, class T>
+  static S energy(const Eigen::Matrix<S, 3, 1>& x, const Eigen::Matrix<T, 3, 1>& f) {
+    return -(f[0] * x[0] + f[1] * x[1] + f[2] * x[2]);
+  }
+};
+
+// n-dof chain of springs (k = 1 + i, rest length 1) anchored at dof 0 to 0: a convex quadratic
+// with minimum x = (0, 1, 2, …).
+inline assembly::Objective spring_chain(int n) {
+  Eigen::Matrix<int, Eigen::Dynamic, 2, Eigen::RowMajor> edges(n - 1, 2);
+  Eigen::Matrix<double, Eigen::Dynamic, 2, Eigen::RowMajor> springs(n - 1, 2);
+  for (int i = 0; i + 1 < n; ++i) {
+    edges.row(i) << i, i + 1;
+    springs.row(i) << 1.0 + i, 1.0;
+  }
+  assembly::ObjectiveBuilder builder(n, 1);
+  builder.add_elements<Spring1D>("springs", edges, springs);
+  builder.add_elements<Anchor1D>("anchor", Eigen::Matrix<int, 1, 1>(0), Eigen::RowVector2d(2.0, 0.0));
+  return std::move(builder).finalize();
+}
+
+// Chained Rosenbrock over n dofs (a = 1, b = 100); minimum at all ones.
+inline assembly::Objective rosenbrock_chain(int n) {
+  Eigen::Matrix<int, Eigen::Dynamic, 2, Eigen::RowMajor> pairs(n - 1, 2);
+  for (int i = 0; i + 1 < n; ++i) pairs.row(i) << i, i + 1;
+  assembly::ObjectiveBuilder builder(n, 1);
+  builder.add_elements<Rosenbrock>("rosenbrock", pairs, Eigen::RowVector2d(1.0, 100.0));
+  return std::move(builder).finalize();
+}
+
+// Weighted Laplacian of an m×m grid graph (weights in [0.5, 1.5]), both triangles stored:
+// positive semidefinite with the constant vector as null space.
+inline assembly::HessianMatrix grid_laplacian(int m, unsigned seed = 1) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> w(0.5, 1.5);
+  std::vector<Eigen::Triplet<double, int>> t;
+  auto edge = [&](int a, int b) {
+    const double k = w(rng);
+    t.emplace_back(a, a, k);
+    t.emplace_back(b, b, k);
+    t.emplace_back(a, b, -k);
+    t.emplace_back(b, a, -k);
+  };
+  for (int j = 0; j < m; ++j)
+    for (int i = 0; i < m; ++i) {
+      if (i + 1 < m) edge(i + m * j, i + 1 + m * j);
+      if (j + 1 < m) edge(i + m * j, i + m * (j + 1));
+    }
+  assembly::HessianMatrix L(m * m, m * m);
+  L.setFromTriplets(t.begin(), t.end());
+  L.makeCompressed();
+  return L;
+}
+
+// Projected Neo-Hookean Hessian of tet_grid(n) at the workload deformation, plus shift·I: SPD.
+inline assembly::HessianMatrix stiffness_matrix(int n, double shift = 1.0) {
+  const workloads::Problem p = workloads::neo_hookean_cube(n);
+  assembly::HessianMatrix H = p.objective.make_hessian();
+  Eigen::VectorXd g(p.x.size());
+  p.objective.hessian(p.x, g, H, {.project = true});
+  for (int i = 0; i < H.rows(); ++i) H.coeffRef(i, i) += shift;
+  return H;
+}
+
+}  // namespace sofax::test
