@@ -3,10 +3,13 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <limits>
 #include <random>
 #include <vector>
 
 #include "sofax/assembly/objective.hpp"
+#include "sofax/energies/neo_hookean.hpp"
+#include "sofax/mesh/generators.hpp"
 #include "sofax/workloads/workloads.hpp"
 
 namespace sofax::test {
@@ -107,6 +110,65 @@ inline assembly::HessianMatrix stiffness_matrix(int n, double shift = 1.0) {
   p.objective.hessian(p.x, g, H, {.project = true});
   for (int i = 0; i < H.rows(); ++i) H.coeffRef(i, i) += shift;
   return H;
+}
+
+}  // namespace sofax::test
+
+namespace sofax::test {
+
+// E = x − log x (minimum at x = 1), +∞ for x ≤ 0: Newton from x = 5 overshoots into x < 0.
+struct LogBarrier1D {
+  static constexpr int arity = 1, dim = 1, param_count = 0;
+  template <class S, class T>
+  static S energy(const Eigen::Matrix<S, 1, 1>& x, const Eigen::Matrix<T, 0, 1>&) {
+    using std::log;
+    if (value_of(x[0]) <= 0.0) return S(std::numeric_limits<double>::infinity());
+    return x[0] - log(x[0]);
+  }
+};
+
+// E = −f·x: linear, its Hessian exactly zero.
+struct Linear1D {
+  static constexpr int arity = 1, dim = 1, param_count = 1;
+  template <class S, class T>
+  static S energy(const Eigen::Matrix<S, 1, 1>& x, const Eigen::Matrix<T, 1, 1>& f) {
+    return -f[0] * x[0];
+  }
+};
+
+template <class Energy, class Params>
+assembly::Objective single_dof(const Params& params) {
+  assembly::ObjectiveBuilder builder(1, 1);
+  builder.add_elements<Energy>("scalar", Eigen::Matrix<int, 1, 1>(0), params);
+  return std::move(builder).finalize();
+}
+
+// Neo-Hookean (μ = 1, λ = 10) on tet_grid(n), plus a load per node (0 to skip it).
+struct ElasticCube {
+  mesh::Mesh mesh;
+  assembly::Objective objective;
+  std::vector<int> bottom, top;  // nodes at z = 0 and z = 1
+};
+
+inline ElasticCube elastic_cube(int n, const Eigen::RowVector3d& node_load = Eigen::RowVector3d::Zero()) {
+  mesh::Mesh m = mesh::tet_grid(n);
+  assembly::ObjectiveBuilder builder(m.vertex_count(), 3);
+  builder.add_deformation<energies::NeoHookean>("solid", m.tet_indices, m.vertex_positions,
+                                                Eigen::RowVector2d(1.0, 10.0));
+  if (node_load.squaredNorm() > 0) {
+    Eigen::VectorXi nodes = Eigen::VectorXi::LinSpaced(m.vertex_count(), 0, m.vertex_count() - 1);
+    builder.add_elements<VertexLoad>("load", nodes, node_load);
+  }
+  ElasticCube c{std::move(m), std::move(builder).finalize(), {}, {}};
+  for (int v = 0; v < c.mesh.vertex_count(); ++v) {
+    if (c.mesh.vertex_positions(v, 2) == 0.0) c.bottom.push_back(v);
+    if (c.mesh.vertex_positions(v, 2) == 1.0) c.top.push_back(v);
+  }
+  return c;
+}
+
+inline Eigen::VectorXd rest_state(const mesh::Mesh& m) {
+  return Eigen::Map<const Eigen::VectorXd>(m.vertex_positions.data(), m.vertex_positions.size());
 }
 
 }  // namespace sofax::test

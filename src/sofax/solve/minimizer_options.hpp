@@ -1,0 +1,46 @@
+// The one options struct of the minimizers (Newton, L-BFGS, gradient descent): stopping
+// criteria, line search, the maximum-feasible-step hook, and the method-specific knobs.
+//
+//   sofax::solve::MinimizerOptions options{.max_iterations = 50, .gradient_tolerance = 1e-10};
+//   options.max_step = sofax::solve::SimplexInversionGuard(mesh.tet_indices, 3);  // no inversions
+//   sofax::solve::MinimizerReport report = sofax::solve::minimize_newton(objective, x, options);
+#pragma once
+
+#include <Eigen/Core>
+#include <functional>
+
+#include "sofax/solve/cholesky.hpp"
+#include "sofax/solve/line_search.hpp"
+
+namespace sofax::solve {
+
+// The largest α ≥ 0 such that E(x + t·dx) stays finite for all t ∈ [0, α] (+∞ if unbounded).
+// x and dx are full (variable_count) vectors; dx is zero on eliminated dofs.
+using MaxStepFunction = std::function<double(const Eigen::VectorXd& x, const Eigen::VectorXd& dx)>;
+
+struct MinimizerOptions {
+  // Stopping (checked in this order at every iterate; a criterion set to 0 is off).
+  int max_iterations = 100;
+  double gradient_tolerance = 1e-8;           // ‖g_free‖₂ ≤ this
+  double relative_gradient_tolerance = 0.0;   // ‖g_free‖₂ ≤ this · ‖g_free(x₀)‖₂
+  double energy_tolerance = 0.0;              // E_k − E_{k+1} ≤ this · |E_k|
+  double step_tolerance = 0.0;                // ‖x_{k+1} − x_k‖∞ ≤ this
+
+  LineSearchOptions line_search = {};
+  MaxStepFunction max_step = {};              // empty: no limit (the energy's +∞ still backtracks)
+
+  // Newton
+  bool project_hessian = true;                // per-element PSD projection of local Hessians
+  // When the (projected) Hessian is still not positive definite (e.g. free rigid modes), add
+  // τ·I with τ = 1e-8·mean|diag| growing ×10 per attempt; 0 reports indefinite_system instead.
+  int max_regularization_attempts = 8;
+  CholeskyBackend linear_solver = CholeskyBackend::automatic;
+
+  // L-BFGS
+  int lbfgs_history = 10;                     // correction pairs kept
+
+  int threads = 0;                            // for objective evaluations (≤ 0: all)
+  bool record_history = true;
+};
+
+}  // namespace sofax::solve

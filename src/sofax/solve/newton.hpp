@@ -1,0 +1,50 @@
+// Projected Newton: at each iterate the Hessian is assembled (local Hessians PSD-projected per
+// element), restricted to the free dofs, factored by sparse Cholesky (symbolic analysis once per
+// solve, or once per workspace), and the step is taken with backtracking Armijo from the
+// maximum feasible step. Fixed and prescribed dofs are eliminated exactly.
+//
+//   sofax::workloads::Problem p = sofax::workloads::neo_hookean_cube(4);
+//   Eigen::VectorXd x = p.x;
+//   sofax::solve::DofConstraints bottom = sofax::solve::fix_nodes(bottom_nodes, 3);
+//   sofax::solve::MinimizerReport r = sofax::solve::minimize_newton(p.objective, x, {}, bottom);
+//   // r.status == MinimizerStatus::gradient_converged, x the equilibrium
+//
+// Statuses: gradient/energy/step_converged, max_iterations, line_search_failed, nonfinite_energy
+// (at the start), indefinite_system (Hessian not positive definite after the allowed diagonal
+// shifts, or with none allowed), linear_solver_failed. x always returns the last accepted iterate.
+#pragma once
+
+#include <Eigen/Core>
+#include <optional>
+#include <vector>
+
+#include "sofax/assembly/objective.hpp"
+#include "sofax/solve/cholesky.hpp"
+#include "sofax/solve/dof_elimination.hpp"
+#include "sofax/solve/minimizer_options.hpp"
+#include "sofax/solve/minimizer_report.hpp"
+
+namespace sofax::solve {
+
+// Scratch of minimize_newton: the Hessian (allocated once), the reduced system, the Cholesky
+// factorization with its symbolic analysis. Pass the same workspace to repeated solves of one
+// objective with one constraint set (time steps) to keep the analysis; anything else rebuilds it.
+struct NewtonWorkspace {
+  const assembly::Objective* objective = nullptr;
+  DofConstraints constraints;
+  CholeskyBackend backend = CholeskyBackend::automatic;
+  DofElimination elimination;
+  assembly::HessianMatrix hessian;
+  ReducedMatrix reduced;
+  std::vector<int> reduced_diagonal;  // value index of each (i, i) in the reduced matrix
+  std::optional<SparseCholesky> cholesky;
+  Eigen::VectorXd gradient, reduced_gradient, reduced_step, step, trial;
+};
+
+// Minimizes objective over x (in: start, out: last accepted iterate; variable_count entries).
+// Prescribed values are written into x first. InputError on bad sizes or constraints.
+MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::VectorXd& x,
+                                const MinimizerOptions& options = {}, const DofConstraints& constraints = {},
+                                NewtonWorkspace* workspace = nullptr);
+
+}  // namespace sofax::solve

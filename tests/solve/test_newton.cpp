@@ -1,0 +1,194 @@
+// Newton: one step on a quadratic, Rosenbrock and elastic problems to tolerance, fixed and
+// prescribed dofs met exactly, the workspace keeping its symbolic analysis, and every failure
+// status provoked and reported (iteration limit, line-search failure, non-finite start,
+// indefinite Hessian, singular factorization).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 + Eigen AVX-512 false positive
+
+#include <gtest/gtest.h>
+
+#include "sofax/core/error.hpp"
+#include "sofax/solve/feasible_step.hpp"
+#include "sofax/solve/newton.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using namespace sofax;
+using solve::MinimizerStatus;
+
+TEST(Newton, SolvesAQuadraticInOneStep) {
+  const assembly::Objective chain = test::spring_chain(20);
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(20);
+  const solve::MinimizerReport r = solve::minimize_newton(chain, x, {.gradient_tolerance = 1e-9});
+  EXPECT_EQ(r.status, MinimizerStatus::gradient_converged) << r.message;
+  EXPECT_EQ(r.iterations, 1);
+  EXPECT_LT((x - Eigen::VectorXd::LinSpaced(20, 0.0, 19.0)).norm(), 1e-10);
+  ASSERT_EQ(r.history.size(), 2u);
+  EXPECT_EQ(r.history[1].step_length, 1.0);
+  EXPECT_GT(r.times.total, 0.0);
+}
+
+TEST(Newton, MinimizesRosenbrock) {
+  const assembly::Objective f = test::rosenbrock_chain(2);
+  Eigen::VectorXd x(2);
+  x << -1.2, 1.0;
+  const solve::MinimizerReport r = solve::minimize_newton(f, x, {.gradient_tolerance = 1e-10});
+  EXPECT_EQ(r.status, MinimizerStatus::gradient_converged) << r.message;
+  EXPECT_LT((x - Eigen::Vector2d(1.0, 1.0)).norm(), 1e-8);
+  for (std::size_t i = 1; i < r.history.size(); ++i) EXPECT_LE(r.history[i].energy, r.history[i - 1].energy);
+}
+
+TEST(Newton, StretchedCubeMeetsPrescribedDofsExactly) {
+  const test::ElasticCube cube = test::elastic_cube(3);
+  solve::DofConstraints c = solve::fix_nodes(cube.bottom, 3);
+  for (int v : cube.top) c.prescribe(3 * v + 2, 1.25);  // top face pulled up by 25 %
+  Eigen::VectorXd x = test::rest_state(cube.mesh);
+  const Eigen::VectorXd x0 = x;
+  const solve::MinimizerReport r = solve::minimize_newton(cube.objective, x, {.gradient_tolerance = 1e-9}, c);
+  ASSERT_EQ(r.status, MinimizerStatus::gradient_converged) << r.message;
+  EXPECT_LT(r.iterations, 15);
+  for (int v : cube.bottom)
+    for (int d = 0; d < 3; ++d) EXPECT_EQ(x[3 * v + d], x0[3 * v + d]);  // bit for bit
+  for (int v : cube.top) EXPECT_EQ(x[3 * v + 2], 1.25);
+  // Equilibrium: the full gradient vanishes on the free dofs only.
+  Eigen::VectorXd g(x.size());
+  cube.objective.gradient(x, g);
+  const solve::DofElimination e(static_cast<int>(x.size()), c);
+  Eigen::VectorXd gf(e.free_count());
+  e.restrict(g, gf);
+  EXPECT_LT(gf.norm(), 1e-9);
+  EXPECT_GT(g.norm(), 1e-3);  // the constrained dofs carry the reaction forces
+}
+
+TEST(Newton, HangingCubeUnderGravityWithWorkspaceReuse) {
+  const test::ElasticCube cube = test::elastic_cube(3, Eigen::RowVector3d(0.0, 0.0, -0.01));
+  const solve::DofConstraints c = solve::fix_nodes(cube.top, 3);
+  solve::NewtonWorkspace workspace;
+  Eigen::VectorXd x = test::rest_state(cube.mesh);
+  solve::MinimizerReport r = solve::minimize_newton(cube.objective, x, {}, c, &workspace);
+  ASSERT_EQ(r.status, MinimizerStatus::gradient_converged) << r.message;
+  EXPECT_LT(x[3 * cube.bottom[0] + 2], 0.0);  // sagged below z = 0
+  // A second solve from the solution: converged at once, no new symbolic analysis.
+  r = solve::minimize_newton(cube.objective, x, {}, c, &workspace);
+  EXPECT_EQ(r.status, MinimizerStatus::gradient_converged);
+  EXPECT_EQ(r.iterations, 0);
+  x = test::rest_state(cube.mesh);
+  r = solve::minimize_newton(cube.objective, x, {}, c, &workspace);
+  EXPECT_EQ(r.status, MinimizerStatus::gradient_converged);
+  EXPECT_EQ(workspace.cholesky->analysis_count(), 1);
+}
+
+TEST(Newton, EigenBackendGivesTheSameAnswer) {
+  const test::ElasticCube cube = test::elastic_cube(2, Eigen::RowVector3d(0.0, 0.0, -0.02));
+  const solve::DofConstraints c = solve::fix_nodes(cube.top, 3);
+  Eigen::VectorXd x1 = test::rest_state(cube.mesh), x2 = x1;
+  const auto r1 = solve::minimize_newton(cube.objective, x1, {.linear_solver = solve::CholeskyBackend::eigen}, c);
+  const auto r2 = solve::minimize_newton(cube.objective, x2, {}, c);
+  ASSERT_TRUE(r1.converged() && r2.converged());
+  EXPECT_LT((x1 - x2).norm(), 1e-8);
+}
+
+TEST(Newton, RegularizesFreeRigidModes) {
+  // No constraints: the projected Hessian is singular (rigid motions); diagonal shifts fix it.
+  const workloads::Problem p = workloads::neo_hookean_cube(2);
+  Eigen::VectorXd x = p.x;
+  const solve::MinimizerReport r = solve::minimize_newton(p.objective, x, {.gradient_tolerance = 1e-8});
+  EXPECT_EQ(r.status, MinimizerStatus::gradient_converged) << r.message;
+  EXPECT_NEAR(r.energy, 0.0, 1e-10);  // back to a rigid motion of the rest shape
+}
+
+TEST(Newton, FeasibleStepHookKeepsParameterizationValid) {
+  const workloads::Problem p = workloads::dirichlet_parameterization(4);
+  Eigen::VectorXd x = p.x;
+  solve::DofConstraints c;
+  c.fix(0).fix(1).fix(3);  // vertex 0 pinned, vertex 1's v fixed: no rigid motion left
+  solve::MinimizerOptions options{.gradient_tolerance = 1e-8, .max_regularization_attempts = 0};
+  const mesh::Mesh grid = mesh::tri_param_grid(4);
+  int calls = 0;
+  const solve::SimplexInversionGuard guard(grid.tri_indices, 2);
+  options.max_step = [&](const Eigen::VectorXd& y, const Eigen::VectorXd& dy) {
+    ++calls;
+    return guard(y, dy);
+  };
+  const solve::MinimizerReport r = solve::minimize_newton(p.objective, x, options, c);
+  EXPECT_EQ(r.status, MinimizerStatus::gradient_converged) << r.message;
+  EXPECT_EQ(calls, r.iterations + (r.converged() ? 0 : 1));
+  EXPECT_LT(r.energy, r.initial_energy);
+  for (const auto& it : r.history) EXPECT_TRUE(std::isfinite(it.energy));
+}
+
+TEST(NewtonFailures, MaxIterations) {
+  const assembly::Objective f = test::rosenbrock_chain(2);
+  Eigen::VectorXd x(2);
+  x << -1.2, 1.0;
+  const solve::MinimizerReport r = solve::minimize_newton(f, x, {.max_iterations = 2});
+  EXPECT_EQ(r.status, MinimizerStatus::max_iterations);
+  EXPECT_EQ(r.iterations, 2);
+  EXPECT_EQ(r.history.size(), 3u);
+  EXPECT_FALSE(r.converged());
+}
+
+TEST(NewtonFailures, InfiniteTrialEnergyBacktracksOrFails) {
+  const assembly::Objective f = test::single_dof<test::LogBarrier1D>(Eigen::Matrix<double, 1, 0>());
+  Eigen::VectorXd x(1);
+  x << 5.0;  // the full Newton step lands at x = −15, where E = +∞
+  solve::MinimizerReport r = solve::minimize_newton(f, x, {.gradient_tolerance = 1e-10});
+  EXPECT_EQ(r.status, MinimizerStatus::gradient_converged) << r.message;
+  EXPECT_NEAR(x[0], 1.0, 1e-9);
+  EXPECT_GT(r.history[1].line_search_evaluations, 1);
+
+  x << 5.0;
+  solve::MinimizerOptions one_trial;
+  one_trial.line_search.max_evaluations = 1;
+  r = solve::minimize_newton(f, x, one_trial);
+  EXPECT_EQ(r.status, MinimizerStatus::line_search_failed);
+  EXPECT_EQ(x[0], 5.0);  // the last good iterate
+}
+
+TEST(NewtonFailures, NonfiniteEnergyAtStartNamesTheElement) {
+  const assembly::Objective f = test::single_dof<test::LogBarrier1D>(Eigen::Matrix<double, 1, 0>());
+  Eigen::VectorXd x(1);
+  x << -1.0;
+  const solve::MinimizerReport r = solve::minimize_newton(f, x);
+  EXPECT_EQ(r.status, MinimizerStatus::nonfinite_energy);
+  EXPECT_NE(r.message.find("group 'scalar', element 0"), std::string::npos) << r.message;
+  EXPECT_EQ(x[0], -1.0);
+}
+
+TEST(NewtonFailures, IndefiniteWithoutProjection) {
+  const assembly::Objective f = test::rosenbrock_chain(2);
+  Eigen::VectorXd x(2);
+  x << 0.0, 1.0;  // ∂²E/∂x₀² = 2 − 400 (x₁ − x₀²) < 0
+  const solve::MinimizerReport r =
+      solve::minimize_newton(f, x, {.project_hessian = false, .max_regularization_attempts = 0});
+  EXPECT_EQ(r.status, MinimizerStatus::indefinite_system) << r.message;
+  EXPECT_EQ(x, Eigen::Vector2d(0.0, 1.0));
+  // With projection the same start converges.
+  const solve::MinimizerReport p = solve::minimize_newton(f, x, {.gradient_tolerance = 1e-10});
+  EXPECT_EQ(p.status, MinimizerStatus::gradient_converged) << p.message;
+}
+
+TEST(NewtonFailures, SingularFactorization) {
+  // E = −x: the Hessian is exactly zero; Eigen's LDLᵀ meets a zero pivot.
+  const assembly::Objective f = test::single_dof<test::Linear1D>(Eigen::Matrix<double, 1, 1>(1.0));
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(1);
+  const solve::MinimizerReport r = solve::minimize_newton(
+      f, x, {.max_regularization_attempts = 0, .linear_solver = solve::CholeskyBackend::eigen});
+  EXPECT_EQ(r.status, MinimizerStatus::linear_solver_failed) << r.message;
+}
+
+TEST(NewtonFailures, BadInputThrows) {
+  const assembly::Objective chain = test::spring_chain(4);
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(3);
+  EXPECT_THROW(solve::minimize_newton(chain, x), InputError);
+  x.setZero(4);
+  solve::DofConstraints twice;
+  twice.fix(1).fix(1);
+  EXPECT_THROW(solve::minimize_newton(chain, x, {}, twice), InputError);
+  solve::DofConstraints out_of_range;
+  out_of_range.fix(4);
+  EXPECT_THROW(solve::minimize_newton(chain, x, {}, out_of_range), InputError);
+  EXPECT_THROW(solve::minimize_newton(chain, x, {.max_iterations = -1}), InputError);
+}
+
+}  // namespace
