@@ -65,7 +65,8 @@ LineSearchResult strong_wolfe(const EnergyAndSlopeAlong& phi, double energy0, do
     return result;
   };
 
-  // Bracket [lo, hi] with lo the best sufficient-decrease point so far (0 at first).
+  // Bracket [lo, hi] with lo the best sufficient-decrease point so far (0 at first). Energies
+  // within `slack` of each other count as equal, so that near a minimum the slopes decide.
   double lo = 0.0, f_lo = energy0, d_lo = slope0;
   double hi = 0.0, f_hi = 0.0, d_hi = 0.0;
   bool bracketed = false;
@@ -76,7 +77,7 @@ LineSearchResult strong_wolfe(const EnergyAndSlopeAlong& phi, double energy0, do
     double slope = 0.0;
     const double value = phi(alpha, slope);
     ++result.evaluations;
-    if (!sufficient(alpha, value) || value >= f_lo) {
+    if (!sufficient(alpha, value) || value > f_lo + slack) {
       hi = alpha, f_hi = value, d_hi = slope;
       bracketed = true;
       break;
@@ -103,7 +104,7 @@ LineSearchResult strong_wolfe(const EnergyAndSlopeAlong& phi, double energy0, do
     double slope = 0.0;
     const double value = phi(trial, slope);
     ++result.evaluations;
-    if (!sufficient(trial, value) || value >= f_lo) {
+    if (!sufficient(trial, value) || value > f_lo + slack) {
       hi = trial, f_hi = value, d_hi = slope;
     } else {
       if (curvature(slope)) return accept(trial, value, slope, true);

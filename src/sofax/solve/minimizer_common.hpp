@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "sofax/assembly/objective.hpp"
@@ -54,7 +55,9 @@ inline bool check_convergence(const MinimizerOptions& o, int iteration, double g
   if (gradient_norm <= o.gradient_tolerance ||
       gradient_norm <= o.relative_gradient_tolerance * initial_gradient_norm) {
     report.status = MinimizerStatus::gradient_converged;
-    report.message = "gradient norm " + std::to_string(gradient_norm) + " below tolerance";
+    char text[64];
+    std::snprintf(text, sizeof text, "gradient norm %.3e below tolerance", gradient_norm);
+    report.message = text;
     return true;
   }
   if (iteration == 0) return false;

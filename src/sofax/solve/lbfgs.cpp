@@ -1,0 +1,175 @@
+// GCC 12 reports a false -Wmaybe-uninitialized inside its AVX-512 intrinsics when Eigen's
+// vectorized kernels are inlined (GCC bug 105593); the project silences it per file.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "sofax/solve/lbfgs.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "sofax/solve/minimizer_common.hpp"
+
+namespace sofax::solve {
+
+namespace {
+
+// Cap on the strong-Wolfe expansion when the feasible-step hook sets no limit.
+constexpr double unbounded_step = 1e20;
+
+MinimizerReport minimize_quasi_newton(const assembly::Objective& objective, Eigen::VectorXd& x,
+                                      const MinimizerOptions& options, const DofConstraints& constraints,
+                                      int memory, const char* where) {
+  detail::check_options(options, where);
+  if (x.size() != objective.variable_count())
+    throw InputError(where, "x has " + std::to_string(x.size()) + " entries, the objective " +
+                                std::to_string(objective.variable_count()) + " variables");
+  MinimizerReport report;
+  detail::ScopedTimer total_timer(report.times.total);
+  const DofElimination elimination(objective.variable_count(), constraints);
+  elimination.apply(x);
+  const assembly::EvalOptions eval{.threads = options.threads};
+  const Eigen::Index n = objective.variable_count(), nf = elimination.free_count();
+
+  // Scratch, allocated once: full and reduced gradients, the direction, the history pairs.
+  Eigen::VectorXd g_full(n), trial(n), step(n), g(nf), g_trial(nf), d(nf), q(nf);
+  Eigen::MatrixXd S(nf, memory), Y(nf, memory);
+  std::vector<double> rho(static_cast<std::size_t>(memory)), coefficient(static_cast<std::size_t>(memory));
+  int stored = 0, newest = -1;
+
+  double energy;
+  {
+    detail::ScopedTimer t(report.times.assembly);
+    energy = objective.gradient(x, g_full, eval);
+    ++report.energy_evaluations;
+  }
+  elimination.restrict(g_full, g);
+  report.initial_energy = report.energy = energy;
+  report.initial_gradient_norm = report.gradient_norm = g.norm();
+  if (!std::isfinite(energy) || !g.allFinite()) {
+    report.status = MinimizerStatus::nonfinite_energy;
+    report.message = detail::nonfinite_message(objective, x, std::isfinite(energy) ? "gradient" : "energy");
+    return report;
+  }
+
+  double previous_energy = energy, step_norm = 0.0, previous_slope = 0.0, previous_alpha = 0.0;
+  IterationRecord record;
+  for (int k = 0;; ++k) {
+    const double gradient_norm = g.norm();
+    report.energy = energy;
+    report.gradient_norm = gradient_norm;
+    record.iteration = k;
+    record.energy = energy;
+    record.gradient_norm = gradient_norm;
+    if (options.record_history) report.history.push_back(record);
+    if (detail::check_convergence(options, k, gradient_norm, report.initial_gradient_norm, previous_energy, energy,
+                                  step_norm, report))
+      return report;
+    if (k == options.max_iterations) {
+      report.status = MinimizerStatus::max_iterations;
+      report.message = "iteration limit reached";
+      return report;
+    }
+    record = {};
+
+    // Direction: d = −H_k g by the two-loop recursion (H_0 = γI, γ = sᵀy / yᵀy of the newest pair).
+    {
+      detail::ScopedTimer t(report.times.linear_solve);
+      q = g;
+      for (int i = 0; i < stored; ++i) {
+        const int j = (newest - i + memory) % memory;
+        coefficient[j] = rho[j] * S.col(j).dot(q);
+        q -= coefficient[j] * Y.col(j);
+      }
+      if (stored > 0) q *= S.col(newest).dot(Y.col(newest)) / Y.col(newest).squaredNorm();
+      for (int i = stored - 1; i >= 0; --i) {
+        const int j = (newest - i + memory) % memory;
+        q += (coefficient[j] - rho[j] * Y.col(j).dot(q)) * S.col(j);
+      }
+      d = -q;
+    }
+    double slope = g.dot(d);
+    if (!(slope < 0.0)) {  // lost descent (rounding): restart from steepest descent
+      stored = 0;
+      d = -g;
+      slope = -g.squaredNorm();
+    }
+    step.setZero();
+    elimination.add_prolonged(d, 1.0, step);
+
+    // Initial step: 1 for a scaled quasi-Newton direction; otherwise the previous step's
+    // decrease carried over (Nocedal & Wright 3.60), 1/‖g‖∞ at the very first.
+    double alpha0 = 1.0;
+    if (stored == 0)
+      alpha0 = k == 0 ? std::min(1.0, 1.0 / g.lpNorm<Eigen::Infinity>())
+                      : std::min(1.0, 1.01 * previous_alpha * previous_slope / slope);
+    if (!(alpha0 > 0.0) || !std::isfinite(alpha0)) alpha0 = 1.0;
+
+    LineSearchResult search;
+    double evaluated_alpha = -1.0;
+    {
+      detail::ScopedTimer t(report.times.line_search);
+      double max_step = options.max_step ? options.max_step(x, step) : unbounded_step;
+      max_step = std::min(max_step, unbounded_step);
+      const auto phi = [&](double alpha, double& phi_slope) {
+        trial = x + alpha * step;
+        ++report.energy_evaluations;
+        const double value = objective.gradient(trial, g_full, eval);
+        elimination.restrict(g_full, g_trial);
+        phi_slope = g_trial.dot(d);
+        evaluated_alpha = alpha;
+        return value;
+      };
+      search = strong_wolfe(phi, energy, slope, std::min(alpha0, max_step), max_step, options.line_search);
+      record.line_search_evaluations = search.evaluations;
+      if (search.accepted && search.step != evaluated_alpha) {  // the gradient at the accepted point
+        trial = x + search.step * step;
+        ++report.energy_evaluations;
+        objective.gradient(trial, g_full, eval);
+        elimination.restrict(g_full, g_trial);
+      }
+    }
+    if (!search.accepted) {
+      report.status = MinimizerStatus::line_search_failed;
+      report.message = "strong-Wolfe line search found no acceptable step (" + std::to_string(search.evaluations) +
+                       " trials)";
+      return report;
+    }
+
+    // Accept; store the pair (s, y) when its curvature is positive.
+    x += search.step * step;
+    if (memory > 0) {
+      const int slot = (newest + 1) % memory;
+      S.col(slot) = search.step * d;
+      Y.col(slot) = g_trial - g;
+      const double sy = S.col(slot).dot(Y.col(slot));
+      if (sy > 1e-10 * S.col(slot).norm() * Y.col(slot).norm()) {
+        rho[slot] = 1.0 / sy;
+        newest = slot;
+        stored = std::min(stored + 1, memory);
+      }
+    }
+    g = g_trial;
+    previous_energy = energy;
+    energy = search.energy;
+    previous_alpha = search.step;
+    previous_slope = slope;
+    step_norm = search.step * step.lpNorm<Eigen::Infinity>();
+    record.step_length = search.step;
+    record.step_norm = step_norm;
+    ++report.iterations;
+  }
+}
+
+}  // namespace
+
+MinimizerReport minimize_lbfgs(const assembly::Objective& objective, Eigen::VectorXd& x,
+                               const MinimizerOptions& options, const DofConstraints& constraints) {
+  return minimize_quasi_newton(objective, x, options, constraints, options.lbfgs_history, "minimize_lbfgs");
+}
+
+MinimizerReport minimize_gradient_descent(const assembly::Objective& objective, Eigen::VectorXd& x,
+                                          const MinimizerOptions& options, const DofConstraints& constraints) {
+  return minimize_quasi_newton(objective, x, options, constraints, 0, "minimize_gradient_descent");
+}
+
+}  // namespace sofax::solve
