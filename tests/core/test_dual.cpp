@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <functional>
 
@@ -37,16 +39,16 @@ void check_binary(const std::string& name, F f, double x, double y) {
     return f(Dual1<2>::variable(p[0], 0), Dual1<2>::variable(p[1], 1)).g;
   };
   const Eigen::Vector2d p(x, y);
-  const auto gcheck = sofax::check_gradient(fd, p, d2.g, {.step = 1e-4, .rtol = 1e-7});
+  const auto gcheck = sofax::check_gradient(fd, p, d2.gradient(), {.step = 1e-4, .rtol = 1e-7});
   EXPECT_TRUE(gcheck.ok) << gcheck.message;
-  const auto hcheck = sofax::check_jacobian(grad, p, d2.h, {.step = 1e-4, .rtol = 1e-7});
+  const auto hcheck = sofax::check_jacobian(grad, p, d2.hessian(), {.step = 1e-4, .rtol = 1e-7});
   EXPECT_TRUE(hcheck.ok) << hcheck.message;
 
-  EXPECT_LE((d2.h - d2.h.transpose()).norm(), 1e-14 * (1.0 + d2.h.norm()));
-  EXPECT_LE((d1.g - d2.g).norm(), 1e-14 * (1.0 + d2.g.norm()));
-  EXPECT_LE((dd.g - d2.g).norm(), 1e-14 * (1.0 + d2.g.norm()));
-  EXPECT_NEAR(dd.t, d2.g.dot(u), 1e-13 * (1.0 + d2.g.norm()));
-  EXPECT_LE((dd.gt - d2.h * u).norm(), 1e-12 * (1.0 + d2.h.norm()));
+  EXPECT_LE((d2.hessian() - d2.hessian().transpose()).norm(), 1e-14 * (1.0 + d2.hessian().norm()));
+  EXPECT_LE((d1.g - d2.gradient()).norm(), 1e-14 * (1.0 + d2.gradient().norm()));
+  EXPECT_LE((dd.g - d2.gradient()).norm(), 1e-14 * (1.0 + d2.gradient().norm()));
+  EXPECT_NEAR(dd.t, d2.gradient().dot(u), 1e-13 * (1.0 + d2.gradient().norm()));
+  EXPECT_LE((dd.gt - d2.hessian() * u).norm(), 1e-12 * (1.0 + d2.hessian().norm()));
 }
 
 // A unary function against its analytic first and second derivative, then as above.
@@ -54,9 +56,9 @@ template <class F>
 void check_unary(const std::string& name, F f, double x, double df, double d2f) {
   SCOPED_TRACE(name);
   const Dual2<2> d2 = f(Dual2<2>::variable(x, 0));
-  EXPECT_NEAR(d2.g[0], df, 1e-13 * (1.0 + std::abs(df)));
-  EXPECT_NEAR(d2.h(0, 0), d2f, 1e-12 * (1.0 + std::abs(d2f)));
-  EXPECT_EQ(d2.g[1], 0.0);
+  EXPECT_NEAR(d2.gradient()[0], df, 1e-13 * (1.0 + std::abs(df)));
+  EXPECT_NEAR(d2.hessian()(0, 0), d2f, 1e-12 * (1.0 + std::abs(d2f)));
+  EXPECT_EQ(d2.gradient()[1], 0.0);
   // composed with a second variable so that mixed terms are exercised
   check_binary(name, [&](auto a, auto b) { return f(a * b + 0.25 * a); }, x, 1.0);
 }
@@ -126,20 +128,20 @@ TEST(Dual, NonSmoothPointsFollowTheDocumentedChoice) {
   const D zero = D::variable(0.0, 0);
   const D ab = abs(zero);
   EXPECT_EQ(ab.v, 0.0);
-  EXPECT_EQ(ab.g[0], 0.0);  // sign(0) = 0
+  EXPECT_EQ(ab.gradient()[0], 0.0);  // sign(0) = 0
   const D h = hypot(zero, D::variable(0.0, 1));
   EXPECT_EQ(h.v, 0.0);
-  EXPECT_TRUE(h.g.isZero());
-  EXPECT_TRUE(h.h.isZero());
+  EXPECT_TRUE(h.gradient().isZero());
+  EXPECT_TRUE(h.hessian().isZero());
   const D at = atan2(zero, D::variable(0.0, 1));
   EXPECT_EQ(at.v, 0.0);
-  EXPECT_TRUE(at.g.isZero());
+  EXPECT_TRUE(at.gradient().isZero());
   // ties in min/max pick the first argument
   const D a = D::variable(1.0, 0), b = D::variable(1.0, 1);
-  EXPECT_EQ(max(a, b).g[0], 1.0);
-  EXPECT_EQ(min(a, b).g[0], 1.0);
+  EXPECT_EQ(max(a, b).gradient()[0], 1.0);
+  EXPECT_EQ(min(a, b).gradient()[0], 1.0);
   // sqrt at 0: infinite derivative, as documented
-  EXPECT_TRUE(std::isinf(sqrt(zero).g[0]));
+  EXPECT_TRUE(std::isinf(sqrt(zero).gradient()[0]));
 }
 
 TEST(Dual, ComparisonsUseValues) {
@@ -175,9 +177,9 @@ void check_matrix_function(const std::string& name, Fn fn) {
     return fn(M).g;
   };
   EXPECT_NEAR(r.v, f(p), 1e-14);
-  const auto gc = sofax::check_gradient(f, p, r.g);
+  const auto gc = sofax::check_gradient(f, p, r.gradient());
   EXPECT_TRUE(gc.ok) << gc.message;
-  const auto hc = sofax::check_jacobian(g, p, r.h);
+  const auto hc = sofax::check_jacobian(g, p, r.hessian());
   EXPECT_TRUE(hc.ok) << hc.message;
 }
 
@@ -207,3 +209,45 @@ TEST(Dual, WorksInsideEigenMatrices) {
 }
 
 }  // namespace
+
+// The fixed-size symmetric eigensolver used by PSD projection.
+#include "sofax/core/psd_projection.hpp"
+#include "sofax/core/symmetric_eigen.hpp"
+
+namespace {
+template <int N>
+void check_eigen(unsigned seed) {
+  std::srand(seed);
+  Eigen::Matrix<double, N, N> A = Eigen::Matrix<double, N, N>::Random();
+  A = (A + A.transpose()).eval();
+  if (seed % 3 == 0) A.row(1) = A.row(0), A.col(1) = A.col(0);  // a repeated row: a zero eigenvalue
+  Eigen::Matrix<double, N, 1> lambda;
+  Eigen::Matrix<double, N, N> V;
+  sofax::symmetric_eigen<N>(A, lambda, V);
+  EXPECT_LE((V.transpose() * V - Eigen::Matrix<double, N, N>::Identity()).norm(), 1e-13);
+  EXPECT_LE((V * lambda.asDiagonal() * V.transpose() - A).norm(), 1e-13 * A.norm());
+  Eigen::SelfAdjointEigenSolver<Eigen::Matrix<double, N, N>> ref(A);
+  std::sort(lambda.data(), lambda.data() + N);
+  EXPECT_LE((lambda - ref.eigenvalues()).norm(), 1e-13 * A.norm());
+  // projection: PSD, equal to the reference clamp, untouched when already PD
+  Eigen::Matrix<double, N, N> P = A;
+  sofax::project_psd<N>(P);
+  const Eigen::Matrix<double, N, N> clamped =
+      ref.eigenvectors() * ref.eigenvalues().cwiseMax(0.0).asDiagonal() * ref.eigenvectors().transpose();
+  EXPECT_LE((P - clamped).norm(), 1e-12 * A.norm());
+  Eigen::Matrix<double, N, N> pd = A * A.transpose() + Eigen::Matrix<double, N, N>::Identity();
+  const Eigen::Matrix<double, N, N> pd_copy = pd;
+  EXPECT_FALSE(sofax::project_psd<N>(pd));
+  EXPECT_EQ(pd, pd_copy);
+}
+}  // namespace
+
+TEST(SymmetricEigen, MatchesEigenAndProjectsExactly) {
+  for (unsigned seed = 1; seed <= 12; ++seed) {
+    check_eigen<2>(seed);
+    check_eigen<4>(seed);
+    check_eigen<6>(seed);
+    check_eigen<9>(seed);
+    check_eigen<12>(seed);
+  }
+}

@@ -208,8 +208,7 @@ struct DeformationKernel {
       return out;
     };
     Eigen::Matrix<double, M, M> Mq = congruence(L, HF);
-    Mq = 0.5 * (Mq + Mq.transpose()).eval();
-    project_psd<M>(Mq);
+    clamp_negative_eigenvalues<M>(Mq);
     HF = congruence(L_inv, Mq);
   }
 };
