@@ -46,9 +46,9 @@ void check_binary(const std::string& name, F f, double x, double y) {
 
   EXPECT_LE((d2.hessian() - d2.hessian().transpose()).norm(), 1e-14 * (1.0 + d2.hessian().norm()));
   EXPECT_LE((d1.g - d2.gradient()).norm(), 1e-14 * (1.0 + d2.gradient().norm()));
-  EXPECT_LE((dd.g - d2.gradient()).norm(), 1e-14 * (1.0 + d2.gradient().norm()));
+  EXPECT_LE((dd.gradient() - d2.gradient()).norm(), 1e-14 * (1.0 + d2.gradient().norm()));
   EXPECT_NEAR(dd.t, d2.gradient().dot(u), 1e-13 * (1.0 + d2.gradient().norm()));
-  EXPECT_LE((dd.gt - d2.hessian() * u).norm(), 1e-12 * (1.0 + d2.hessian().norm()));
+  EXPECT_LE((dd.tangent_gradient() - d2.hessian() * u).norm(), 1e-12 * (1.0 + d2.hessian().norm()));
 }
 
 // A unary function against its analytic first and second derivative, then as above.

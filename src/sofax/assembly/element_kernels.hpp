@@ -69,7 +69,7 @@ struct EnergyKernel {
     Eigen::Matrix<S, N, 1> xs;
     for (int i = 0; i < N; ++i) xs[i] = S::variable(x[i], i, u[i]);
     const S E = Energy::energy(xs, params(e));
-    out = weight * E.gt;
+    out = weight * E.tangent_gradient();
   }
 };
 
@@ -108,10 +108,28 @@ struct DeformationKernel {
     return G;
   }
 
+  // F(i, j) = Σ_a x_a[i] G(a, j), as plain loops (Eigen's outer-product temporaries cost more
+  // than the arithmetic at this size).
   static DefGrad deformation_gradient(const Local& x, const NodeGradients& G) {
-    DefGrad F = DefGrad::Zero();
-    for (int a = 0; a < K; ++a) F += x.template segment<D>(a * D) * G.row(a);
+    DefGrad F;
+    for (int j = 0; j < J; ++j)
+      for (int i = 0; i < D; ++i) {
+        double f = 0.0;
+        for (int a = 0; a < K; ++a) f += x[a * D + i] * G(a, j);
+        F(i, j) = f;
+      }
     return F;
+  }
+
+  // out_a = w · A g_a for a D×J matrix A stored column-major (index i + D·j): the map back
+  // from F-space to the nodes.
+  static void map_to_nodes(const double* A, const NodeGradients& G, double w, Local& out) {
+    for (int a = 0; a < K; ++a)
+      for (int i = 0; i < D; ++i) {
+        double s = 0.0;
+        for (int j = 0; j < J; ++j) s += A[i + D * j] * G(a, j);
+        out[a * D + i] = w * s;
+      }
   }
 
   double scale(int e) const { return weight * element_measure[e]; }
@@ -129,9 +147,7 @@ struct DeformationKernel {
       for (int i = 0; i < D; ++i) Fs(i, j) = S::variable(F(i, j), i + D * j);
     const S psi = Model::density(Fs, params(e));
     const double w = scale(e);
-    // ∂E/∂x_a = w P g_a with P = ∂Ψ/∂F
-    const Eigen::Map<const DefGrad> Pk(psi.g.data());
-    for (int a = 0; a < K; ++a) grad.template segment<D>(a * D) = w * (Pk * G.row(a).transpose());
+    map_to_nodes(psi.g.data(), G, w, grad);  // ∂E/∂x_a = w P g_a with P = ∂Ψ/∂F
     return w * psi.v;
   }
 
@@ -144,8 +160,7 @@ struct DeformationKernel {
       for (int i = 0; i < D; ++i) Fs(i, j) = S::variable(F(i, j), i + D * j);
     const S psi = Model::density(Fs, params(e));
     const double w = scale(e);
-    const Eigen::Map<const DefGrad> Pk(psi.g.data());
-    for (int a = 0; a < K; ++a) grad.template segment<D>(a * D) = w * (Pk * G.row(a).transpose());
+    map_to_nodes(psi.g.data(), G, w, grad);
 
     Eigen::Matrix<double, M, M> HF = w * psi.hessian();
     if (project && Eigen::LLT<Eigen::Matrix<double, M, M>>(HF).info() != Eigen::Success) {
@@ -164,9 +179,7 @@ struct DeformationKernel {
     for (int j = 0; j < J; ++j)
       for (int i = 0; i < D; ++i) Fs(i, j) = S::variable(F(i, j), i + D * j, dF(i, j));
     const S psi = Model::density(Fs, params(e));
-    const double w = scale(e);
-    const Eigen::Map<const DefGrad> HdF(psi.gt.data());  // ∇²Ψ : dF, reshaped as D×J
-    for (int a = 0; a < K; ++a) out.template segment<D>(a * D) = w * (HdF * G.row(a).transpose());
+    map_to_nodes(psi.gt.data(), G, scale(e), out);  // ∇²Ψ : dF, reshaped as D×J
   }
 
   // hess(a·D + i, b·D + k) = Σ_jl G(a, j) G(b, l) HF(i + D·j, k + D·l), one D·D block pair of

@@ -264,17 +264,23 @@ template <int N>
 struct DirDual {
   static constexpr int size = N;
   using Gradient = Eigen::Matrix<double, N, 1>;
+  // Padded to whole SIMD vectors like Dual2 (entries ≥ N are zero); read through gradient() and
+  // tangent_gradient().
+  using PaddedGradient = Eigen::Matrix<double, detail::padded(N), 1>;
 
   double v = 0.0;
   double t = 0.0;
-  Gradient g = Gradient::Zero();
-  Gradient gt = Gradient::Zero();
+  PaddedGradient g = PaddedGradient::Zero();
+  PaddedGradient gt = PaddedGradient::Zero();
 
   SOFAX_HOST_DEVICE DirDual() = default;
   SOFAX_HOST_DEVICE DirDual(double value) : v(value) {}  // NOLINT: constants convert implicitly
   SOFAX_HOST_DEVICE DirDual(double value, double tangent, const Gradient& gradient,
                             const Gradient& tangent_gradient)
-      : v(value), t(tangent), g(gradient), gt(tangent_gradient) {}
+      : v(value), t(tangent), g(PaddedGradient::Zero()), gt(PaddedGradient::Zero()) {
+    g.template head<N>() = gradient;
+    gt.template head<N>() = tangent_gradient;
+  }
   struct Uninitialized {};
   SOFAX_HOST_DEVICE explicit DirDual(Uninitialized) : g(), gt() {}
 
@@ -285,7 +291,8 @@ struct DirDual {
     d.t = direction_i;
     return d;
   }
-  SOFAX_HOST_DEVICE const Gradient& gradient() const { return g; }
+  SOFAX_HOST_DEVICE auto gradient() const { return g.template head<N>(); }
+  SOFAX_HOST_DEVICE auto tangent_gradient() const { return gt.template head<N>(); }
 
   // t = f'·a.t,  gt = f'·a.gt + f''·a.t·a.g
   SOFAX_HOST_DEVICE friend DirDual chain(const DirDual& a, double f, double df, double d2f) {

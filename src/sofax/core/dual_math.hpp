@@ -25,7 +25,31 @@ template <DualNumber D> SOFAX_INLINE D square(const D& a) { return chain(a, a.v 
 template <class Derived>
 SOFAX_INLINE typename Derived::Scalar squared_norm(const Eigen::MatrixBase<Derived>& m) {
   using S = typename Derived::Scalar;
-  if constexpr (DualNumber<S>) {
+  if constexpr (requires { S::P; }) {  // Dual2: one fused accumulation, no temporaries
+    constexpr int N = S::size, P = S::P;
+    S r{typename S::Uninitialized{}};
+    r.v = 0.0;
+    r.g.setZero();
+    r.h.setZero();
+    r.curved = true;
+    double* rh = r.h.data();
+    for (Eigen::Index j = 0; j < m.cols(); ++j)
+      for (Eigen::Index i = 0; i < m.rows(); ++i) {
+        const S& a = m(i, j);
+        r.v += a.v * a.v;
+        r.g += (2.0 * a.v) * a.g;
+        const double* ag = a.g.data();
+        const double* ah = a.h.data();
+        for (int c = 0; c < N; ++c) {  // h += 2 a.g a.gᵀ + 2 a.v a.h
+          const double s2 = 2.0 * ag[c];
+          if (a.curved)
+            for (int k = 0; k < P; ++k) rh[c * P + k] += s2 * ag[k] + 2.0 * a.v * ah[c * P + k];
+          else
+            for (int k = 0; k < P; ++k) rh[c * P + k] += s2 * ag[k];
+        }
+      }
+    return r;
+  } else if constexpr (DualNumber<S>) {
     S r = square(m(0, 0));
     for (Eigen::Index j = 0; j < m.cols(); ++j)
       for (Eigen::Index i = 0; i < m.rows(); ++i)
