@@ -1,7 +1,7 @@
 // Assembly benchmarks on the workloads of WORKLOADS.md, named <workload>/<size>/<mode>/<threads>
 // with modes value, gradient, hessian, hessian_projected, hvp (e.g. tet/40/hessian_projected/2).
 //
-//   build/bin/sofax-bench --benchmark_filter='tet/40/' --benchmark_repetitions=5 \
+//   build/bin/sofax-bench --benchmark_filter='tet/40/' --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true [--benchmark_format=json]
 #include <benchmark/benchmark.h>
 

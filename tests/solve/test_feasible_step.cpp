@@ -1,6 +1,5 @@
 // Maximum feasible step: polynomial roots against dense sampling, and the simplex guard on
 // hand-made and random triangles and tets (never past an inversion, and tight).
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 + Eigen AVX-512 false positive
 
 #include <gtest/gtest.h>
 

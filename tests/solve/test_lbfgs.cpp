@@ -1,6 +1,5 @@
 // L-BFGS and gradient descent: Rosenbrock and elastic problems to tolerance (agreeing with
 // Newton), eliminated dofs met exactly, and their failure statuses.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 + Eigen AVX-512 false positive
 
 #include <gtest/gtest.h>
 

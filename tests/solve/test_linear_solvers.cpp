@@ -1,9 +1,6 @@
 // Linear solvers: both Cholesky back-ends against each other and the residual, symbolic analysis
 // once per pattern, not-positive-definite / semidefinite / indefinite statuses, PCG against the
 // direct solve with each preconditioner, PCG's negative-curvature and iteration-limit statuses.
-// GCC 12 reports a false -Wmaybe-uninitialized inside its AVX-512 intrinsics when Eigen's
-// vectorized kernels are inlined (GCC bug 105593); the project silences it per file.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,6 @@
 // prescribed dofs met exactly, the workspace keeping its symbolic analysis, and every failure
 // status provoked and reported (iteration limit, line-search failure, non-finite start,
 // indefinite Hessian, singular factorization).
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 + Eigen AVX-512 false positive
 
 #include <gtest/gtest.h>
 

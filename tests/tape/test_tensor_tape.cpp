@@ -1,5 +1,3 @@
-// GCC 12: false -Wmaybe-uninitialized inside its AVX-512 intrinsics when Eigen GEMM is inlined.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include <gtest/gtest.h>
 

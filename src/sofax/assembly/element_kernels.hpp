@@ -16,6 +16,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <type_traits>
 
 #include "sofax/core/dual.hpp"
 #include "sofax/core/psd_projection.hpp"
@@ -134,6 +135,21 @@ struct DeformationKernel {
 
   double scale(int e) const { return weight * element_measure[e]; }
 
+  // F with its entries as the M independent variables of dual type S (F(i, j) ↔ i + D·j);
+  // for DirDual, dF gives each variable's speed along the direction.
+  template <class S>
+  static Eigen::Matrix<S, D, J> seed(const DefGrad& F, const DefGrad* dF = nullptr) {
+    Eigen::Matrix<S, D, J> Fs;
+    for (int j = 0; j < J; ++j)
+      for (int i = 0; i < D; ++i) {
+        if constexpr (std::is_same_v<S, DirDual<M>>)
+          Fs(i, j) = S::variable(F(i, j), i + D * j, (*dF)(i, j));
+        else
+          Fs(i, j) = S::variable(F(i, j), i + D * j);
+      }
+    return Fs;
+  }
+
   double value(int e, const Local& x) const {
     return scale(e) * Model::density(deformation_gradient(x, node_gradients(e)), params(e));
   }
@@ -141,11 +157,7 @@ struct DeformationKernel {
   double gradient(int e, const Local& x, Local& grad) const {
     using S = Dual1<M>;
     const NodeGradients G = node_gradients(e);
-    const DefGrad F = deformation_gradient(x, G);
-    Eigen::Matrix<S, D, J> Fs;
-    for (int j = 0; j < J; ++j)
-      for (int i = 0; i < D; ++i) Fs(i, j) = S::variable(F(i, j), i + D * j);
-    const S psi = Model::density(Fs, params(e));
+    const S psi = Model::density(seed<S>(deformation_gradient(x, G)), params(e));
     const double w = scale(e);
     map_to_nodes(psi.g.data(), G, w, grad);  // ∂E/∂x_a = w P g_a with P = ∂Ψ/∂F
     return w * psi.v;
@@ -154,11 +166,7 @@ struct DeformationKernel {
   double hessian(int e, const Local& x, Local& grad, LocalHessian& hess, bool project) const {
     using S = Dual2<M>;
     const NodeGradients G = node_gradients(e);
-    const DefGrad F = deformation_gradient(x, G);
-    Eigen::Matrix<S, D, J> Fs;
-    for (int j = 0; j < J; ++j)
-      for (int i = 0; i < D; ++i) Fs(i, j) = S::variable(F(i, j), i + D * j);
-    const S psi = Model::density(Fs, params(e));
+    const S psi = Model::density(seed<S>(deformation_gradient(x, G)), params(e));
     const double w = scale(e);
     map_to_nodes(psi.g.data(), G, w, grad);
 
@@ -173,12 +181,8 @@ struct DeformationKernel {
   void hvp(int e, const Local& x, const Local& u, Local& out) const {
     using S = DirDual<M>;
     const NodeGradients G = node_gradients(e);
-    const DefGrad F = deformation_gradient(x, G);
     const DefGrad dF = deformation_gradient(u, G);
-    Eigen::Matrix<S, D, J> Fs;
-    for (int j = 0; j < J; ++j)
-      for (int i = 0; i < D; ++i) Fs(i, j) = S::variable(F(i, j), i + D * j, dF(i, j));
-    const S psi = Model::density(Fs, params(e));
+    const S psi = Model::density(seed<S>(deformation_gradient(x, G), &dF), params(e));
     map_to_nodes(psi.gt.data(), G, scale(e), out);  // ∇²Ψ : dF, reshaped as D×J
   }
 

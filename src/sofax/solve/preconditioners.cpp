@@ -1,6 +1,3 @@
-// GCC 12 reports a false -Wmaybe-uninitialized inside its AVX-512 intrinsics when Eigen's
-// vectorized kernels are inlined (GCC bug 105593); the project silences it per file.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "sofax/solve/preconditioners.hpp"
 
 #include <Eigen/Cholesky>

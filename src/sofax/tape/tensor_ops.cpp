@@ -1,8 +1,5 @@
 // Forward passes of the TensorTape ops: check shapes, compute the value into a pooled buffer,
 // pin exactly what the op's backward reads, record one node.
-// GCC 12 reports a false -Wmaybe-uninitialized inside its AVX-512 intrinsics when Eigen's GEMM
-// is inlined here (matmul); the warning is about the compiler's own header.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include <cmath>
 #include <string>

@@ -1,7 +1,4 @@
 // TensorTape machinery: handles, buffer pool, backward sweep and every op's adjoint.
-// GCC 12 reports a false -Wmaybe-uninitialized inside its AVX-512 intrinsics when Eigen's GEMM
-// is inlined here (matmul); the warning is about the compiler's own header.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include "sofax/tape/tensor_tape.hpp"
 
