@@ -23,6 +23,14 @@
 
 namespace sofax::assembly {
 
+// Element e's row of a (nelement × P) parameter array.
+template <int P>
+Eigen::Matrix<double, P, 1> element_parameters(const double* element_params, int e) {
+  Eigen::Matrix<double, P, 1> theta;
+  for (int i = 0; i < P; ++i) theta[i] = element_params[static_cast<std::size_t>(e) * P + i];
+  return theta;
+}
+
 template <class Energy>
 struct EnergyKernel {
   static constexpr int K = Energy::arity;
@@ -36,11 +44,7 @@ struct EnergyKernel {
   const double* element_params = nullptr;  // (nelement × P)
   double weight = 1.0;
 
-  Params params(int e) const {
-    Params theta;
-    for (int i = 0; i < P; ++i) theta[i] = element_params[static_cast<std::size_t>(e) * P + i];
-    return theta;
-  }
+  Params params(int e) const { return element_parameters<P>(element_params, e); }
 
   double value(int e, const Local& x) const { return weight * Energy::energy(x, params(e)); }
 
@@ -93,11 +97,7 @@ struct DeformationKernel {
   const double* element_params = nullptr;        // (nelement × P)
   double weight = 1.0;
 
-  Params params(int e) const {
-    Params theta;
-    for (int i = 0; i < P; ++i) theta[i] = element_params[static_cast<std::size_t>(e) * P + i];
-    return theta;
-  }
+  Params params(int e) const { return element_parameters<P>(element_params, e); }
 
   // g_a for a = 1..J are the rows of Dm⁻¹; g_0 = −Σ g_a (translations do not change F).
   NodeGradients node_gradients(int e) const {
