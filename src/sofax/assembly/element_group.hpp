@@ -4,6 +4,7 @@
 // non-virtual and inlined around the kernel.
 #pragma once
 
+#include <algorithm>
 #include <span>
 #include <string>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "sofax/assembly/colored_loop.hpp"
 #include "sofax/assembly/element_coloring.hpp"
 #include "sofax/assembly/hessian_pattern.hpp"
+#include "sofax/core/error.hpp"
 
 namespace sofax::assembly {
 
@@ -19,6 +21,8 @@ namespace sofax::assembly {
 struct GroupOptions {
   double weight = 1.0;   // the group's energy is multiplied by this
   bool project = true;   // PSD-project this group's local Hessians when a call asks for projection
+  // Residual groups only: Hessian = Gauss–Newton JᵀJ (true) or the exact one (false).
+  bool gauss_newton = true;
   int chunk_size = 128;  // elements per parallel work item (see element_coloring.hpp)
 };
 
@@ -41,8 +45,18 @@ class ElementGroup {
   virtual void hessian_vector_product(const double* x, const double* v, double* out, bool project,
                                       int threads) const = 0;
   virtual void hessian_diagonal(const double* x, double* out, bool project, int threads) const = 0;
+  // Adds each element's D×D diagonal blocks into out (nnode × D × D, row-major blocks).
+  virtual void hessian_block_diagonal(const double* x, double* out, bool project, int threads) const = 0;
   // Energy of one element (diagnostics: finding the element that made a total non-finite).
   virtual double element_value(const double* x, int e) const = 0;
+
+  // Residual groups (ResidualKernel): R residuals per element, 0 for energy groups.
+  virtual int residual_count() const { return 0; }
+  // Writes r(x) of every element (nelement × R, without targets). Residual groups only.
+  virtual void residuals(const double* x, double* out, int threads) const;
+  // Sets the per-element targets t of E = w/2 ‖r − t‖² (nelement × R). Residual groups only.
+  virtual void set_residual_targets(const double* targets);
+  virtual void set_weight(double weight) = 0;
 
   // Called once by the objective when the pattern of all groups is known.
   void bind_pattern(const HessianPattern& pattern) {
@@ -68,7 +82,14 @@ class ElementGroup {
   const int* node_row_stride_ = nullptr;     // owned by the objective's pattern
 };
 
-// The loops for one kernel type (EnergyKernel or DeformationKernel).
+inline void ElementGroup::residuals(const double*, double*, int) const {
+  throw InputError("group '" + name_ + "'", "is not a residual group (it has no residuals)");
+}
+inline void ElementGroup::set_residual_targets(const double*) {
+  throw InputError("group '" + name_ + "'", "is not a residual group (it has no residual targets)");
+}
+
+// The loops for one kernel type (EnergyKernel, DeformationKernel or ResidualKernel).
 template <class Kernel>
 class KernelGroup final : public ElementGroup {
   static constexpr int K = Kernel::K;
@@ -85,6 +106,7 @@ class KernelGroup final : public ElementGroup {
         kernel_(kernel),
         storage_(std::move(storage)) {
     kernel_.weight = options.weight;
+    if constexpr (requires { Kernel::R; }) kernel_.gauss_newton = options.gauss_newton;
   }
 
   const Kernel& kernel() const { return kernel_; }
@@ -145,20 +167,70 @@ class KernelGroup final : public ElementGroup {
   }
 
   void hessian_diagonal(const double* x, double* out, bool project, int threads) const override {
-    const bool proj = project && options_.project;
-    colored_sum(coloring_, threads, [&](int e) {
-      Local g;
-      LocalHessian H;
-      kernel_.hessian(e, gather(x, e), g, H, proj);
+    for_each_local_hessian(x, project, threads, [&](int e, const LocalHessian& H) {
       const Local diag = H.diagonal();
       scatter(diag, e, out);
-      return 0.0;
     });
+  }
+
+  void hessian_block_diagonal(const double* x, double* out, bool project, int threads) const override {
+    for_each_local_hessian(x, project, threads, [&](int e, const LocalHessian& H) {
+      const int* nodes = element_nodes_.data() + static_cast<std::size_t>(e) * K;
+      for (int a = 0; a < K; ++a) {
+        double* block = out + static_cast<std::size_t>(nodes[a]) * D * D;
+        for (int r = 0; r < D; ++r)
+          for (int c = 0; c < D; ++c) block[r * D + c] += H(a * D + r, a * D + c);
+      }
+    });
+  }
+
+  int residual_count() const override {
+    if constexpr (requires { Kernel::R; }) return Kernel::R;
+    return 0;
+  }
+
+  void residuals(const double* x, double* out, int threads) const override {
+    if constexpr (requires { Kernel::R; }) {
+      colored_sum(coloring_, threads, [&](int e) {
+        const auto r = kernel_.residual(e, gather(x, e));
+        for (int i = 0; i < Kernel::R; ++i) out[static_cast<std::size_t>(e) * Kernel::R + i] = r[i];
+        return 0.0;
+      });
+    } else {
+      ElementGroup::residuals(x, out, threads);
+    }
+  }
+
+  void set_residual_targets(const double* targets) override {
+    if constexpr (requires { Kernel::R; }) {
+      // storage_.back() holds the targets of a residual group (see ObjectiveBuilder::add_residuals).
+      std::copy(targets, targets + storage_.back().size(), storage_.back().begin());
+    } else {
+      ElementGroup::set_residual_targets(targets);
+    }
+  }
+
+  void set_weight(double weight) override {
+    options_.weight = weight;
+    kernel_.weight = weight;
   }
 
   double element_value(const double* x, int e) const override { return kernel_.value(e, gather(x, e)); }
 
  private:
+  // Calls add(e, H_e) for every element's (projected when asked) local Hessian, in colour order.
+  template <class Add>
+  void for_each_local_hessian(const double* x, bool project, int threads, Add&& add) const {
+    const bool proj = project && options_.project;
+    colored_sum(coloring_, threads, [&](int e) {
+      Local g;
+      LocalHessian H;
+      kernel_.hessian(e, gather(x, e), g, H, proj);
+      add(e, H);
+      return 0.0;
+    });
+  }
+
   Local gather(const double* x, int e) const {
     const int* nodes = element_nodes_.data() + static_cast<std::size_t>(e) * K;
     Local xl;

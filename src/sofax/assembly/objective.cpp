@@ -116,6 +116,67 @@ void Objective::hessian_diagonal(const Eigen::Ref<const Eigen::VectorXd>& x, Eig
   for (const auto& g : groups_) g->hessian_diagonal(x.data(), out.data(), options.project, options.threads);
 }
 
+void Objective::hessian_block_diagonal(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> out,
+                                       const EvalOptions& options) const {
+  check_input(x, "input x");
+  const Eigen::Index expected = static_cast<Eigen::Index>(variable_count()) * dofs_per_node_;
+  if (out.size() != expected)
+    throw InputError("objective Hessian block diagonal", "output has " + std::to_string(out.size()) +
+                                                             " entries, expected " + std::to_string(expected) +
+                                                             " (one D×D block per node)");
+  out.setZero();
+  for (const auto& g : groups_) g->hessian_block_diagonal(x.data(), out.data(), options.project, options.threads);
+}
+
+int Objective::find_group(const std::string& name) const {
+  for (int i = 0; i < group_count(); ++i)
+    if (groups_[i]->name() == name) return i;
+  throw InputError("objective", "no group named '" + name + "'");
+}
+
+namespace {
+void check_group_index(int group, int count, const char* what) {
+  if (group < 0 || group >= count)
+    throw InputError(std::string("objective ") + what,
+                     "group index " + std::to_string(group) + " out of range [0, " + std::to_string(count) + ")");
+}
+}  // namespace
+
+void Objective::residuals(int group, const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> out,
+                          const EvalOptions& options) const {
+  check_group_index(group, group_count(), "residuals");
+  check_input(x, "input x");
+  const ElementGroup& g = *groups_[group];
+  const Eigen::Index expected = static_cast<Eigen::Index>(g.element_count()) * g.residual_count();
+  if (g.residual_count() == 0 || out.size() != expected)
+    throw InputError("group '" + g.name() + "' residuals",
+                     g.residual_count() == 0 ? std::string("not a residual group")
+                                             : "output has " + std::to_string(out.size()) + " entries, expected " +
+                                                   std::to_string(expected));
+  g.residuals(x.data(), out.data(), options.threads);
+}
+
+void Objective::set_group_weight(int group, double weight) {
+  check_group_index(group, group_count(), "group weight");
+  if (!std::isfinite(weight) || weight < 0)
+    throw InputError("group '" + groups_[group]->name() + "' weight",
+                     "must be finite and >= 0, got " + std::to_string(weight));
+  groups_[group]->set_weight(weight);
+}
+
+void Objective::set_residual_targets(int group, const Eigen::Ref<const Eigen::VectorXd>& targets) {
+  check_group_index(group, group_count(), "residual targets");
+  ElementGroup& g = *groups_[group];
+  const Eigen::Index expected = static_cast<Eigen::Index>(g.element_count()) * g.residual_count();
+  if (g.residual_count() == 0 || targets.size() != expected || !targets.allFinite())
+    throw InputError("group '" + g.name() + "' residual targets",
+                     g.residual_count() == 0 ? std::string("not a residual group")
+                                             : "need " + std::to_string(expected) + " finite values, got " +
+                                                   std::to_string(targets.size()) +
+                                                   (targets.allFinite() ? "" : " with a non-finite one"));
+  g.set_residual_targets(targets.data());
+}
+
 std::pair<int, int> Objective::find_nonfinite_element(const Eigen::Ref<const Eigen::VectorXd>& x) const {
   check_input(x, "input x");
   for (int gi = 0; gi < group_count(); ++gi)

@@ -13,7 +13,13 @@
 //   assembly::HessianMatrix H = objective.make_hessian();   // pattern built once
 //   double E = objective.hessian(x, g, H, {.project = true});   // values refilled, no allocation
 //
-// The objective is immutable once built; evaluation is const and thread-safe. Results are
+// Least squares and constraints: add_residuals<Residual> adds a group whose energy is
+// w/2 ‖r(x_l) − t‖² per element (residual_kernel.hpp); Gauss–Newton and Levenberg–Marquardt
+// minimize such objectives, the augmented Lagrangian reads their residuals as constraints.
+//
+// The structure of an objective is immutable once built and evaluation is const and
+// thread-safe. Between evaluations, a solver may change a group's weight and a residual group's
+// targets (set_group_weight, set_residual_targets): the augmented Lagrangian's penalty and shift. Results are
 // bit-identical for any thread count (elements are coloured, sums have a fixed order).
 // Bad input (wrong sizes, node ids out of range, NaN/Inf, degenerate or inverted rest elements)
 // throws sofax::InputError naming the group, the element and the cause. A current state that
@@ -29,6 +35,7 @@
 #include "sofax/assembly/element_group.hpp"
 #include "sofax/assembly/element_kernels.hpp"
 #include "sofax/assembly/hessian_pattern.hpp"
+#include "sofax/assembly/residual_kernel.hpp"
 #include "sofax/assembly/rest_frame.hpp"
 #include "sofax/core/error.hpp"
 
@@ -67,6 +74,21 @@ class Objective {
   void hessian_diagonal(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> out,
                         const EvalOptions& options = {}) const;
 
+  // out = the D×D diagonal blocks of ∇²E(x), node after node (variable_count · D entries,
+  // block of node i at out[i·D·D], row-major): for block-Jacobi preconditioners, matrix-free.
+  void hessian_block_diagonal(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> out,
+                              const EvalOptions& options = {}) const;
+
+  // The index of the group with this name; InputError when there is none.
+  int find_group(const std::string& name) const;
+  // Residuals r(x) of residual group `group` (element_count × residual_count, element-major,
+  // targets not subtracted). InputError for an energy group.
+  void residuals(int group, const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> out,
+                 const EvalOptions& options = {}) const;
+  // Not thread-safe with evaluations in flight: set between solver iterations.
+  void set_group_weight(int group, double weight);
+  void set_residual_targets(int group, const Eigen::Ref<const Eigen::VectorXd>& targets);
+
   // The first element (group index, element index) whose energy at x is not finite, or
   // (−1, −1): tells a solver which element a non-finite total came from.
   std::pair<int, int> find_nonfinite_element(const Eigen::Ref<const Eigen::VectorXd>& x) const;
@@ -99,6 +121,13 @@ class ObjectiveBuilder {
   template <class Energy, class Elements, class Params>
   ObjectiveBuilder& add_elements(std::string name, const Eigen::MatrixBase<Elements>& elements,
                                  const Eigen::MatrixBase<Params>& params, GroupOptions options = {});
+
+  // A group of elements with a residual r(x_l; θ) ∈ R^R of their K·D local variables and energy
+  // weight/2 ‖r − t‖² (Residual: arity = K, dim = D, residual_count = R, param_count = P, static
+  // residual(x_l, θ)); targets t start at zero. options.gauss_newton picks the Hessian model.
+  template <class Residual, class Elements, class Params>
+  ObjectiveBuilder& add_residuals(std::string name, const Eigen::MatrixBase<Elements>& elements,
+                                  const Eigen::MatrixBase<Params>& params, GroupOptions options = {});
 
   // Builds the Hessian pattern of all groups and the scatter maps; the builder is spent.
   Objective finalize() &&;
@@ -207,6 +236,24 @@ ObjectiveBuilder& ObjectiveBuilder::add_elements(std::string name, const Eigen::
   storage.push_back(checked_params(name, params, static_cast<int>(elements.rows()), Kernel::P));
   Kernel kernel;
   kernel.element_params = storage[0].data();
+  objective_.groups_.push_back(std::make_unique<KernelGroup<Kernel>>(
+      std::move(name), std::move(nodes), objective_.node_count_, options, kernel, std::move(storage)));
+  return *this;
+}
+
+template <class Residual, class Elements, class Params>
+ObjectiveBuilder& ObjectiveBuilder::add_residuals(std::string name, const Eigen::MatrixBase<Elements>& elements,
+                                                  const Eigen::MatrixBase<Params>& params, GroupOptions options) {
+  using Kernel = ResidualKernel<Residual>;
+  check_group_name(name, Kernel::D);
+  std::vector<int> nodes = checked_elements(name, elements, Kernel::K);
+  const int ne = static_cast<int>(elements.rows());
+  std::vector<std::vector<double>> storage;
+  storage.push_back(checked_params(name, params, ne, Kernel::P));
+  storage.emplace_back(static_cast<std::size_t>(ne) * Kernel::R, 0.0);  // targets: last (KernelGroup relies on it)
+  Kernel kernel;
+  kernel.element_params = storage[0].data();
+  kernel.element_targets = storage[1].data();
   objective_.groups_.push_back(std::make_unique<KernelGroup<Kernel>>(
       std::move(name), std::move(nodes), objective_.node_count_, options, kernel, std::move(storage)));
   return *this;
