@@ -16,10 +16,7 @@ constexpr double unbounded_step = 1e20;
 MinimizerReport minimize_quasi_newton(const assembly::Objective& objective, Eigen::VectorXd& x,
                                       const MinimizerOptions& options, const DofConstraints& constraints,
                                       int memory, const char* where) {
-  detail::check_options(options, where);
-  if (x.size() != objective.variable_count())
-    throw InputError(where, "x has " + std::to_string(x.size()) + " entries, the objective " +
-                                std::to_string(objective.variable_count()) + " variables");
+  detail::check_arguments(objective, x, options, where);
   MinimizerReport report;
   detail::ScopedTimer total_timer(report.times.total);
   const DofElimination elimination(objective.variable_count(), constraints);
@@ -40,33 +37,13 @@ MinimizerReport minimize_quasi_newton(const assembly::Objective& objective, Eige
     ++report.energy_evaluations;
   }
   elimination.restrict(g_full, g);
-  report.initial_energy = report.energy = energy;
-  report.initial_gradient_norm = report.gradient_norm = g.norm();
-  if (!std::isfinite(energy) || !g.allFinite()) {
-    report.status = MinimizerStatus::nonfinite_energy;
-    report.message = detail::nonfinite_message(objective, x, std::isfinite(energy) ? "gradient" : "energy");
-    return report;
-  }
+  if (!detail::start_is_finite(objective, x, energy, g.norm(), report)) return report;
 
   double previous_energy = energy, step_norm = 0.0, previous_slope = 0.0, previous_alpha = 0.0;
   IterationRecord record;
   for (int k = 0;; ++k) {
-    const double gradient_norm = g.norm();
-    report.energy = energy;
-    report.gradient_norm = gradient_norm;
-    record.iteration = k;
-    record.energy = energy;
-    record.gradient_norm = gradient_norm;
-    if (options.record_history) report.history.push_back(record);
-    if (detail::check_convergence(options, k, gradient_norm, report.initial_gradient_norm, previous_energy, energy,
-                                  step_norm, report))
+    if (detail::finish_iterate(options, k, energy, g.norm(), previous_energy, step_norm, record, report))
       return report;
-    if (k == options.max_iterations) {
-      report.status = MinimizerStatus::max_iterations;
-      report.message = "iteration limit reached";
-      return report;
-    }
-    record = {};
 
     // Direction: d = −H_k g by the two-loop recursion (H_0 = γI, γ = sᵀy / yᵀy of the newest pair).
     {

@@ -2,6 +2,7 @@
 // non-finite start message and the stopping tests of MinimizerOptions.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -32,9 +33,20 @@ inline void check_options(const MinimizerOptions& o, const char* where) {
       !(o.energy_tolerance >= 0) || !(o.step_tolerance >= 0) || o.max_regularization_attempts < 0 ||
       o.lbfgs_history < 1 || !(o.line_search.armijo > 0 && o.line_search.armijo < o.line_search.curvature &&
                                o.line_search.curvature < 1) ||
-      !(o.line_search.shrink > 0 && o.line_search.shrink < 1) || o.line_search.max_evaluations < 1)
+      !(o.line_search.shrink > 0 && o.line_search.shrink < 1) || o.line_search.max_evaluations < 1 ||
+      !(o.forcing_max > 0 && o.forcing_max < 1) || o.max_linear_iterations < 1 || !(o.initial_damping > 0))
     throw InputError(where, "invalid MinimizerOptions (tolerances ≥ 0, 0 < armijo < curvature < 1, "
-                            "0 < shrink < 1, max_evaluations ≥ 1, lbfgs_history ≥ 1)");
+                            "0 < shrink < 1, max_evaluations ≥ 1, lbfgs_history ≥ 1, 0 < forcing_max < 1, "
+                            "max_linear_iterations ≥ 1, initial_damping > 0)");
+}
+
+// Options valid and x of the objective's size; InputError otherwise.
+inline void check_arguments(const assembly::Objective& objective, const Eigen::VectorXd& x, const MinimizerOptions& o,
+                            const char* where) {
+  check_options(o, where);
+  if (x.size() != objective.variable_count())
+    throw InputError(where, "x has " + std::to_string(x.size()) + " entries, the objective " +
+                                std::to_string(objective.variable_count()) + " variables");
 }
 
 // "energy is not finite at the starting point (group 'solid', element 17)"
@@ -72,6 +84,71 @@ inline bool check_convergence(const MinimizerOptions& o, int iteration, double g
     return true;
   }
   return false;
+}
+
+// Records iterate k in the report and applies the stopping tests (convergence, then the
+// iteration limit); returns true when the minimizer must return. Resets record for the next step.
+inline bool finish_iterate(const MinimizerOptions& o, int k, double energy, double gradient_norm,
+                           double previous_energy, double step_norm, IterationRecord& record,
+                           MinimizerReport& report) {
+  report.energy = energy;
+  report.gradient_norm = gradient_norm;
+  record.iteration = k;
+  record.energy = energy;
+  record.gradient_norm = gradient_norm;
+  if (o.record_history) report.history.push_back(record);
+  record = {};
+  if (check_convergence(o, k, gradient_norm, report.initial_gradient_norm, previous_energy, energy, step_norm, report))
+    return true;
+  if (k == o.max_iterations) {
+    report.status = MinimizerStatus::max_iterations;
+    report.message = "iteration limit reached";
+    return true;
+  }
+  return false;
+}
+
+// At the starting point: records the initial energy and gradient norm; returns false (status
+// nonfinite_energy, naming the element) when either is not finite.
+inline bool start_is_finite(const assembly::Objective& objective, const Eigen::VectorXd& x, double energy,
+                            double gradient_norm, MinimizerReport& report) {
+  report.initial_energy = report.energy = energy;
+  report.initial_gradient_norm = report.gradient_norm = gradient_norm;
+  if (std::isfinite(energy) && std::isfinite(gradient_norm)) return true;
+  report.status = MinimizerStatus::nonfinite_energy;
+  report.message = nonfinite_message(objective, x, std::isfinite(energy) ? "gradient" : "energy");
+  return false;
+}
+
+// Backtracking Armijo along step (full vector, zero on eliminated dofs) from the largest feasible
+// step (options.max_step, at most 1); on success x += α·step. Times and counts into report and
+// record; on failure sets line_search_failed and returns false.
+inline bool armijo_step(const assembly::Objective& objective, Eigen::VectorXd& x, const Eigen::VectorXd& step,
+                        double energy, double slope, const MinimizerOptions& options, Eigen::VectorXd& trial,
+                        const char* direction, IterationRecord& record, MinimizerReport& report) {
+  LineSearchResult search;
+  {
+    ScopedTimer t(report.times.line_search);
+    const double max_step = options.max_step ? options.max_step(x, step) : 1.0;
+    const assembly::EvalOptions eval_value{.threads = options.threads};
+    const auto phi = [&](double alpha) {
+      trial = x + alpha * step;
+      ++report.energy_evaluations;
+      return objective.value(trial, eval_value);
+    };
+    search = backtracking_armijo(phi, energy, slope, std::min(1.0, max_step), options.line_search);
+  }
+  record.line_search_evaluations = search.evaluations;
+  if (!search.accepted) {
+    report.status = MinimizerStatus::line_search_failed;
+    report.message = std::string("no step along the ") + direction + " direction decreased the energy enough (" +
+                     std::to_string(search.evaluations) + " trials)";
+    return false;
+  }
+  x += search.step * step;  // eliminated dofs: + α·0, unchanged bit for bit
+  record.step_length = search.step;
+  record.step_norm = search.step * step.lpNorm<Eigen::Infinity>();
+  return true;
 }
 
 }  // namespace sofax::solve::detail

@@ -18,6 +18,9 @@ namespace sofax::solve {
 // x and dx are full (variable_count) vectors; dx is zero on eliminated dofs.
 using MaxStepFunction = std::function<double(const Eigen::VectorXd& x, const Eigen::VectorXd& dx)>;
 
+// Preconditioner of Newton–Krylov's conjugate gradients, built matrix-free once per Newton step.
+enum class KrylovPreconditioner { none, jacobi, block_jacobi };
+
 struct MinimizerOptions {
   // Stopping (checked in this order at every iterate; a criterion set to 0 is off).
   int max_iterations = 100;
@@ -35,6 +38,17 @@ struct MinimizerOptions {
   // τ·I with τ = 1e-8·mean|diag| growing ×10 per attempt; 0 reports indefinite_system instead.
   int max_regularization_attempts = 8;
   CholeskyBackend linear_solver = CholeskyBackend::automatic;
+
+  // Newton–Krylov: CG on Hessian-vector products (project_hessian selects the projected local
+  // Hessians; without it, CG stops at negative curvature: truncated Newton). Eisenstat–Walker
+  // forcing (choice 2): ‖H d + g‖ ≤ η_k ‖g‖, η_k = 0.9 (‖g_k‖/‖g_{k−1}‖)², safeguarded, ≤ forcing_max.
+  double forcing_max = 0.5;
+  int max_linear_iterations = 1000;           // CG iterations per Newton step
+  KrylovPreconditioner krylov_preconditioner = KrylovPreconditioner::block_jacobi;
+
+  // Levenberg–Marquardt: (H + μ·diag(H)) δ = −g with μ₀ = initial_damping, adapted by the ratio
+  // of actual to predicted decrease (Nielsen's rule).
+  double initial_damping = 1e-3;
 
   // L-BFGS
   int lbfgs_history = 10;                     // correction pairs kept

@@ -35,7 +35,7 @@ struct IterationRecord {
   double step_norm = 0.0;         // ‖α Δx‖∞ of that step
   int line_search_evaluations = 0;
   int linear_iterations = 0;      // PCG iterations (Newton–Krylov), 1 for a direct solve
-  double regularization = 0.0;    // diagonal shift added to the Hessian (Newton), 0 if none
+  double regularization = 0.0;    // diagonal shift added to the Hessian (Newton), damping μ (LM)
 };
 
 // Wall-clock seconds per phase.
@@ -56,7 +56,7 @@ struct MinimizerReport {
   double initial_gradient_norm = 0.0;
   double gradient_norm = 0.0;
   int energy_evaluations = 0;    // value-only and value + gradient calls, line searches included
-  int hessian_evaluations = 0;
+  int hessian_evaluations = 0;  // assembled Hessians, or Hessian-vector products (Newton–Krylov)
   std::vector<IterationRecord> history;
   PhaseTimes times;
 

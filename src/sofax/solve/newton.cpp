@@ -8,10 +8,9 @@
 
 namespace sofax::solve {
 
-namespace {
+namespace detail {
 
-// (Re)builds the workspace when the objective, the constraints or the back-end changed.
-void prepare(NewtonWorkspace& w, const assembly::Objective& objective, const DofConstraints& constraints,
+void prepare_workspace(NewtonWorkspace& w, const assembly::Objective& objective, const DofConstraints& constraints,
              const MinimizerOptions& options) {
   const bool same = w.objective == &objective && objective.pattern().matches(w.hessian) &&
                     w.constraints.dofs == constraints.dofs && w.backend == options.linear_solver &&
@@ -38,23 +37,19 @@ void prepare(NewtonWorkspace& w, const assembly::Objective& objective, const Dof
   w.reduced_step.resize(nf);
 }
 
-}  // namespace
+}  // namespace detail
 
 MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::VectorXd& x,
                                 const MinimizerOptions& options, const DofConstraints& constraints,
                                 NewtonWorkspace* workspace) {
-  detail::check_options(options, "minimize_newton");
-  if (x.size() != objective.variable_count())
-    throw InputError("minimize_newton", "x has " + std::to_string(x.size()) + " entries, the objective " +
-                                            std::to_string(objective.variable_count()) + " variables");
+  detail::check_arguments(objective, x, options, "minimize_newton");
   NewtonWorkspace local;
   NewtonWorkspace& w = workspace ? *workspace : local;
   MinimizerReport report;
   detail::ScopedTimer total_timer(report.times.total);
-  prepare(w, objective, constraints, options);
+  detail::prepare_workspace(w, objective, constraints, options);
   w.elimination.apply(x);
   const assembly::EvalOptions eval{.threads = options.threads, .project = options.project_hessian};
-  const assembly::EvalOptions eval_value{.threads = options.threads};
   for (int r : w.reduced_diagonal)
     if (r < 0) throw InputError("minimize_newton", "the Hessian pattern lacks a diagonal entry");
 
@@ -70,34 +65,11 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
     }
     w.elimination.restrict(w.gradient, w.reduced_gradient);
     const double gradient_norm = w.reduced_gradient.norm();
-    if (k == 0) {
-      report.initial_energy = energy;
-      report.initial_gradient_norm = gradient_norm;
-      if (!std::isfinite(energy) || !std::isfinite(gradient_norm)) {
-        report.status = MinimizerStatus::nonfinite_energy;
-        report.message = detail::nonfinite_message(objective, x, std::isfinite(energy) ? "gradient" : "energy");
-        report.energy = energy;
-        report.gradient_norm = gradient_norm;
-        return report;
-      }
-    }
-    report.energy = energy;
-    report.gradient_norm = gradient_norm;
-    record.iteration = k;
-    record.energy = energy;
-    record.gradient_norm = gradient_norm;
-    if (options.record_history) report.history.push_back(record);
-    if (detail::check_convergence(options, k, gradient_norm, report.initial_gradient_norm, previous_energy, energy,
-                                  step_norm, report))
+    if (k == 0 && !detail::start_is_finite(objective, x, energy, gradient_norm, report)) return report;
+    if (detail::finish_iterate(options, k, energy, gradient_norm, previous_energy, step_norm, record, report))
       return report;
-    if (k == options.max_iterations) {
-      report.status = MinimizerStatus::max_iterations;
-      report.message = "iteration limit reached";
-      return report;
-    }
 
     // Factor H_ff, adding τ·I while it is not positive definite (when allowed).
-    record = {};
     FactorStatus factor = FactorStatus::numerical_failure;
     {
       detail::ScopedTimer t(report.times.factorization);
@@ -141,28 +113,9 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
     }
 
     // Backtracking from the largest feasible step.
-    LineSearchResult search;
-    {
-      detail::ScopedTimer t(report.times.line_search);
-      const double max_step = options.max_step ? options.max_step(x, w.step) : 1.0;
-      const auto phi = [&](double alpha) {
-        w.trial = x + alpha * w.step;
-        ++report.energy_evaluations;
-        return objective.value(w.trial, eval_value);
-      };
-      search = backtracking_armijo(phi, energy, slope, std::min(1.0, max_step), options.line_search);
-    }
-    record.line_search_evaluations = search.evaluations;
-    if (!search.accepted) {
-      report.status = MinimizerStatus::line_search_failed;
-      report.message = "no step along the Newton direction decreased the energy enough (" +
-                       std::to_string(search.evaluations) + " trials)";
+    if (!detail::armijo_step(objective, x, w.step, energy, slope, options, w.trial, "Newton", record, report))
       return report;
-    }
-    x += search.step * w.step;  // eliminated dofs: + α·0, unchanged bit for bit
-    step_norm = search.step * w.step.lpNorm<Eigen::Infinity>();
-    record.step_length = search.step;
-    record.step_norm = step_norm;
+    step_norm = record.step_norm;
     previous_energy = energy;
     ++report.iterations;
   }

@@ -41,6 +41,13 @@ struct NewtonWorkspace {
   Eigen::VectorXd gradient, reduced_gradient, reduced_step, step, trial;
 };
 
+namespace detail {
+// (Re)builds the workspace when the objective, the constraints or the back-end changed (shared
+// by minimize_newton and minimize_levenberg_marquardt).
+void prepare_workspace(NewtonWorkspace& w, const assembly::Objective& objective, const DofConstraints& constraints,
+                       const MinimizerOptions& options);
+}  // namespace detail
+
 // Minimizes objective over x (in: start, out: last accepted iterate; variable_count entries).
 // Prescribed values are written into x first. InputError on bad sizes or constraints.
 MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::VectorXd& x,

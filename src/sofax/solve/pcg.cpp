@@ -38,8 +38,12 @@ PcgResult pcg(const LinearOperator& A, const PreconditionerFunction& preconditio
     result.status = PcgStatus::converged;
     return result;
   }
-  A(x, w.Ap);
-  w.r = b - w.Ap;
+  if (x.isZero(0.0)) {  // the usual cold start: r = b without a product
+    w.r = b;
+  } else {
+    A(x, w.Ap);
+    w.r = b - w.Ap;
+  }
   double r_norm = w.r.norm();
   result.relative_residual = r_norm / b_norm;
   if (!std::isfinite(r_norm)) {

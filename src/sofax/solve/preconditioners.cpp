@@ -54,32 +54,20 @@ BlockJacobiPreconditioner::BlockJacobiPreconditioner(std::vector<int> block_star
   inverse_values_.assign(static_cast<std::size_t>(inverse_offsets_.back()), 0.0);
 }
 
-void BlockJacobiPreconditioner::update(const assembly::HessianMatrix& A) {
-  using Block = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor, max_block_size, max_block_size>;
-  if (A.rows() != block_starts_.back() || A.cols() != A.rows())
-    throw InputError("BlockJacobiPreconditioner::update",
-                     "matrix of size " + std::to_string(A.rows()) + " for blocks over " +
-                         std::to_string(block_starts_.back()) + " dofs");
+// Inverts each block, gathered by fill(b, start, size, block); a block that is not positive
+// definite falls back to |diagonal| (1 where zero or not finite).
+template <class Fill>
+void BlockJacobiPreconditioner::invert_blocks(Fill&& fill) {
   replaced_count_ = 0;
-  const int* outer = A.outerIndexPtr();
-  const int* inner = A.innerIndexPtr();
-  const double* values = A.valuePtr();
   for (std::size_t b = 0; b + 1 < block_starts_.size(); ++b) {
     const int start = block_starts_[b], size = block_starts_[b + 1] - start;
-    // Gather the block: in each of its rows, the columns [start, start + size) are contiguous.
     Block block = Block::Zero(size, size);
-    for (int r = 0; r < size; ++r) {
-      const int* first = inner + outer[start + r];
-      const int* last = inner + (A.isCompressed() ? outer[start + r + 1] : outer[start + r] + A.innerNonZeroPtr()[start + r]);
-      for (const int* k = std::lower_bound(first, last, start); k != last && *k < start + size; ++k)
-        block(r, *k - start) = values[k - inner];
-    }
+    fill(start, size, block);
     Block inverse(size, size);
     Eigen::LLT<Block> llt(block);
     if (llt.info() == Eigen::Success && block.allFinite()) {
       inverse = llt.solve(Block::Identity(size, size));
     } else {
-      // Not positive definite: fall back to |diagonal| (1 where zero or not finite).
       ++replaced_count_;
       inverse.setZero();
       for (int i = 0; i < size; ++i) {
@@ -89,6 +77,45 @@ void BlockJacobiPreconditioner::update(const assembly::HessianMatrix& A) {
     }
     std::copy(inverse.data(), inverse.data() + size * size, inverse_values_.begin() + inverse_offsets_[b]);
   }
+}
+
+void BlockJacobiPreconditioner::update(const assembly::HessianMatrix& A) {
+  if (A.rows() != block_starts_.back() || A.cols() != A.rows())
+    throw InputError("BlockJacobiPreconditioner::update",
+                     "matrix of size " + std::to_string(A.rows()) + " for blocks over " +
+                         std::to_string(block_starts_.back()) + " dofs");
+  const int* outer = A.outerIndexPtr();
+  const int* inner = A.innerIndexPtr();
+  const double* values = A.valuePtr();
+  invert_blocks([&](int start, int size, Block& block) {
+    // In each row of the block, the columns [start, start + size) are contiguous.
+    for (int r = 0; r < size; ++r) {
+      const int* first = inner + outer[start + r];
+      const int* last = inner + (A.isCompressed() ? outer[start + r + 1] : outer[start + r] + A.innerNonZeroPtr()[start + r]);
+      for (const int* k = std::lower_bound(first, last, start); k != last && *k < start + size; ++k)
+        block(r, *k - start) = values[k - inner];
+    }
+  });
+}
+
+void BlockJacobiPreconditioner::update(const Eigen::Ref<const Eigen::VectorXd>& node_blocks, int dofs_per_node,
+                                       const std::vector<int>& free_dofs) {
+  const int D = dofs_per_node;
+  if (static_cast<int>(free_dofs.size()) != block_starts_.back() || D < 1)
+    throw InputError("BlockJacobiPreconditioner::update",
+                     std::to_string(free_dofs.size()) + " free dofs for blocks over " +
+                         std::to_string(block_starts_.back()) + " dofs");
+  for (int dof : free_dofs)
+    if (dof < 0 || static_cast<Eigen::Index>(dof / D + 1) * D * D > node_blocks.size())
+      throw InputError("BlockJacobiPreconditioner::update", "dof " + std::to_string(dof) + " has no node block");
+  invert_blocks([&](int start, int size, Block& block) {
+    for (int r = 0; r < size; ++r)
+      for (int c = 0; c < size; ++c) {
+        const int dr = free_dofs[start + r], dc = free_dofs[start + c];
+        // Dofs of one block belong to one node (DofElimination::node_blocks); otherwise 0.
+        if (dr / D == dc / D) block(r, c) = node_blocks[(dr / D) * D * D + (dr % D) * D + dc % D];
+      }
+  });
 }
 
 void BlockJacobiPreconditioner::apply(const Eigen::VectorXd& r, Eigen::VectorXd& z) const {

@@ -50,11 +50,19 @@ class BlockJacobiPreconditioner {
 
   // Extracts and inverts the diagonal blocks of A (n × n, CSR, sorted column indices).
   void update(const assembly::HessianMatrix& A);
+  // The same from per-node D×D blocks (Objective::hessian_block_diagonal, matrix-free), for the
+  // dofs free_dofs[i] (reduced index i → dof; blocks from DofElimination::node_blocks(D)).
+  void update(const Eigen::Ref<const Eigen::VectorXd>& node_blocks, int dofs_per_node,
+              const std::vector<int>& free_dofs);
   void apply(const Eigen::VectorXd& r, Eigen::VectorXd& z) const;
   PreconditionerFunction as_function() const;
   int replaced_count() const { return replaced_count_; }  // blocks that were not positive definite
 
  private:
+  using Block = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor, max_block_size, max_block_size>;
+  template <class Fill>
+  void invert_blocks(Fill&& fill);
+
   std::vector<int> block_starts_;
   std::vector<int> inverse_offsets_;   // (nblock + 1) into inverse_values_
   std::vector<double> inverse_values_; // block inverses, row-major
