@@ -1,0 +1,77 @@
+#include "sofax/physics/statics.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "sofax/core/error.hpp"
+#include "sofax/energies/neo_hookean.hpp"
+#include "sofax/physics/gravity.hpp"
+#include "sofax/physics/lumped_mass.hpp"
+#include "sofax/solve/dof_elimination.hpp"
+#include "sofax/solve/feasible_step.hpp"
+#include "sofax/solve/newton.hpp"
+
+namespace sofax::physics {
+
+Eigen::RowVector2d NeoHookeanMaterial::lame() const {
+  const double E = youngs_modulus, nu = poisson_ratio;
+  if (!(E > 0.0) || !std::isfinite(E))
+    throw InputError("material", "Young's modulus must be positive and finite, got " + std::to_string(E));
+  if (!(nu > -1.0 && nu < 0.5))
+    throw InputError("material", "Poisson ratio must lie in (-1, 0.5), got " + std::to_string(nu));
+  return {E / (2.0 * (1.0 + nu)), E * nu / ((1.0 + nu) * (1.0 - 2.0 * nu))};
+}
+
+assembly::Objective gravity_statics_objective(const mesh::Mesh& solid, const NeoHookeanMaterial& material,
+                                             const Eigen::VectorXd& node_mass, const Eigen::Vector3d& gravity) {
+  const int n = solid.vertex_count();
+  if (node_mass.size() != n)
+    throw InputError("gravity_statics_objective", "node_mass has " + std::to_string(node_mass.size()) +
+                                                      " entries, the mesh " + std::to_string(n) + " vertices");
+  if (!gravity.allFinite()) throw InputError("gravity", "gravity is not finite");
+  assembly::ObjectiveBuilder builder(n, 3);
+  builder.add_deformation<energies::NeoHookean>("elastic", solid.tet_indices, solid.vertex_positions,
+                                                material.lame());
+  Eigen::Matrix<int, Eigen::Dynamic, 1> nodes = Eigen::VectorXi::LinSpaced(n, 0, n - 1);
+  Eigen::Matrix<double, Eigen::Dynamic, 4, Eigen::RowMajor> params(n, 4);
+  params.col(0) = node_mass;
+  params.rightCols<3>().rowwise() = gravity.transpose();
+  builder.add_elements<GravityPotential>("gravity", nodes, params);
+  return std::move(builder).finalize();
+}
+
+StaticEquilibrium static_equilibrium(const mesh::Mesh& solid, const NeoHookeanMaterial& material,
+                                     std::span<const int> fixed_nodes, const StaticsOptions& options) {
+  const int n = solid.vertex_count();
+  if (solid.tet_count() == 0) throw InputError("static_equilibrium", "the mesh has no tetrahedra");
+  if (fixed_nodes.empty())
+    throw InputError("static_equilibrium", "no fixed node: a solid under gravity needs a support");
+
+  StaticEquilibrium result;
+  result.node_mass = lumped_tet_mass(solid.vertex_positions, solid.tet_indices, material.density);
+  const assembly::Objective objective =
+      gravity_statics_objective(solid, material, result.node_mass, options.gravity);
+
+  // Supports: the given nodes, and nodes in no tet (nothing would hold them).
+  std::vector<char> in_tet(static_cast<std::size_t>(n), 0);
+  for (Eigen::Index i = 0; i < solid.tet_indices.size(); ++i) in_tet[solid.tet_indices.data()[i]] = 1;
+  result.fixed_nodes.assign(fixed_nodes.begin(), fixed_nodes.end());
+  for (int v = 0; v < n; ++v)
+    if (!in_tet[v]) result.fixed_nodes.push_back(v);
+  const solve::DofConstraints constraints = solve::fix_nodes(result.fixed_nodes, 3);
+
+  solve::MinimizerOptions newton = options.newton;
+  newton.max_step = solve::SimplexInversionGuard(solid.tet_indices, 3);
+  Eigen::VectorXd x = Eigen::Map<const Eigen::VectorXd>(solid.vertex_positions.data(), 3 * n);
+  result.report = solve::minimize_newton(objective, x, newton, constraints);
+  result.positions = Eigen::Map<const mesh::Positions>(x.data(), n, 3);
+
+  // Reaction: at a fixed node ∇Φ is the force the support must exert on the solid.
+  Eigen::VectorXd gradient(3 * n);
+  objective.gradient(x, gradient);
+  result.reaction_force.setZero();
+  for (int v : result.fixed_nodes) result.reaction_force += gradient.segment<3>(3 * v);
+  return result;
+}
+
+}  // namespace sofax::physics

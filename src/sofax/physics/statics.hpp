@@ -1,0 +1,60 @@
+// Static equilibrium of a Neo-Hookean solid under gravity, some nodes fixed: the minimizer of
+//   Φ(x) = Σ_tets V_t Ψ_NH(F_t(x); μ, λ) + Σ_nodes −m_i g·x_i,
+// found by projected Newton from the rest shape, with the line search started at the largest
+// step that inverts no tet (SimplexInversionGuard) since Ψ_NH is +∞ for det F ≤ 0.
+//
+//   sofax::mesh::Mesh bar = sofax::mesh::tet_grid(6);
+//   std::vector<int> wall;                                   // the x = 0 face
+//   for (int v = 0; v < bar.vertex_count(); ++v) if (bar.vertex_positions(v, 0) == 0.0) wall.push_back(v);
+//   sofax::physics::StaticEquilibrium eq = sofax::physics::static_equilibrium(bar, {}, wall, {});
+//   // eq.report.converged(), eq.positions sagged along −z, eq.reaction_force ≈ (0, 0, m·9.81)
+#pragma once
+
+#include <Eigen/Core>
+#include <span>
+#include <vector>
+
+#include "sofax/assembly/objective.hpp"
+#include "sofax/mesh/mesh.hpp"
+#include "sofax/solve/minimizer_options.hpp"
+#include "sofax/solve/minimizer_report.hpp"
+
+namespace sofax::physics {
+
+struct NeoHookeanMaterial {
+  double youngs_modulus = 1e5;  // E, Pa (a soft rubber: a 1 m cantilever visibly sags)
+  double poisson_ratio = 0.3;   // ν ∈ (−1, 0.5)
+  double density = 1000.0;      // ρ, kg/m³
+
+  // (μ, λ) = (E / 2(1 + ν), E ν / (1 + ν)(1 − 2ν)). InputError when out of range.
+  Eigen::RowVector2d lame() const;
+};
+
+struct StaticsOptions {
+  Eigen::Vector3d gravity = Eigen::Vector3d(0.0, 0.0, -9.81);  // m/s²
+  // Newton's stopping: ‖g_free‖ ≤ 1e-9 ‖g_free(rest)‖ (the rest shape's gradient is the weight).
+  // max_step is set by static_equilibrium.
+  solve::MinimizerOptions newton = {
+      .max_iterations = 100, .gradient_tolerance = 0.0, .relative_gradient_tolerance = 1e-9};
+};
+
+struct StaticEquilibrium {
+  mesh::Positions positions;       // (nvertex × 3), the last accepted Newton iterate
+  Eigen::VectorXd node_mass;       // (nvertex), kg, lumped from tet volumes × density
+  std::vector<int> fixed_nodes;    // the supports: those asked for plus nodes in no tet
+  Eigen::Vector3d reaction_force;  // N, Σ over fixed nodes of ∇Φ: what the supports exert
+  solve::MinimizerReport report;
+};
+
+// Φ as an objective over solid.vertex_count() nodes × 3 dofs: group 0 "elastic" (Neo-Hookean
+// over the tets, rest = solid.vertex_positions), group 1 "gravity" (GravityPotential per node).
+assembly::Objective gravity_statics_objective(const mesh::Mesh& solid, const NeoHookeanMaterial& material,
+                                             const Eigen::VectorXd& node_mass, const Eigen::Vector3d& gravity);
+
+// InputError when the mesh has no tets, a tet is inverted or degenerate at rest, the material or
+// gravity is out of range, no node is fixed (the solid would fall), or a fixed id is out of
+// range or repeated. Nodes in no tet (no mass, no stiffness) are held in place.
+StaticEquilibrium static_equilibrium(const mesh::Mesh& solid, const NeoHookeanMaterial& material,
+                                     std::span<const int> fixed_nodes, const StaticsOptions& options = {});
+
+}  // namespace sofax::physics
