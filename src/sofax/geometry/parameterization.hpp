@@ -38,12 +38,17 @@ struct ParameterizationOptions {
   // Newton's stopping: ‖g‖ ≤ 1e-8 ‖g(Tutte)‖, or 200 iterations. max_step is set by parameterize.
   solve::MinimizerOptions newton = {
       .max_iterations = 200, .gradient_tolerance = 0.0, .relative_gradient_tolerance = 1e-8};
+  // Below this relative gradient Newton continues with the exact (unprojected) Hessian: near the
+  // optimum the per-element projection clamps curvature the minimum has, and projected Newton
+  // slows to a linear rate; the exact Hessian restores the quadratic one (0: never switch).
+  double exact_hessian_below = 1e-6;
 };
 
 struct ParameterizationResult {
   UVs vertex_uvs;                 // (nvertex × 2), the last accepted Newton iterate
   double tutte_seconds = 0.0;     // boundary loop, weights, factorization and solve
-  solve::MinimizerReport report;  // symmetric Dirichlet minimization from the Tutte start
+  solve::MinimizerReport report;  // symmetric Dirichlet minimization from the Tutte start (both
+                                  // Newton phases: history, iterations and times concatenated)
   int flipped_triangles = 0;      // of vertex_uvs; 0 unless the input itself was degenerate
 };
 
