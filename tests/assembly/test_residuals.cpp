@@ -154,3 +154,33 @@ TEST(HessianBlockDiagonal, EqualsTheAssembledHessiansDiagonalBlocks) {
 
 }  // namespace
 }  // namespace sofax
+
+namespace sofax {
+namespace {
+
+TEST(HessianCache, CachedProductsEqualTheAssembledHessianTimesV) {
+  // F-space simplices (tets), general elements and residual groups, with and without projection.
+  sofax::workloads::Problem cube = workloads::neo_hookean_cube(3);
+  const Eigen::VectorXd x = test::perturbed(cube.x, 0.05, 11);
+  Chain chain = make_chain(false);
+  for (bool project : {false, true}) {
+    using Case = std::pair<const assembly::Objective*, const Eigen::VectorXd*>;
+    for (auto [objective, at] : {Case{&cube.objective, &x}, Case{&chain.objective, &chain.x}}) {
+      assembly::HessianCache cache;
+      objective->cache_hessians(*at, cache, {.project = project});
+      const Eigen::VectorXd v = test::perturbed(Eigen::VectorXd::Zero(at->size()), 1.0, 5);
+      Eigen::VectorXd hv(at->size());
+      objective->cached_hessian_vector_product(cache, v, hv);
+      const Eigen::VectorXd expected = test::dense_hessian(*objective, *at, project) * v;
+      EXPECT_LT((hv - expected).norm(), 1e-12 * expected.norm()) << "project " << project;
+    }
+  }
+  // A cache from another objective is refused.
+  assembly::HessianCache cache;
+  chain.objective.cache_hessians(chain.x, cache);
+  Eigen::VectorXd out(cube.x.size());
+  EXPECT_THROW(cube.objective.cached_hessian_vector_product(cache, cube.x, out), InputError);
+}
+
+}  // namespace
+}  // namespace sofax

@@ -50,6 +50,13 @@ class ElementGroup {
   // Energy of one element (diagnostics: finding the element that made a total non-finite).
   virtual double element_value(const double* x, int e) const = 0;
 
+  // Local Hessians kept for repeated products (Objective::cache_hessians): doubles per element,
+  // the fill at x, and the product from the kept values.
+  virtual int cache_size() const = 0;
+  virtual void cache_hessians(const double* x, double* cache, bool project, int threads) const = 0;
+  virtual void cached_hessian_vector_product(const double* cache, const double* v, double* out,
+                                             int threads) const = 0;
+
   // Residual groups (ResidualKernel): R residuals per element, 0 for energy groups.
   virtual int residual_count() const { return 0; }
   // Writes r(x) of every element (nelement × R, without targets). Residual groups only.
@@ -181,6 +188,46 @@ class KernelGroup final : public ElementGroup {
         for (int r = 0; r < D; ++r)
           for (int c = 0; c < D; ++c) block[r * D + c] += H(a * D + r, a * D + c);
       }
+    });
+  }
+
+  // F-space kernels keep their M×M F-space Hessian; the others the N×N local one.
+  int cache_size() const override {
+    if constexpr (requires { Kernel::cache_size; }) return Kernel::cache_size;
+    return N * N;
+  }
+
+  void cache_hessians(const double* x, double* cache, bool project, int threads) const override {
+    const bool proj = project && options_.project;
+    const std::size_t size = static_cast<std::size_t>(cache_size());
+    colored_sum(coloring_, threads, [&](int e) {
+      double* slot = cache + e * size;
+      if constexpr (requires { Kernel::cache_size; }) {
+        kernel_.cache_hessian(e, gather(x, e), proj, slot);
+      } else {
+        Local g;
+        LocalHessian H;
+        kernel_.hessian(e, gather(x, e), g, H, proj);
+        Eigen::Map<LocalHessian> stored(slot);
+        stored = H;
+      }
+      return 0.0;
+    });
+  }
+
+  void cached_hessian_vector_product(const double* cache, const double* v, double* out,
+                                     int threads) const override {
+    const std::size_t size = static_cast<std::size_t>(cache_size());
+    colored_sum(coloring_, threads, [&](int e) {
+      const double* slot = cache + e * size;
+      Local hv;
+      if constexpr (requires { Kernel::cache_size; }) {
+        kernel_.cached_hvp(e, slot, gather(v, e), hv);
+      } else {
+        hv.noalias() = Eigen::Map<const LocalHessian>(slot) * gather(v, e);
+      }
+      scatter(hv, e, out);
+      return 0.0;
     });
   }
 

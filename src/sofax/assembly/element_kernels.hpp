@@ -164,18 +164,25 @@ struct DeformationKernel {
   }
 
   double hessian(int e, const Local& x, Local& grad, LocalHessian& hess, bool project) const {
-    using S = Dual2<M>;
     const NodeGradients G = node_gradients(e);
+    double value;
+    const Eigen::Matrix<double, M, M> HF = f_space_hessian(e, x, G, project, &grad, &value);
+    map_hessian(G, HF, hess);
+    return value;
+  }
+
+  // w ∇²Ψ in F-space, projected through the map when asked (and not already PSD); the element's
+  // gradient and energy too when grad / value are given.
+  Eigen::Matrix<double, M, M> f_space_hessian(int e, const Local& x, const NodeGradients& G, bool project,
+                                              Local* grad = nullptr, double* value = nullptr) const {
+    using S = Dual2<M>;
     const S psi = Model::density(seed<S>(deformation_gradient(x, G)), params(e));
     const double w = scale(e);
-    map_to_nodes(psi.g.data(), G, w, grad);
-
+    if (grad) map_to_nodes(psi.g.data(), G, w, *grad);
+    if (value) *value = w * psi.v;
     Eigen::Matrix<double, M, M> HF = w * psi.hessian();
-    if (project && Eigen::LLT<Eigen::Matrix<double, M, M>>(HF).info() != Eigen::Success) {
-      project_through_map(G, HF);
-    }
-    map_hessian(G, HF, hess);
-    return w * psi.v;
+    if (project && Eigen::LLT<Eigen::Matrix<double, M, M>>(HF).info() != Eigen::Success) project_through_map(G, HF);
+    return HF;
   }
 
   void hvp(int e, const Local& x, const Local& u, Local& out) const {
@@ -184,6 +191,24 @@ struct DeformationKernel {
     const DefGrad dF = deformation_gradient(u, G);
     const S psi = Model::density(seed<S>(deformation_gradient(x, G), &dF), params(e));
     map_to_nodes(psi.gt.data(), G, scale(e), out);  // ∇²Ψ : dF, reshaped as D×J
+  }
+
+  // Cached local Hessian (Objective::cache_hessians): the weighted F-space Hessian, projected
+  // through the map when asked, M² doubles instead of N²; a product then maps u to dF, multiplies
+  // and maps back, with no dual numbers.
+  static constexpr int cache_size = M * M;
+
+  void cache_hessian(int e, const Local& x, bool project, double* slot) const {
+    Eigen::Map<Eigen::Matrix<double, M, M>> stored(slot);
+    stored = f_space_hessian(e, x, node_gradients(e), project);
+  }
+
+  void cached_hvp(int e, const double* slot, const Local& u, Local& out) const {
+    const NodeGradients G = node_gradients(e);
+    const DefGrad dF = deformation_gradient(u, G);
+    const Eigen::Matrix<double, M, 1> t = Eigen::Map<const Eigen::Matrix<double, M, M>>(slot) *
+                                          Eigen::Map<const Eigen::Matrix<double, M, 1>>(dF.data());
+    map_to_nodes(t.data(), G, 1.0, out);
   }
 
   // hess(a·D + i, b·D + k) = Σ_jl G(a, j) G(b, l) HF(i + D·j, k + D·l), one D·D block pair of

@@ -106,6 +106,33 @@ void Objective::hessian_vector_product(const Eigen::Ref<const Eigen::VectorXd>& 
   for (const auto& g : groups_) g->hessian_vector_product(x.data(), v.data(), out.data(), options.project, options.threads);
 }
 
+void Objective::cache_hessians(const Eigen::Ref<const Eigen::VectorXd>& x, HessianCache& cache,
+                               const EvalOptions& options) const {
+  check_input(x, "input x");
+  cache.groups.resize(groups_.size());
+  for (std::size_t i = 0; i < groups_.size(); ++i) {
+    const ElementGroup& g = *groups_[i];
+    cache.groups[i].resize(static_cast<std::size_t>(g.element_count()) * g.cache_size());
+    g.cache_hessians(x.data(), cache.groups[i].data(), options.project, options.threads);
+  }
+}
+
+void Objective::cached_hessian_vector_product(const HessianCache& cache, const Eigen::Ref<const Eigen::VectorXd>& v,
+                                              Eigen::Ref<Eigen::VectorXd> out, const EvalOptions& options) const {
+  check_input(v, "direction v");
+  bool matches = cache.groups.size() == groups_.size();
+  for (std::size_t i = 0; matches && i < groups_.size(); ++i)
+    matches = cache.groups[i].size() == static_cast<std::size_t>(groups_[i]->element_count()) * groups_[i]->cache_size();
+  if (!matches)
+    throw InputError("objective cached Hessian-vector product", "the cache was not filled by this objective's cache_hessians");
+  if (out.size() != variable_count())
+    throw InputError("objective cached Hessian-vector product", "output has " + std::to_string(out.size()) +
+                                                                    " entries, expected " + std::to_string(variable_count()));
+  out.setZero();
+  for (std::size_t i = 0; i < groups_.size(); ++i)
+    groups_[i]->cached_hessian_vector_product(cache.groups[i].data(), v.data(), out.data(), options.threads);
+}
+
 void Objective::hessian_diagonal(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> out,
                                  const EvalOptions& options) const {
   check_input(x, "input x");

@@ -41,6 +41,13 @@
 
 namespace sofax::assembly {
 
+// Every element's local Hessian at one x, kept for repeated Hessian-vector products (the CG
+// iterations of one Newton–Krylov step): M² doubles per F-space simplex (81 for a tet), N²
+// per other element. Filled by Objective::cache_hessians.
+struct HessianCache {
+  std::vector<std::vector<double>> groups;  // per group: (nelement × cache size)
+};
+
 struct EvalOptions {
   int threads = 0;        // ≤ 0: all OpenMP threads
   bool project = false;   // PSD-project local Hessians (of groups whose GroupOptions::project is on)
@@ -70,6 +77,14 @@ class Objective {
   void hessian_vector_product(const Eigen::Ref<const Eigen::VectorXd>& x,
                               const Eigen::Ref<const Eigen::VectorXd>& v,
                               Eigen::Ref<Eigen::VectorXd> out, const EvalOptions& options = {}) const;
+  // Computes and keeps every element's (projected, when asked) local Hessian at x; then
+  // cached_hessian_vector_product(cache, v, out) = ∇²E(x) v with no dual numbers: one small dense
+  // product per element. Cheaper than hessian_vector_product from the second product on, and the
+  // only matrix-free way to multiply by the projected Hessian without re-projecting.
+  void cache_hessians(const Eigen::Ref<const Eigen::VectorXd>& x, HessianCache& cache,
+                      const EvalOptions& options = {}) const;
+  void cached_hessian_vector_product(const HessianCache& cache, const Eigen::Ref<const Eigen::VectorXd>& v,
+                                     Eigen::Ref<Eigen::VectorXd> out, const EvalOptions& options = {}) const;
   // out = diag ∇²E(x) (for Jacobi preconditioners).
   void hessian_diagonal(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> out,
                         const EvalOptions& options = {}) const;

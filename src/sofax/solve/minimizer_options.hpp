@@ -45,6 +45,10 @@ struct MinimizerOptions {
   double forcing_max = 0.5;
   int max_linear_iterations = 1000;           // CG iterations per Newton step
   KrylovPreconditioner krylov_preconditioner = KrylovPreconditioner::block_jacobi;
+  // Keep every element's local Hessian once per Newton step (Objective::cache_hessians: 81
+  // doubles per tet) so that each CG product is a small dense product per element; off, each
+  // product is a directional dual sweep (no memory, costlier, and with projection much costlier).
+  bool cache_local_hessians = true;
 
   // Levenberg–Marquardt: (H + μ·diag(H)) δ = −g with μ₀ = initial_damping, adapted by the ratio
   // of actual to predicted decrease (Nielsen's rule).

@@ -53,11 +53,15 @@ MinimizerReport minimize_newton_krylov(const assembly::Objective& objective, Eig
   } else if (options.krylov_preconditioner == KrylovPreconditioner::jacobi) {
     preconditioner = jacobi.as_function();
   }
+  assembly::HessianCache cache;
   // The reduced Hessian's product: prolong (zeros on eliminated dofs), multiply, restrict.
   const LinearOperator apply_hessian = [&](const Eigen::VectorXd& v, Eigen::VectorXd& out) {
     v_full.setZero();
     elimination.add_prolonged(v, 1.0, v_full);
-    objective.hessian_vector_product(x, v_full, hv_full, eval);
+    if (options.cache_local_hessians)
+      objective.cached_hessian_vector_product(cache, v_full, hv_full, eval);
+    else
+      objective.hessian_vector_product(x, v_full, hv_full, eval);
     out.resize(nf);
     elimination.restrict(hv_full, out);
     ++report.hessian_evaluations;
@@ -78,9 +82,11 @@ MinimizerReport minimize_newton_krylov(const assembly::Objective& objective, Eig
     if (detail::finish_iterate(options, k, energy, gradient_norm, previous_energy, step_norm, record, report))
       return report;
 
-    // Preconditioner at x (one matrix-free sweep), then CG to the forcing tolerance.
+    // Local Hessians and the preconditioner at x (matrix-free sweeps), then CG to the forcing
+    // tolerance.
     {
       detail::ScopedTimer t(report.times.factorization);
+      if (options.cache_local_hessians) objective.cache_hessians(x, cache, eval);
       if (block_jacobi) {
         objective.hessian_block_diagonal(x, node_blocks, eval);
         block_jacobi->update(node_blocks, D, elimination.free_dofs());

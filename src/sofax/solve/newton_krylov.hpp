@@ -1,8 +1,9 @@
 // Newton–Krylov (inexact Newton): each step solves H d = −g only as accurately as the
 // Eisenstat–Walker forcing term asks (‖H d + g‖ ≤ η_k ‖g‖), by preconditioned CG on the
-// objective's Hessian-vector products. No Hessian is ever assembled: per CG iteration one
-// element sweep (a directional second-order dual per element), and per Newton step one sweep
-// for the (block-)Jacobi preconditioner. Far from the minimizer η is loose (cheap steps), close
+// objective's Hessian-vector products. No Hessian is ever assembled: per Newton step the local
+// Hessians are computed and kept (Objective::cache_hessians) and the (block-)Jacobi
+// preconditioner is built, each by one element sweep; each CG iteration is then one small dense
+// product per element (or, with cache_local_hessians off, a directional dual sweep). Far from the minimizer η is loose (cheap steps), close
 // to it η shrinks with the gradient's decrease, which keeps Newton's fast local convergence.
 //
 //   sofax::solve::MinimizerOptions options;
