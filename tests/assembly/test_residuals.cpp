@@ -173,6 +173,11 @@ TEST(HessianCache, CachedProductsEqualTheAssembledHessianTimesV) {
       objective->cached_hessian_vector_product(cache, v, hv);
       const Eigen::VectorXd expected = test::dense_hessian(*objective, *at, project) * v;
       EXPECT_LT((hv - expected).norm(), 1e-12 * expected.norm()) << "project " << project;
+      const int D = objective->dofs_per_node();
+      Eigen::VectorXd blocks(objective->variable_count() * D), direct(blocks.size());
+      objective->cached_hessian_block_diagonal(cache, blocks);
+      objective->hessian_block_diagonal(*at, direct, {.project = project});
+      EXPECT_LT((blocks - direct).norm(), 1e-12 * direct.norm()) << "project " << project;
     }
   }
   // A cache from another objective is refused.

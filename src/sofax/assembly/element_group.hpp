@@ -56,6 +56,7 @@ class ElementGroup {
   virtual void cache_hessians(const double* x, double* cache, bool project, int threads) const = 0;
   virtual void cached_hessian_vector_product(const double* cache, const double* v, double* out,
                                              int threads) const = 0;
+  virtual void cached_hessian_block_diagonal(const double* cache, double* out, int threads) const = 0;
 
   // Residual groups (ResidualKernel): R residuals per element, 0 for energy groups.
   virtual int residual_count() const { return 0; }
@@ -227,6 +228,25 @@ class KernelGroup final : public ElementGroup {
         hv.noalias() = Eigen::Map<const LocalHessian>(slot) * gather(v, e);
       }
       scatter(hv, e, out);
+      return 0.0;
+    });
+  }
+
+  void cached_hessian_block_diagonal(const double* cache, double* out, int threads) const override {
+    const std::size_t size = static_cast<std::size_t>(cache_size());
+    colored_sum(coloring_, threads, [&](int e) {
+      const double* slot = cache + e * size;
+      const int* nodes = element_nodes_.data() + static_cast<std::size_t>(e) * K;
+      for (int a = 0; a < K; ++a) {
+        double* block = out + static_cast<std::size_t>(nodes[a]) * D * D;
+        if constexpr (requires { Kernel::cache_size; }) {
+          kernel_.cached_diagonal_block(e, slot, a, block);
+        } else {
+          const Eigen::Map<const LocalHessian> H(slot);
+          for (int r = 0; r < D; ++r)
+            for (int c = 0; c < D; ++c) block[r * D + c] += H(a * D + r, a * D + c);
+        }
+      }
       return 0.0;
     });
   }

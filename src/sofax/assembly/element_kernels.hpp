@@ -16,6 +16,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <Eigen/LU>  // Dm⁻¹ and L⁻¹ of the F maps
 #include <type_traits>
 
 #include "sofax/core/dual.hpp"
@@ -209,6 +210,20 @@ struct DeformationKernel {
     const Eigen::Matrix<double, M, 1> t = Eigen::Map<const Eigen::Matrix<double, M, M>>(slot) *
                                           Eigen::Map<const Eigen::Matrix<double, M, 1>>(dF.data());
     map_to_nodes(t.data(), G, 1.0, out);
+  }
+
+  // Adds node a's D×D diagonal block of the cached Hessian into block (row-major):
+  // block(i, k) += Σ_jl G(a, j) G(a, l) HF(i + D·j, k + D·l).
+  void cached_diagonal_block(int e, const double* slot, int a, double* block) const {
+    const NodeGradients G = node_gradients(e);
+    const Eigen::Map<const Eigen::Matrix<double, M, M>> HF(slot);
+    for (int i = 0; i < D; ++i)
+      for (int k = 0; k < D; ++k) {
+        double sum = 0.0;
+        for (int j = 0; j < J; ++j)
+          for (int l = 0; l < J; ++l) sum += G(a, j) * G(a, l) * HF(i + D * j, k + D * l);
+        block[i * D + k] += sum;
+      }
   }
 
   // hess(a·D + i, b·D + k) = Σ_jl G(a, j) G(b, l) HF(i + D·j, k + D·l), one D·D block pair of

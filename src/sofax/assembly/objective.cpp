@@ -117,14 +117,27 @@ void Objective::cache_hessians(const Eigen::Ref<const Eigen::VectorXd>& x, Hessi
   }
 }
 
-void Objective::cached_hessian_vector_product(const HessianCache& cache, const Eigen::Ref<const Eigen::VectorXd>& v,
-                                              Eigen::Ref<Eigen::VectorXd> out, const EvalOptions& options) const {
-  check_input(v, "direction v");
+void Objective::check_cache(const HessianCache& cache, const char* what) const {
   bool matches = cache.groups.size() == groups_.size();
   for (std::size_t i = 0; matches && i < groups_.size(); ++i)
     matches = cache.groups[i].size() == static_cast<std::size_t>(groups_[i]->element_count()) * groups_[i]->cache_size();
   if (!matches)
-    throw InputError("objective cached Hessian-vector product", "the cache was not filled by this objective's cache_hessians");
+    throw InputError(std::string("objective ") + what, "the cache was not filled by this objective's cache_hessians");
+}
+
+void Objective::cached_hessian_block_diagonal(const HessianCache& cache, Eigen::Ref<Eigen::VectorXd> out,
+                                              const EvalOptions& options) const {
+  check_cache(cache, "cached Hessian block diagonal");
+  check_block_diagonal_size(out);
+  out.setZero();
+  for (std::size_t i = 0; i < groups_.size(); ++i)
+    groups_[i]->cached_hessian_block_diagonal(cache.groups[i].data(), out.data(), options.threads);
+}
+
+void Objective::cached_hessian_vector_product(const HessianCache& cache, const Eigen::Ref<const Eigen::VectorXd>& v,
+                                              Eigen::Ref<Eigen::VectorXd> out, const EvalOptions& options) const {
+  check_input(v, "direction v");
+  check_cache(cache, "cached Hessian-vector product");
   if (out.size() != variable_count())
     throw InputError("objective cached Hessian-vector product", "output has " + std::to_string(out.size()) +
                                                                     " entries, expected " + std::to_string(variable_count()));
@@ -143,14 +156,18 @@ void Objective::hessian_diagonal(const Eigen::Ref<const Eigen::VectorXd>& x, Eig
   for (const auto& g : groups_) g->hessian_diagonal(x.data(), out.data(), options.project, options.threads);
 }
 
-void Objective::hessian_block_diagonal(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> out,
-                                       const EvalOptions& options) const {
-  check_input(x, "input x");
+void Objective::check_block_diagonal_size(const Eigen::Ref<Eigen::VectorXd>& out) const {
   const Eigen::Index expected = static_cast<Eigen::Index>(variable_count()) * dofs_per_node_;
   if (out.size() != expected)
     throw InputError("objective Hessian block diagonal", "output has " + std::to_string(out.size()) +
                                                              " entries, expected " + std::to_string(expected) +
                                                              " (one D×D block per node)");
+}
+
+void Objective::hessian_block_diagonal(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> out,
+                                       const EvalOptions& options) const {
+  check_input(x, "input x");
+  check_block_diagonal_size(out);
   out.setZero();
   for (const auto& g : groups_) g->hessian_block_diagonal(x.data(), out.data(), options.project, options.threads);
 }

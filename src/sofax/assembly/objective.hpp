@@ -85,6 +85,9 @@ class Objective {
                       const EvalOptions& options = {}) const;
   void cached_hessian_vector_product(const HessianCache& cache, const Eigen::Ref<const Eigen::VectorXd>& v,
                                      Eigen::Ref<Eigen::VectorXd> out, const EvalOptions& options = {}) const;
+  // hessian_block_diagonal from the kept local Hessians (no second element sweep with duals).
+  void cached_hessian_block_diagonal(const HessianCache& cache, Eigen::Ref<Eigen::VectorXd> out,
+                                     const EvalOptions& options = {}) const;
   // out = diag ∇²E(x) (for Jacobi preconditioners).
   void hessian_diagonal(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> out,
                         const EvalOptions& options = {}) const;
@@ -111,6 +114,8 @@ class Objective {
  private:
   friend class ObjectiveBuilder;
   void check_input(const Eigen::Ref<const Eigen::VectorXd>& x, const char* what) const;
+  void check_cache(const HessianCache& cache, const char* what) const;
+  void check_block_diagonal_size(const Eigen::Ref<Eigen::VectorXd>& out) const;
 
   int node_count_ = 0;
   int dofs_per_node_ = 0;

@@ -88,7 +88,10 @@ MinimizerReport minimize_newton_krylov(const assembly::Objective& objective, Eig
       detail::ScopedTimer t(report.times.factorization);
       if (options.cache_local_hessians) objective.cache_hessians(x, cache, eval);
       if (block_jacobi) {
-        objective.hessian_block_diagonal(x, node_blocks, eval);
+        if (options.cache_local_hessians)
+          objective.cached_hessian_block_diagonal(cache, node_blocks, eval);
+        else
+          objective.hessian_block_diagonal(x, node_blocks, eval);
         block_jacobi->update(node_blocks, D, elimination.free_dofs());
       } else if (options.krylov_preconditioner == KrylovPreconditioner::jacobi) {
         objective.hessian_diagonal(x, diagonal, eval);
