@@ -51,12 +51,16 @@ void require_output_format(const std::string& path, const std::vector<std::strin
   throw InputError("--output " + path, "unsupported output format '" + ext + "', expected " + list);
 }
 
-// A Newton report as the per-iteration table and the summary.
+// Newton's progress, one line per iterate as it is accepted (MinimizerOptions::on_iteration).
+void print_iteration(const solve::IterationRecord& it) {
+  if (it.iteration == 0) std::printf("%5s %22s %14s %10s %10s\n", "iter", "energy", "|gradient|", "step", "shift");
+  std::printf("%5d %22.15e %14.6e %10.3e %10.3e\n", it.iteration, it.energy, it.gradient_norm, it.step_length,
+              it.regularization);
+  std::fflush(stdout);
+}
+
+// The summary of a Newton report.
 void print_newton(const solve::MinimizerReport& r) {
-  std::printf("%5s %22s %14s %10s %10s\n", "iter", "energy", "|gradient|", "step", "shift");
-  for (const auto& it : r.history)
-    std::printf("%5d %22.15e %14.6e %10.3e %10.3e\n", it.iteration, it.energy, it.gradient_norm, it.step_length,
-                it.regularization);
   std::printf("status: %s (%s)\n", std::string(solve::to_string(r.status)).c_str(), r.message.c_str());
   std::printf("iterations: %d, energy %.12e -> %.12e, |gradient| %.3e -> %.3e\n", r.iterations, r.initial_energy,
               r.energy, r.initial_gradient_norm, r.gradient_norm);
@@ -91,9 +95,10 @@ int run_param(const ParamArgs& a) {
       a.weights == "uniform" ? geometry::EdgeWeighting::uniform : geometry::EdgeWeighting::cotangent_clamped;
   options.newton.max_iterations = a.max_iterations;
   options.newton.relative_gradient_tolerance = a.tolerance;
+  options.newton.on_iteration = print_iteration;
+  std::printf("Tutte embedding, then symmetric Dirichlet by projected Newton (free boundary, inversion guard):\n");
   const geometry::ParameterizationResult r = geometry::parameterize(m, options, a.input);
   std::printf("Tutte embedding (%s weights): %.3f s\n", a.weights.c_str(), r.tutte_seconds);
-  std::printf("symmetric Dirichlet, projected Newton, free boundary, no triangle flips:\n");
   print_newton(r.report);
   std::printf("flipped triangles: %d\n", r.flipped_triangles);
   m.vertex_uvs = r.vertex_uvs;
@@ -290,6 +295,8 @@ int run_statics(const StaticsArgs& a) {
   options.gravity << a.gravity[0], a.gravity[1], a.gravity[2];
   options.newton.max_iterations = a.max_iterations;
   options.newton.relative_gradient_tolerance = a.tolerance;
+  options.newton.on_iteration = print_iteration;
+  std::printf("Newton (projected, inversion guard):\n");
   const physics::StaticEquilibrium eq = physics::static_equilibrium(m, a.material, supports, options);
   print_newton(eq.report);
   const Eigen::MatrixXd displacement = eq.positions - m.vertex_positions;

@@ -52,30 +52,6 @@ int count_flipped_triangles(const TriIndices& tri_indices, const UVs& vertex_uvs
   return flipped;
 }
 
-namespace {
-
-// Continues `first` with the report of a second solve started at its end point.
-void append_report(solve::MinimizerReport& first, const solve::MinimizerReport& second) {
-  for (std::size_t k = 1; k < second.history.size(); ++k) {
-    first.history.push_back(second.history[k]);
-    first.history.back().iteration += first.iterations;
-  }
-  first.status = second.status;
-  first.message = second.message;
-  first.iterations += second.iterations;
-  first.energy = second.energy;
-  first.gradient_norm = second.gradient_norm;
-  first.energy_evaluations += second.energy_evaluations;
-  first.hessian_evaluations += second.hessian_evaluations;
-  first.times.assembly += second.times.assembly;
-  first.times.factorization += second.times.factorization;
-  first.times.linear_solve += second.times.linear_solve;
-  first.times.line_search += second.times.line_search;
-  first.times.total += second.times.total;
-}
-
-}  // namespace
-
 ParameterizationResult parameterize(const mesh::Mesh& surface, const ParameterizationOptions& options,
                                     const std::string& where) {
   ParameterizationResult result;
@@ -107,27 +83,10 @@ ParameterizationResult parameterize(const mesh::Mesh& surface, const Parameteriz
   solve::MinimizerOptions newton = options.newton;
   newton.max_step = solve::SimplexInversionGuard(surface.tri_indices, 2);
   Eigen::VectorXd x = Eigen::Map<const Eigen::VectorXd>(result.vertex_uvs.data(), result.vertex_uvs.size());
-  const bool switch_hessian = options.exact_hessian_below > newton.relative_gradient_tolerance;
-  solve::MinimizerOptions projected = newton;
-  if (switch_hessian) projected.relative_gradient_tolerance = options.exact_hessian_below;
-  result.report = solve::minimize_newton(objective, x, projected, gauge);
-  const double target = std::max(newton.gradient_tolerance,
-                                 newton.relative_gradient_tolerance * result.report.initial_gradient_norm);
-  if (switch_hessian && result.report.converged() && result.report.gradient_norm > target) {
-    solve::MinimizerOptions exact = newton;
-    exact.project_hessian = false;
-    exact.gradient_tolerance = target;
-    exact.relative_gradient_tolerance = 0.0;
-    exact.max_iterations = std::max(0, newton.max_iterations - result.report.iterations);
-    append_report(result.report, solve::minimize_newton(objective, x, exact, gauge));
-    // Still too far for the exact Hessian (indefinite): finish projected from where it stopped.
-    if (!result.report.converged()) {
-      projected.gradient_tolerance = target;
-      projected.relative_gradient_tolerance = 0.0;
-      projected.max_iterations = std::max(0, newton.max_iterations - result.report.iterations);
-      append_report(result.report, solve::minimize_newton(objective, x, projected, gauge));
-    }
-  }
+  // Symmetric Dirichlet's element Hessians stay indefinite at the optimum: projected Newton's
+  // tail is linear, so the last digits are taken with the exact Hessian.
+  newton.exact_hessian_below = options.exact_hessian_below;
+  result.report = solve::minimize_newton(objective, x, newton, gauge);
   result.vertex_uvs = Eigen::Map<const UVs>(x.data(), surface.vertex_count(), 2);
   result.flipped_triangles = count_flipped_triangles(surface.tri_indices, result.vertex_uvs);
   return result;

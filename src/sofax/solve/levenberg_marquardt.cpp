@@ -10,15 +10,11 @@ namespace sofax::solve {
 MinimizerReport minimize_levenberg_marquardt(const assembly::Objective& objective, Eigen::VectorXd& x,
                                              const MinimizerOptions& options, const DofConstraints& constraints,
                                              NewtonWorkspace* workspace) {
-  detail::check_arguments(objective, x, options, "minimize_levenberg_marquardt");
-  NewtonWorkspace local;
-  NewtonWorkspace& w = workspace ? *workspace : local;
   MinimizerReport report;
   detail::ScopedTimer total_timer(report.times.total);
-  detail::prepare_workspace(w, objective, constraints, options);
-  w.elimination.apply(x);
-  for (int r : w.reduced_diagonal)
-    if (r < 0) throw InputError("minimize_levenberg_marquardt", "the Hessian pattern lacks a diagonal entry");
+  NewtonWorkspace local;
+  NewtonWorkspace& w = detail::begin_direct_solve(local, workspace, objective, x, options, constraints,
+                                                  "minimize_levenberg_marquardt");
   const assembly::EvalOptions eval{.threads = options.threads, .project = options.project_hessian};
   const assembly::EvalOptions eval_value{.threads = options.threads};
   Eigen::VectorXd scaling(w.elimination.free_count());

@@ -31,6 +31,7 @@ class ScopedTimer {
 inline void check_options(const MinimizerOptions& o, const char* where) {
   if (o.max_iterations < 0 || !(o.gradient_tolerance >= 0) || !(o.relative_gradient_tolerance >= 0) ||
       !(o.energy_tolerance >= 0) || !(o.step_tolerance >= 0) || o.max_regularization_attempts < 0 ||
+      !(o.exact_hessian_below >= 0) ||
       o.lbfgs_history < 1 || !(o.line_search.armijo > 0 && o.line_search.armijo < o.line_search.curvature &&
                                o.line_search.curvature < 1) ||
       !(o.line_search.shrink > 0 && o.line_search.shrink < 1) || o.line_search.max_evaluations < 1 ||
@@ -97,6 +98,7 @@ inline bool finish_iterate(const MinimizerOptions& o, int k, double energy, doub
   record.energy = energy;
   record.gradient_norm = gradient_norm;
   if (o.record_history) report.history.push_back(record);
+  if (o.on_iteration) o.on_iteration(record);
   record = {};
   if (check_convergence(o, k, gradient_norm, report.initial_gradient_norm, previous_energy, energy, step_norm, report))
     return true;

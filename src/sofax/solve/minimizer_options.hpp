@@ -11,6 +11,7 @@
 
 #include "sofax/solve/cholesky.hpp"
 #include "sofax/solve/line_search.hpp"
+#include "sofax/solve/minimizer_report.hpp"
 
 namespace sofax::solve {
 
@@ -38,6 +39,10 @@ struct MinimizerOptions {
   // τ·I with τ = 1e-8·mean|diag| growing ×10 per attempt; 0 reports indefinite_system instead.
   int max_regularization_attempts = 8;
   CholeskyBackend linear_solver = CholeskyBackend::automatic;
+  // Stop projecting once ‖g‖ ≤ this·‖g₀‖ (0: never): energies whose element Hessians stay
+  // indefinite at the minimum (symmetric Dirichlet) converge only linearly with projection. The
+  // first exact Hessian that is not positive definite brings projection back for the rest.
+  double exact_hessian_below = 0.0;
 
   // Newton–Krylov: CG on Hessian-vector products (project_hessian selects the projected local
   // Hessians; without it, CG stops at negative curvature: truncated Newton). Eisenstat–Walker
@@ -59,6 +64,8 @@ struct MinimizerOptions {
 
   int threads = 0;                            // for objective evaluations (≤ 0: all)
   bool record_history = true;
+  // Called with each iterate's record as it is accepted (live progress: the CLI's table).
+  std::function<void(const IterationRecord&)> on_iteration = {};
 };
 
 }  // namespace sofax::solve

@@ -37,61 +37,88 @@ void prepare_workspace(NewtonWorkspace& w, const assembly::Objective& objective,
   w.reduced_step.resize(nf);
 }
 
+NewtonWorkspace& begin_direct_solve(NewtonWorkspace& local, NewtonWorkspace* given,
+                                    const assembly::Objective& objective, Eigen::VectorXd& x,
+                                    const MinimizerOptions& options, const DofConstraints& constraints,
+                                    const char* where) {
+  check_arguments(objective, x, options, where);
+  NewtonWorkspace& w = given ? *given : local;
+  prepare_workspace(w, objective, constraints, options);
+  w.elimination.apply(x);
+  for (int r : w.reduced_diagonal)
+    if (r < 0) throw InputError(where, "the Hessian pattern lacks a diagonal entry");
+  return w;
+}
+
 }  // namespace detail
 
 MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::VectorXd& x,
                                 const MinimizerOptions& options, const DofConstraints& constraints,
                                 NewtonWorkspace* workspace) {
-  detail::check_arguments(objective, x, options, "minimize_newton");
-  NewtonWorkspace local;
-  NewtonWorkspace& w = workspace ? *workspace : local;
   MinimizerReport report;
   detail::ScopedTimer total_timer(report.times.total);
-  detail::prepare_workspace(w, objective, constraints, options);
-  w.elimination.apply(x);
-  const assembly::EvalOptions eval{.threads = options.threads, .project = options.project_hessian};
-  for (int r : w.reduced_diagonal)
-    if (r < 0) throw InputError("minimize_newton", "the Hessian pattern lacks a diagonal entry");
+  NewtonWorkspace local;
+  NewtonWorkspace& w =
+      detail::begin_direct_solve(local, workspace, objective, x, options, constraints, "minimize_newton");
 
+  // Past options.exact_hessian_below the Hessian is no longer projected (Newton's quadratic tail);
+  // the first time that one is not positive definite, projection comes back for good.
+  bool exact = false, exact_abandoned = false;
   double previous_energy = 0.0, energy = 0.0, step_norm = 0.0;
   IterationRecord record;
-  for (int k = 0;; ++k) {
-    // Energy, gradient and Hessian at the current iterate.
-    {
-      detail::ScopedTimer t(report.times.assembly);
-      energy = objective.hessian(x, w.gradient, w.hessian, eval);
-      ++report.energy_evaluations;
-      ++report.hessian_evaluations;
+  auto assemble = [&] {
+    detail::ScopedTimer t(report.times.assembly);
+    const double e = objective.hessian(
+        x, w.gradient, w.hessian, {.threads = options.threads, .project = options.project_hessian && !exact});
+    ++report.energy_evaluations;
+    ++report.hessian_evaluations;
+    return e;
+  };
+  // Factors H_ff, adding τ·I while it is not positive definite (at most max_shifts times).
+  auto factor = [&](int max_shifts) {
+    detail::ScopedTimer t(report.times.factorization);
+    w.reduced.update(w.hessian);
+    double* values = w.reduced.matrix().valuePtr();
+    double mean_diagonal = 0.0;
+    for (int i : w.reduced_diagonal) mean_diagonal += std::abs(values[i]);
+    mean_diagonal = w.reduced_diagonal.empty() ? 1.0 : mean_diagonal / w.reduced_diagonal.size();
+    double shift = 0.0;
+    FactorStatus status;
+    for (int attempt = 0;; ++attempt) {
+      status = w.cholesky->factorize(w.reduced.matrix());
+      if (status == FactorStatus::positive_definite || attempt == max_shifts) break;
+      const double next = shift == 0.0 ? 1e-8 * std::max(mean_diagonal, 1e-300) : 10.0 * shift;
+      for (int i : w.reduced_diagonal) values[i] += next - shift;
+      shift = next;
     }
+    record.regularization = shift;
+    return status;
+  };
+
+  for (int k = 0;; ++k) {
+    energy = assemble();  // energy, gradient and Hessian at the current iterate
     w.elimination.restrict(w.gradient, w.reduced_gradient);
     const double gradient_norm = w.reduced_gradient.norm();
     if (k == 0 && !detail::start_is_finite(objective, x, energy, gradient_norm, report)) return report;
     if (detail::finish_iterate(options, k, energy, gradient_norm, previous_energy, step_norm, record, report))
       return report;
 
-    // Factor H_ff, adding τ·I while it is not positive definite (when allowed).
-    FactorStatus factor = FactorStatus::numerical_failure;
-    {
-      detail::ScopedTimer t(report.times.factorization);
-      w.reduced.update(w.hessian);
-      double* values = w.reduced.matrix().valuePtr();
-      double mean_diagonal = 0.0;
-      for (int i : w.reduced_diagonal) mean_diagonal += std::abs(values[i]);
-      mean_diagonal = w.reduced_diagonal.empty() ? 1.0 : mean_diagonal / w.reduced_diagonal.size();
-      double shift = 0.0;
-      for (int attempt = 0;; ++attempt) {
-        factor = w.cholesky->factorize(w.reduced.matrix());
-        if (factor == FactorStatus::positive_definite || attempt == options.max_regularization_attempts) break;
-        const double next = shift == 0.0 ? 1e-8 * std::max(mean_diagonal, 1e-300) : 10.0 * shift;
-        for (int i : w.reduced_diagonal) values[i] += next - shift;
-        shift = next;
-      }
-      record.regularization = shift;
+    if (options.project_hessian && !exact && !exact_abandoned && options.exact_hessian_below > 0 &&
+        gradient_norm <= options.exact_hessian_below * report.initial_gradient_norm) {
+      exact = true;
+      assemble();
     }
-    if (factor != FactorStatus::positive_definite) {
-      report.status = factor == FactorStatus::numerical_failure ? MinimizerStatus::linear_solver_failed
+    FactorStatus status = factor(exact ? 0 : options.max_regularization_attempts);
+    if (exact && status != FactorStatus::positive_definite && status != FactorStatus::numerical_failure) {
+      exact = false;
+      exact_abandoned = true;
+      assemble();
+      status = factor(options.max_regularization_attempts);
+    }
+    if (status != FactorStatus::positive_definite) {
+      report.status = status == FactorStatus::numerical_failure ? MinimizerStatus::linear_solver_failed
                                                                  : MinimizerStatus::indefinite_system;
-      report.message = "Hessian is " + std::string(to_string(factor)) +
+      report.message = "Hessian is " + std::string(to_string(status)) +
                        (options.max_regularization_attempts > 0
                             ? " after " + std::to_string(options.max_regularization_attempts) + " diagonal shifts"
                             : std::string(" (no diagonal shift allowed)"));

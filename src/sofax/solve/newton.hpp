@@ -46,6 +46,12 @@ namespace detail {
 // by minimize_newton and minimize_levenberg_marquardt).
 void prepare_workspace(NewtonWorkspace& w, const assembly::Objective& objective, const DofConstraints& constraints,
                        const MinimizerOptions& options);
+// The start of a direct-solver minimizer: checks the arguments, picks `given` or `local`,
+// prepares it and writes the prescribed values into x. InputError on bad input.
+NewtonWorkspace& begin_direct_solve(NewtonWorkspace& local, NewtonWorkspace* given,
+                                    const assembly::Objective& objective, Eigen::VectorXd& x,
+                                    const MinimizerOptions& options, const DofConstraints& constraints,
+                                    const char* where);
 }  // namespace detail
 
 // Minimizes objective over x (in: start, out: last accepted iterate; variable_count entries).
