@@ -2,7 +2,10 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <gtest/gtest.h>
+
 #include <random>
+#include <string>
 
 #include "sofax/assembly/objective.hpp"
 #include "sofax/core/derivative_check.hpp"
@@ -43,6 +46,17 @@ inline Eigen::VectorXd perturbed(const Eigen::VectorXd& x, double amplitude, uns
   Eigen::VectorXd y = x;
   for (Eigen::Index i = 0; i < y.size(); ++i) y[i] += amplitude * u(rng);
   return y;
+}
+
+// Runs f and expects an InputError whose message contains `fragment`.
+template <class F>
+void expect_error(F&& f, const std::string& fragment) {
+  try {
+    f();
+    ADD_FAILURE() << "no InputError thrown (expected one mentioning '" << fragment << "')";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << "'" << fragment << "' not in: " << e.what();
+  }
 }
 
 }  // namespace sofax::test

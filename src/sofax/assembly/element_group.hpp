@@ -1,7 +1,12 @@
 // An element group: elements of one arity K over the objective's nodes (D dofs each), their
-// per-element parameters, and the kernel that differentiates one element. The virtual interface
-// is per group (a handful of calls per evaluation); the loops over elements inside are
-// non-virtual and inlined around the kernel.
+// per-element parameters, and the kernel that differentiates one element.
+//
+// The extension point is the kernel (element_kernels.hpp, residual_kernel.hpp): a small
+// per-element interface (value, gradient, hessian, hvp, parameter derivatives). Around it sit
+// non-virtual drivers, the loops of KernelGroup<Kernel>, inlined over the kernel. The group is
+// type-erased by one virtual call per group and evaluation, run(GroupPass), which says what to
+// compute; the objective owns the data flow around it. Residual-only passes are only ever sent to
+// residual groups (the objective checks residual_count()).
 #pragma once
 
 #include <algorithm>
@@ -19,11 +24,47 @@ namespace sofax::assembly {
 
 // How a group takes part in an objective.
 struct GroupOptions {
-  double weight = 1.0;   // the group's energy is multiplied by this
-  bool project = true;   // PSD-project this group's local Hessians when a call asks for projection
+  double weight = 1.0;   // the group's energy is multiplied by this (finite, ≥ 0)
+  // Whether this group's local Hessians may be PSD-projected: a call projects exactly the groups
+  // that allow it, and only when the call asks for projection (EvalOptions::project).
+  bool project = true;
   // Residual groups only: Hessian = Gauss–Newton JᵀJ (true) or the exact one (false).
   bool gauss_newton = true;
+  // A dynamic group's elements (and their parameters) are replaced between evaluations
+  // (Objective::replace_elements): contact pairs, moving attachments. It may start empty.
+  bool dynamic = false;
   int chunk_size = 128;  // elements per parallel work item (see element_coloring.hpp)
+};
+
+// What one evaluation asks of a group. Every pass adds into its outputs (the objective zeroes
+// them) and returns the group's energy where it computes one (0 otherwise).
+struct GroupPass {
+  enum Kind {
+    value,                  // energy only
+    gradient,               // out += ∇E
+    hessian,                // out += ∇E, hess_values += ∇²E (the objective's pattern)
+    hessian_vector,         // out += ∇²E · v
+    hessian_diagonal,       // out += diag ∇²E
+    hessian_block_diagonal, // out += D×D diagonal blocks (nnode × D × D, row-major blocks)
+    cache_hessians,         // cache = every element's local Hessian (nelement × cache_size)
+    cached_hessian_vector,  // out += H_cache · v
+    cached_block_diagonal,  // out += block diagonal of H_cache
+    element_values,         // element_out[e] = E_e (diagnostics)
+    residuals,              // element_out = r(x) (nelement × R); residual groups only
+    param_gradient,         // element_out = ∂E_e/∂θ_e (nelement × P); returns E
+    param_vjp,              // element_out = vᵀ ∂(∇ₓE_e)/∂θ_e (nelement × P)
+    param_jvp,              // out += Σ_e ∂(∇ₓE_e)/∂θ_e · element_in[e]  (element_in: nelement × P)
+  };
+  Kind kind = value;
+  const double* x = nullptr;           // (nvariable) node-major
+  const double* v = nullptr;           // direction (hessian_vector, cached_hessian_vector, param_vjp)
+  double* out = nullptr;
+  double* hess_values = nullptr;
+  double* cache = nullptr;             // written by cache_hessians, read by the cached passes
+  const double* element_in = nullptr;
+  double* element_out = nullptr;
+  bool project = false;                // the call asks for projection (GroupOptions::project also applies)
+  int threads = 0;
 };
 
 class ElementGroup {
@@ -33,120 +74,237 @@ class ElementGroup {
   const std::string& name() const { return name_; }
   int arity() const { return arity_; }
   int element_count() const { return static_cast<int>(element_nodes_.size() / arity_); }
-  std::span<const int> element_nodes() const { return element_nodes_; }  // (nelement × arity)
+  std::span<const int> element_nodes() const { return element_nodes_; }     // (nelement × arity)
+  int param_count() const { return param_count_; }
+  std::span<const double> element_params() const { return element_params_; }  // (nelement × P)
+  int residual_count() const { return residual_count_; }  // R of a residual group, 0 otherwise
+  int cache_size() const { return cache_size_; }          // doubles per element in a HessianCache
+  bool is_dynamic() const { return options_.dynamic; }
+  bool has_rest_frames() const { return has_rest_frames_; }  // a deformation group (Dm⁻¹, measure)
   const ElementColoring& coloring() const { return coloring_; }
   const GroupOptions& options() const { return options_; }
 
-  // Each mode adds the group's contribution into its outputs and returns the group's energy.
-  virtual double value(const double* x, int threads) const = 0;
-  virtual double gradient(const double* x, double* grad, int threads) const = 0;
-  virtual double hessian(const double* x, double* grad, double* hess_values, bool project,
-                         int threads) const = 0;
-  virtual void hessian_vector_product(const double* x, const double* v, double* out, bool project,
-                                      int threads) const = 0;
-  virtual void hessian_diagonal(const double* x, double* out, bool project, int threads) const = 0;
-  // Adds each element's D×D diagonal blocks into out (nnode × D × D, row-major blocks).
-  virtual void hessian_block_diagonal(const double* x, double* out, bool project, int threads) const = 0;
-  // Energy of one element (diagnostics: finding the element that made a total non-finite).
-  virtual double element_value(const double* x, int e) const = 0;
+  // The one virtual call: runs `pass` over all elements (see GroupPass).
+  virtual double run(const GroupPass& pass) const = 0;
 
-  // Local Hessians kept for repeated products (Objective::cache_hessians): doubles per element,
-  // the fill at x, and the product from the kept values.
-  virtual int cache_size() const = 0;
-  virtual void cache_hessians(const double* x, double* cache, bool project, int threads) const = 0;
-  virtual void cached_hessian_vector_product(const double* cache, const double* v, double* out,
-                                             int threads) const = 0;
-  virtual void cached_hessian_block_diagonal(const double* cache, double* out, int threads) const = 0;
+ protected:
+  struct Shape {
+    int arity, param_count, residual_count, cache_size;
+    bool has_rest_frames;
+  };
+  ElementGroup(std::string name, Shape shape, std::vector<int> element_nodes, std::vector<double> element_params,
+               int node_count, GroupOptions options)
+      : name_(std::move(name)),
+        arity_(shape.arity),
+        param_count_(shape.param_count),
+        residual_count_(shape.residual_count),
+        cache_size_(shape.cache_size),
+        has_rest_frames_(shape.has_rest_frames),
+        options_(options) {
+    replace(std::move(element_nodes), std::move(element_params), node_count);
+  }
 
-  // Residual groups (ResidualKernel): R residuals per element, 0 for energy groups.
-  virtual int residual_count() const { return 0; }
-  // Writes r(x) of every element (nelement × R, without targets). Residual groups only.
-  virtual void residuals(const double* x, double* out, int threads) const;
-  // Sets the per-element targets t of E = w/2 ‖r − t‖² (nelement × R). Residual groups only.
-  virtual void set_residual_targets(const double* targets);
-  virtual void set_weight(double weight) = 0;
+  // New elements and parameters (already validated): targets reset to zero, recoloured. The
+  // block offsets are bound again by the objective once the pattern is updated.
+  void replace(std::vector<int> element_nodes, std::vector<double> element_params, int node_count) {
+    element_nodes_ = std::move(element_nodes);
+    element_params_ = std::move(element_params);
+    element_targets_.assign(static_cast<std::size_t>(element_count()) * residual_count_, 0.0);
+    coloring_ = color_elements(element_nodes_, arity_, node_count, options_.chunk_size);
+    block_offsets_.clear();
+  }
 
-  // Called once by the objective when the pattern of all groups is known.
+  // Binds the scatter map to `pattern` (its current layout): static groups through the slots of
+  // the pattern's static part (computed once), dynamic groups by search.
   void bind_pattern(const HessianPattern& pattern) {
-    block_offsets_ = pattern.block_offsets({element_nodes_, arity_});
+    const Connectivity c{element_nodes_, arity_};
+    if (options_.dynamic) {
+      block_offsets_ = pattern.block_offsets(c);
+    } else {
+      if (block_slots_.empty() && !element_nodes_.empty()) block_slots_ = pattern.static_block_slots(c);
+      pattern.offsets_of_static_slots(block_slots_, block_offsets_);
+    }
     node_row_stride_ = pattern.node_row_stride().data();
   }
 
- protected:
-  ElementGroup(std::string name, int arity, std::vector<int> element_nodes, int node_count,
-               GroupOptions options)
-      : name_(std::move(name)),
-        arity_(arity),
-        element_nodes_(std::move(element_nodes)),
-        coloring_(color_elements(element_nodes_, arity, node_count, options.chunk_size)),
-        options_(options) {}
-
   std::string name_;
-  int arity_;
-  std::vector<int> element_nodes_;
-  ElementColoring coloring_;
+  int arity_, param_count_, residual_count_, cache_size_;
+  bool has_rest_frames_;
   GroupOptions options_;
-  std::vector<int> block_offsets_;           // (nelement × K × K), see HessianPattern
-  const int* node_row_stride_ = nullptr;     // owned by the objective's pattern
+  std::vector<int> element_nodes_;         // (nelement × K)
+  std::vector<double> element_params_;     // (nelement × P)
+  std::vector<double> element_targets_;    // (nelement × R), residual groups
+  ElementColoring coloring_;
+  std::vector<int> block_slots_;           // static groups: (nelement × K × K) slots of the static pattern
+  std::vector<int> block_offsets_;         // (nelement × K × K), see HessianPattern
+  const int* node_row_stride_ = nullptr;   // owned by the objective's pattern
+
+  friend class Objective;
+  friend class ObjectiveBuilder;
 };
 
-inline void ElementGroup::residuals(const double*, double*, int) const {
-  throw InputError("group '" + name_ + "'", "is not a residual group (it has no residuals)");
-}
-inline void ElementGroup::set_residual_targets(const double*) {
-  throw InputError("group '" + name_ + "'", "is not a residual group (it has no residual targets)");
-}
-
-// The loops for one kernel type (EnergyKernel, DeformationKernel or ResidualKernel).
+// The non-virtual drivers for one kernel type (EnergyKernel, DeformationKernel or ResidualKernel).
 template <class Kernel>
 class KernelGroup final : public ElementGroup {
   static constexpr int K = Kernel::K;
   static constexpr int D = Kernel::D;
   static constexpr int N = Kernel::N;
+  static constexpr int P = Kernel::P;
+  static constexpr bool is_residual = requires { Kernel::R; };
   using Local = typename Kernel::Local;
   using LocalHessian = typename Kernel::LocalHessian;
+  using Params = typename Kernel::Params;
+
+  // TEMPORARY until the kernels' parameter derivatives land: then every kernel must have them.
+  static constexpr bool has_param_derivatives =
+      requires(const Kernel& k, const Local& x, Params& p) { k.param_gradient(0, x, p); };
+
+  static constexpr int kernel_cache_size() {
+    if constexpr (requires { Kernel::cache_size; }) return Kernel::cache_size;
+    return N * N;
+  }
+  static constexpr int kernel_residual_count() {
+    if constexpr (is_residual) return Kernel::R;
+    return 0;
+  }
 
  public:
-  // `kernel` points into `storage`, which the group keeps alive (per-element arrays).
-  KernelGroup(std::string name, std::vector<int> element_nodes, int node_count, GroupOptions options,
-              Kernel kernel, std::vector<std::vector<double>> storage)
-      : ElementGroup(std::move(name), K, std::move(element_nodes), node_count, options),
+  // `kernel` may point into `storage` (per-element arrays other than parameters and targets,
+  // e.g. rest frames), which the group keeps alive; parameters and targets are bound per run.
+  KernelGroup(std::string name, std::vector<int> element_nodes, std::vector<double> element_params,
+              int node_count, GroupOptions options, Kernel kernel, std::vector<std::vector<double>> storage = {})
+      : ElementGroup(std::move(name),
+                     Shape{K, P, kernel_residual_count(), kernel_cache_size(),
+                           requires { &Kernel::element_rest_inverse; }},
+                     std::move(element_nodes), std::move(element_params), node_count, options),
         kernel_(kernel),
-        storage_(std::move(storage)) {
-    kernel_.weight = options.weight;
-    if constexpr (requires { Kernel::R; }) kernel_.gauss_newton = options.gauss_newton;
+        storage_(std::move(storage)) {}
+
+  // Per-element arrays beyond parameters: the rest frames of deformation groups.
+  std::vector<std::vector<double>>& storage() { return storage_; }
+
+  double run(const GroupPass& pass) const override {
+    const Kernel k = bound_kernel();
+    const bool proj = pass.project && options_.project;
+    switch (pass.kind) {
+      case GroupPass::value:
+        return colored_sum(coloring_, pass.threads, [&](int e) { return k.value(e, gather(pass.x, e)); });
+      case GroupPass::gradient:
+        return colored_sum(coloring_, pass.threads, [&](int e) {
+          Local g;
+          const double E = k.gradient(e, gather(pass.x, e), g);
+          scatter(g, e, pass.out);
+          return E;
+        });
+      case GroupPass::hessian: return hessian(k, pass, proj);
+      case GroupPass::hessian_vector:
+        colored_sum(coloring_, pass.threads, [&](int e) {
+          const Local xl = gather(pass.x, e), vl = gather(pass.v, e);
+          Local hv;
+          if (proj) {  // a projected Hessian has no directional shortcut: form the local matrix
+            Local g;
+            LocalHessian H;
+            k.hessian(e, xl, g, H, true);
+            hv.noalias() = H * vl;
+          } else {
+            k.hvp(e, xl, vl, hv);
+          }
+          scatter(hv, e, pass.out);
+          return 0.0;
+        });
+        return 0.0;
+      case GroupPass::hessian_diagonal:
+        for_each_local_hessian(k, pass, proj, [&](int e, const LocalHessian& H) {
+          const Local diag = H.diagonal();
+          scatter(diag, e, pass.out);
+        });
+        return 0.0;
+      case GroupPass::hessian_block_diagonal:
+        for_each_local_hessian(k, pass, proj, [&](int e, const LocalHessian& H) {
+          const int* nodes = element_nodes_.data() + static_cast<std::size_t>(e) * K;
+          for (int a = 0; a < K; ++a) {
+            double* block = pass.out + static_cast<std::size_t>(nodes[a]) * D * D;
+            for (int r = 0; r < D; ++r)
+              for (int c = 0; c < D; ++c) block[r * D + c] += H(a * D + r, a * D + c);
+          }
+        });
+        return 0.0;
+      case GroupPass::cache_hessians: cache_hessians(k, pass, proj); return 0.0;
+      case GroupPass::cached_hessian_vector: cached_hessian_vector(k, pass); return 0.0;
+      case GroupPass::cached_block_diagonal: cached_block_diagonal(k, pass); return 0.0;
+      case GroupPass::element_values:
+        colored_sum(coloring_, pass.threads, [&](int e) {
+          pass.element_out[e] = k.value(e, gather(pass.x, e));
+          return 0.0;
+        });
+        return 0.0;
+      case GroupPass::residuals:
+        if constexpr (is_residual) {
+          colored_sum(coloring_, pass.threads, [&](int e) {
+            const auto r = k.residual(e, gather(pass.x, e));
+            for (int i = 0; i < Kernel::R; ++i) pass.element_out[static_cast<std::size_t>(e) * Kernel::R + i] = r[i];
+            return 0.0;
+          });
+        }
+        return 0.0;
+      case GroupPass::param_gradient:
+        if constexpr (has_param_derivatives)
+        return colored_sum(coloring_, pass.threads, [&](int e) {
+          Params dtheta;
+          const double E = k.param_gradient(e, gather(pass.x, e), dtheta);
+          store_params(dtheta, e, pass.element_out);
+          return E;
+        });
+      case GroupPass::param_vjp:
+        if constexpr (has_param_derivatives)
+        colored_sum(coloring_, pass.threads, [&](int e) {
+          Params dtheta;
+          k.param_vjp(e, gather(pass.x, e), gather(pass.v, e), dtheta);
+          store_params(dtheta, e, pass.element_out);
+          return 0.0;
+        });
+        return 0.0;
+      case GroupPass::param_jvp:
+        if constexpr (has_param_derivatives)
+        colored_sum(coloring_, pass.threads, [&](int e) {
+          Params dtheta;
+          for (int i = 0; i < P; ++i) dtheta[i] = pass.element_in[static_cast<std::size_t>(e) * P + i];
+          Local jv;
+          k.param_jvp(e, gather(pass.x, e), dtheta, jv);
+          scatter(jv, e, pass.out);
+          return 0.0;
+        });
+        return 0.0;
+    }
+    return 0.0;
   }
 
-  const Kernel& kernel() const { return kernel_; }
-
-  double value(const double* x, int threads) const override {
-    return colored_sum(coloring_, threads, [&](int e) { return kernel_.value(e, gather(x, e)); });
+ private:
+  // The kernel with this run's parameters, targets and weight.
+  Kernel bound_kernel() const {
+    Kernel k = kernel_;
+    k.element_params = element_params_.data();
+    k.weight = options_.weight;
+    if constexpr (is_residual) {
+      k.element_targets = element_targets_.data();
+      k.gauss_newton = options_.gauss_newton;
+    }
+    return k;
   }
 
-  double gradient(const double* x, double* grad, int threads) const override {
-    return colored_sum(coloring_, threads, [&](int e) {
-      Local g;
-      const double E = kernel_.gradient(e, gather(x, e), g);
-      scatter(g, e, grad);
-      return E;
-    });
-  }
-
-  double hessian(const double* x, double* grad, double* hess_values, bool project,
-                 int threads) const override {
-    const bool proj = project && options_.project;
-    return colored_sum(coloring_, threads, [&](int e) {
+  double hessian(const Kernel& k, const GroupPass& pass, bool proj) const {
+    return colored_sum(coloring_, pass.threads, [&](int e) {
       Local g;
       LocalHessian H;
-      const double E = kernel_.hessian(e, gather(x, e), g, H, proj);
-      scatter(g, e, grad);
+      const double E = k.hessian(e, gather(pass.x, e), g, H, proj);
+      scatter(g, e, pass.out);
       // Each D×D block (a, b) goes to D runs of D contiguous entries (HessianPattern layout).
       const int* nodes = element_nodes_.data() + static_cast<std::size_t>(e) * K;
       const int* offsets = block_offsets_.data() + static_cast<std::size_t>(e) * K * K;
       for (int a = 0; a < K; ++a) {
         const int stride = node_row_stride_[nodes[a]];
         for (int b = 0; b < K; ++b) {
-          double* block = hess_values + offsets[a * K + b];
+          double* block = pass.hess_values + offsets[a * K + b];
           for (int r = 0; r < D; ++r)
             for (int c = 0; c < D; ++c) block[r * stride + c] += H(a * D + r, b * D + c);
         }
@@ -155,60 +313,17 @@ class KernelGroup final : public ElementGroup {
     });
   }
 
-  void hessian_vector_product(const double* x, const double* v, double* out, bool project,
-                              int threads) const override {
-    const bool proj = project && options_.project;
-    colored_sum(coloring_, threads, [&](int e) {
-      const Local xl = gather(x, e), vl = gather(v, e);
-      Local hv;
-      if (proj) {  // a projected Hessian has no directional shortcut: form the local matrix
-        Local g;
-        LocalHessian H;
-        kernel_.hessian(e, xl, g, H, true);
-        hv.noalias() = H * vl;
-      } else {
-        kernel_.hvp(e, xl, vl, hv);
-      }
-      scatter(hv, e, out);
-      return 0.0;
-    });
-  }
-
-  void hessian_diagonal(const double* x, double* out, bool project, int threads) const override {
-    for_each_local_hessian(x, project, threads, [&](int e, const LocalHessian& H) {
-      const Local diag = H.diagonal();
-      scatter(diag, e, out);
-    });
-  }
-
-  void hessian_block_diagonal(const double* x, double* out, bool project, int threads) const override {
-    for_each_local_hessian(x, project, threads, [&](int e, const LocalHessian& H) {
-      const int* nodes = element_nodes_.data() + static_cast<std::size_t>(e) * K;
-      for (int a = 0; a < K; ++a) {
-        double* block = out + static_cast<std::size_t>(nodes[a]) * D * D;
-        for (int r = 0; r < D; ++r)
-          for (int c = 0; c < D; ++c) block[r * D + c] += H(a * D + r, a * D + c);
-      }
-    });
-  }
-
   // F-space kernels keep their M×M F-space Hessian; the others the N×N local one.
-  int cache_size() const override {
-    if constexpr (requires { Kernel::cache_size; }) return Kernel::cache_size;
-    return N * N;
-  }
-
-  void cache_hessians(const double* x, double* cache, bool project, int threads) const override {
-    const bool proj = project && options_.project;
-    const std::size_t size = static_cast<std::size_t>(cache_size());
-    colored_sum(coloring_, threads, [&](int e) {
-      double* slot = cache + e * size;
+  void cache_hessians(const Kernel& k, const GroupPass& pass, bool proj) const {
+    const std::size_t size = static_cast<std::size_t>(cache_size_);
+    colored_sum(coloring_, pass.threads, [&](int e) {
+      double* slot = pass.cache + e * size;
       if constexpr (requires { Kernel::cache_size; }) {
-        kernel_.cache_hessian(e, gather(x, e), proj, slot);
+        k.cache_hessian(e, gather(pass.x, e), proj, slot);
       } else {
         Local g;
         LocalHessian H;
-        kernel_.hessian(e, gather(x, e), g, H, proj);
+        k.hessian(e, gather(pass.x, e), g, H, proj);
         Eigen::Map<LocalHessian> stored(slot);
         stored = H;
       }
@@ -216,31 +331,30 @@ class KernelGroup final : public ElementGroup {
     });
   }
 
-  void cached_hessian_vector_product(const double* cache, const double* v, double* out,
-                                     int threads) const override {
-    const std::size_t size = static_cast<std::size_t>(cache_size());
-    colored_sum(coloring_, threads, [&](int e) {
-      const double* slot = cache + e * size;
+  void cached_hessian_vector(const Kernel& k, const GroupPass& pass) const {
+    const std::size_t size = static_cast<std::size_t>(cache_size_);
+    colored_sum(coloring_, pass.threads, [&](int e) {
+      const double* slot = pass.cache + e * size;
       Local hv;
       if constexpr (requires { Kernel::cache_size; }) {
-        kernel_.cached_hvp(e, slot, gather(v, e), hv);
+        k.cached_hvp(e, slot, gather(pass.v, e), hv);
       } else {
-        hv.noalias() = Eigen::Map<const LocalHessian>(slot) * gather(v, e);
+        hv.noalias() = Eigen::Map<const LocalHessian>(slot) * gather(pass.v, e);
       }
-      scatter(hv, e, out);
+      scatter(hv, e, pass.out);
       return 0.0;
     });
   }
 
-  void cached_hessian_block_diagonal(const double* cache, double* out, int threads) const override {
-    const std::size_t size = static_cast<std::size_t>(cache_size());
-    colored_sum(coloring_, threads, [&](int e) {
-      const double* slot = cache + e * size;
+  void cached_block_diagonal(const Kernel& k, const GroupPass& pass) const {
+    const std::size_t size = static_cast<std::size_t>(cache_size_);
+    colored_sum(coloring_, pass.threads, [&](int e) {
+      const double* slot = pass.cache + e * size;
       const int* nodes = element_nodes_.data() + static_cast<std::size_t>(e) * K;
       for (int a = 0; a < K; ++a) {
-        double* block = out + static_cast<std::size_t>(nodes[a]) * D * D;
+        double* block = pass.out + static_cast<std::size_t>(nodes[a]) * D * D;
         if constexpr (requires { Kernel::cache_size; }) {
-          kernel_.cached_diagonal_block(e, slot, a, block);
+          k.cached_diagonal_block(e, slot, a, block);
         } else {
           const Eigen::Map<const LocalHessian> H(slot);
           for (int r = 0; r < D; ++r)
@@ -251,48 +365,13 @@ class KernelGroup final : public ElementGroup {
     });
   }
 
-  int residual_count() const override {
-    if constexpr (requires { Kernel::R; }) return Kernel::R;
-    return 0;
-  }
-
-  void residuals(const double* x, double* out, int threads) const override {
-    if constexpr (requires { Kernel::R; }) {
-      colored_sum(coloring_, threads, [&](int e) {
-        const auto r = kernel_.residual(e, gather(x, e));
-        for (int i = 0; i < Kernel::R; ++i) out[static_cast<std::size_t>(e) * Kernel::R + i] = r[i];
-        return 0.0;
-      });
-    } else {
-      ElementGroup::residuals(x, out, threads);
-    }
-  }
-
-  void set_residual_targets(const double* targets) override {
-    if constexpr (requires { Kernel::R; }) {
-      // storage_.back() holds the targets of a residual group (see ObjectiveBuilder::add_residuals).
-      std::copy(targets, targets + storage_.back().size(), storage_.back().begin());
-    } else {
-      ElementGroup::set_residual_targets(targets);
-    }
-  }
-
-  void set_weight(double weight) override {
-    options_.weight = weight;
-    kernel_.weight = weight;
-  }
-
-  double element_value(const double* x, int e) const override { return kernel_.value(e, gather(x, e)); }
-
- private:
   // Calls add(e, H_e) for every element's (projected when asked) local Hessian, in colour order.
   template <class Add>
-  void for_each_local_hessian(const double* x, bool project, int threads, Add&& add) const {
-    const bool proj = project && options_.project;
-    colored_sum(coloring_, threads, [&](int e) {
+  void for_each_local_hessian(const Kernel& k, const GroupPass& pass, bool proj, Add&& add) const {
+    colored_sum(coloring_, pass.threads, [&](int e) {
       Local g;
       LocalHessian H;
-      kernel_.hessian(e, gather(x, e), g, H, proj);
+      k.hessian(e, gather(pass.x, e), g, H, proj);
       add(e, H);
       return 0.0;
     });
@@ -310,6 +389,10 @@ class KernelGroup final : public ElementGroup {
     const int* nodes = element_nodes_.data() + static_cast<std::size_t>(e) * K;
     for (int a = 0; a < K; ++a)
       for (int d = 0; d < D; ++d) out[static_cast<std::size_t>(nodes[a]) * D + d] += l[a * D + d];
+  }
+
+  static void store_params(const Params& p, int e, double* out) {
+    for (int i = 0; i < P; ++i) out[static_cast<std::size_t>(e) * P + i] = p[i];
   }
 
   Kernel kernel_;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sofax/assembly/parameter_layout.hpp"
+
 namespace sofax::assembly {
 
 ObjectiveBuilder::ObjectiveBuilder(int node_count, int dofs_per_node) {
@@ -13,7 +15,11 @@ ObjectiveBuilder::ObjectiveBuilder(int node_count, int dofs_per_node) {
   objective_.dofs_per_node_ = dofs_per_node;
 }
 
-void ObjectiveBuilder::check_group_name(const std::string& name, int dim) const {
+void ObjectiveBuilder::check_group(const std::string& name, int dim, const GroupOptions& options) const {
+  if (!std::isfinite(options.weight) || options.weight < 0)
+    throw InputError("group '" + name + "'", "weight must be finite and >= 0, got " + std::to_string(options.weight));
+  if (options.chunk_size < 1)
+    throw InputError("group '" + name + "'", "chunk size must be >= 1, got " + std::to_string(options.chunk_size));
   if (dim != objective_.dofs_per_node_)
     throw InputError("group '" + name + "'", "its energy has " + std::to_string(dim) +
                                                  " dofs per node, the objective " +
@@ -24,10 +30,27 @@ void ObjectiveBuilder::check_group_name(const std::string& name, int dim) const 
 
 Objective ObjectiveBuilder::finalize() && {
   std::vector<Connectivity> connectivity;
-  for (const auto& g : objective_.groups_) connectivity.push_back({g->element_nodes(), g->arity()});
+  for (const auto& g : objective_.groups_)
+    if (!g->is_dynamic()) connectivity.push_back({g->element_nodes(), g->arity()});
   objective_.pattern_ = HessianPattern(objective_.node_count_, objective_.dofs_per_node_, connectivity);
-  for (auto& g : objective_.groups_) g->bind_pattern(objective_.pattern_);
+  objective_.update_pattern();
   return std::move(objective_);
+}
+
+void Objective::update_pattern() {
+  std::vector<Connectivity> dynamic;
+  for (const auto& g : groups_)
+    if (g->is_dynamic()) dynamic.push_back({g->element_nodes(), g->arity()});
+  const bool changed = pattern_.set_dynamic(dynamic);
+  // A changed layout moves the static groups' blocks too; otherwise only dynamic groups rebind.
+  for (auto& g : groups_)
+    if (changed || g->is_dynamic() || g->block_offsets_.empty()) g->bind_pattern(pattern_);
+}
+
+double Objective::run_all(GroupPass pass) const {
+  double total = 0.0;
+  for (const auto& g : groups_) total += g->run(pass);
+  return total;
 }
 
 void Objective::check_input(const Eigen::Ref<const Eigen::VectorXd>& x, const char* what) const {
@@ -57,9 +80,7 @@ void Objective::check_input(const Eigen::Ref<const Eigen::VectorXd>& x, const ch
 
 double Objective::value(const Eigen::Ref<const Eigen::VectorXd>& x, const EvalOptions& options) const {
   check_input(x, "input x");
-  double total = 0.0;
-  for (const auto& g : groups_) total += g->value(x.data(), options.threads);
-  return total;
+  return run_all({.kind = GroupPass::value, .x = x.data(), .threads = options.threads});
 }
 
 double Objective::gradient(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> grad,
@@ -69,9 +90,7 @@ double Objective::gradient(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Re
     throw InputError("objective gradient", "output has " + std::to_string(grad.size()) + " entries, expected " +
                                                std::to_string(variable_count()));
   grad.setZero();
-  double total = 0.0;
-  for (const auto& g : groups_) total += g->gradient(x.data(), grad.data(), options.threads);
-  return total;
+  return run_all({.kind = GroupPass::gradient, .x = x.data(), .out = grad.data(), .threads = options.threads});
 }
 
 double Objective::hessian(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> grad,
@@ -89,9 +108,8 @@ double Objective::hessian(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref
   const int nthread = options.threads > 0 ? options.threads : omp_get_max_threads();
 #pragma omp parallel for num_threads(nthread) schedule(static)
   for (long long i = 0; i < nnz; ++i) values[i] = 0.0;
-  double total = 0.0;
-  for (const auto& g : groups_) total += g->hessian(x.data(), grad.data(), values, options.project, options.threads);
-  return total;
+  return run_all({.kind = GroupPass::hessian, .x = x.data(), .out = grad.data(), .hess_values = values,
+                  .project = options.project, .threads = options.threads});
 }
 
 void Objective::hessian_vector_product(const Eigen::Ref<const Eigen::VectorXd>& x,
@@ -103,7 +121,8 @@ void Objective::hessian_vector_product(const Eigen::Ref<const Eigen::VectorXd>& 
     throw InputError("objective Hessian-vector product", "output has " + std::to_string(out.size()) +
                                                              " entries, expected " + std::to_string(variable_count()));
   out.setZero();
-  for (const auto& g : groups_) g->hessian_vector_product(x.data(), v.data(), out.data(), options.project, options.threads);
+  run_all({.kind = GroupPass::hessian_vector, .x = x.data(), .v = v.data(), .out = out.data(),
+           .project = options.project, .threads = options.threads});
 }
 
 void Objective::cache_hessians(const Eigen::Ref<const Eigen::VectorXd>& x, HessianCache& cache,
@@ -113,14 +132,20 @@ void Objective::cache_hessians(const Eigen::Ref<const Eigen::VectorXd>& x, Hessi
   for (std::size_t i = 0; i < groups_.size(); ++i) {
     const ElementGroup& g = *groups_[i];
     cache.groups[i].resize(static_cast<std::size_t>(g.element_count()) * g.cache_size());
-    g.cache_hessians(x.data(), cache.groups[i].data(), options.project, options.threads);
+    g.run({.kind = GroupPass::cache_hessians, .x = x.data(), .cache = cache.groups[i].data(),
+           .project = options.project, .threads = options.threads});
   }
+  cache.objective_version = version_;
 }
 
 void Objective::check_cache(const HessianCache& cache, const char* what) const {
   bool matches = cache.groups.size() == groups_.size();
   for (std::size_t i = 0; matches && i < groups_.size(); ++i)
     matches = cache.groups[i].size() == static_cast<std::size_t>(groups_[i]->element_count()) * groups_[i]->cache_size();
+  if (cache.objective_version != version_)
+    throw InputError(std::string("objective ") + what,
+                     "the cache is stale: parameters, weights or elements changed since cache_hessians "
+                     "(or another objective filled it)");
   if (!matches)
     throw InputError(std::string("objective ") + what, "the cache was not filled by this objective's cache_hessians");
 }
@@ -131,7 +156,8 @@ void Objective::cached_hessian_block_diagonal(const HessianCache& cache, Eigen::
   check_block_diagonal_size(out);
   out.setZero();
   for (std::size_t i = 0; i < groups_.size(); ++i)
-    groups_[i]->cached_hessian_block_diagonal(cache.groups[i].data(), out.data(), options.threads);
+    groups_[i]->run({.kind = GroupPass::cached_block_diagonal, .out = out.data(),
+                     .cache = const_cast<double*>(cache.groups[i].data()), .threads = options.threads});
 }
 
 void Objective::cached_hessian_vector_product(const HessianCache& cache, const Eigen::Ref<const Eigen::VectorXd>& v,
@@ -143,7 +169,8 @@ void Objective::cached_hessian_vector_product(const HessianCache& cache, const E
                                                                     " entries, expected " + std::to_string(variable_count()));
   out.setZero();
   for (std::size_t i = 0; i < groups_.size(); ++i)
-    groups_[i]->cached_hessian_vector_product(cache.groups[i].data(), v.data(), out.data(), options.threads);
+    groups_[i]->run({.kind = GroupPass::cached_hessian_vector, .v = v.data(), .out = out.data(),
+                     .cache = const_cast<double*>(cache.groups[i].data()), .threads = options.threads});
 }
 
 void Objective::hessian_diagonal(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> out,
@@ -153,7 +180,8 @@ void Objective::hessian_diagonal(const Eigen::Ref<const Eigen::VectorXd>& x, Eig
     throw InputError("objective Hessian diagonal", "output has " + std::to_string(out.size()) +
                                                        " entries, expected " + std::to_string(variable_count()));
   out.setZero();
-  for (const auto& g : groups_) g->hessian_diagonal(x.data(), out.data(), options.project, options.threads);
+  run_all({.kind = GroupPass::hessian_diagonal, .x = x.data(), .out = out.data(), .project = options.project,
+           .threads = options.threads});
 }
 
 void Objective::check_block_diagonal_size(const Eigen::Ref<Eigen::VectorXd>& out) const {
@@ -169,7 +197,8 @@ void Objective::hessian_block_diagonal(const Eigen::Ref<const Eigen::VectorXd>& 
   check_input(x, "input x");
   check_block_diagonal_size(out);
   out.setZero();
-  for (const auto& g : groups_) g->hessian_block_diagonal(x.data(), out.data(), options.project, options.threads);
+  run_all({.kind = GroupPass::hessian_block_diagonal, .x = x.data(), .out = out.data(),
+           .project = options.project, .threads = options.threads});
 }
 
 int Objective::find_group(const std::string& name) const {
@@ -197,7 +226,7 @@ void Objective::residuals(int group, const Eigen::Ref<const Eigen::VectorXd>& x,
                      g.residual_count() == 0 ? std::string("not a residual group")
                                              : "output has " + std::to_string(out.size()) + " entries, expected " +
                                                    std::to_string(expected));
-  g.residuals(x.data(), out.data(), options.threads);
+  g.run({.kind = GroupPass::residuals, .x = x.data(), .element_out = out.data(), .threads = options.threads});
 }
 
 void Objective::set_group_weight(int group, double weight) {
@@ -205,7 +234,8 @@ void Objective::set_group_weight(int group, double weight) {
   if (!std::isfinite(weight) || weight < 0)
     throw InputError("group '" + groups_[group]->name() + "' weight",
                      "must be finite and >= 0, got " + std::to_string(weight));
-  groups_[group]->set_weight(weight);
+  groups_[group]->options_.weight = weight;
+  ++version_;
 }
 
 void Objective::set_residual_targets(int group, const Eigen::Ref<const Eigen::VectorXd>& targets) {
@@ -218,15 +248,160 @@ void Objective::set_residual_targets(int group, const Eigen::Ref<const Eigen::Ve
                                              : "need " + std::to_string(expected) + " finite values, got " +
                                                    std::to_string(targets.size()) +
                                                    (targets.allFinite() ? "" : " with a non-finite one"));
-  g.set_residual_targets(targets.data());
+  std::copy(targets.data(), targets.data() + expected, g.element_targets_.begin());
+  ++version_;
 }
 
 std::pair<int, int> Objective::find_nonfinite_element(const Eigen::Ref<const Eigen::VectorXd>& x) const {
   check_input(x, "input x");
-  for (int gi = 0; gi < group_count(); ++gi)
-    for (int e = 0; e < groups_[gi]->element_count(); ++e)
-      if (!std::isfinite(groups_[gi]->element_value(x.data(), e))) return {gi, e};
+  std::vector<double> values;
+  for (int gi = 0; gi < group_count(); ++gi) {
+    values.assign(static_cast<std::size_t>(groups_[gi]->element_count()), 0.0);
+    groups_[gi]->run({.kind = GroupPass::element_values, .x = x.data(), .element_out = values.data()});
+    for (std::size_t e = 0; e < values.size(); ++e)
+      if (!std::isfinite(values[e])) return {gi, static_cast<int>(e)};
+  }
   return {-1, -1};
+}
+
+ElementGroup& Objective::mutable_group(int group, const char* what) {
+  check_group_index(group, group_count(), what);
+  return *groups_[group];
+}
+
+void Objective::finish_replacement(int group, std::vector<int> nodes, std::vector<double> params) {
+  groups_[group]->replace(std::move(nodes), std::move(params), node_count_);
+  update_pattern();
+  ++version_;
+}
+
+// --- Parameters --------------------------------------------------------------------------------
+
+void Objective::set_group_parameters(int group, const Eigen::Ref<const Eigen::MatrixXd>& params) {
+  ElementGroup& g = mutable_group(group, "set_group_parameters");
+  g.element_params_ = detail::checked_params(g.name(), params, g.element_count(), g.param_count());
+  ++version_;
+}
+
+void Objective::set_parameters(const ParameterLayout& layout, const Eigen::Ref<const Eigen::VectorXd>& theta) {
+  layout.check(*this, "set_parameters");
+  if (theta.size() != layout.size())
+    throw InputError("objective set_parameters", "θ has " + std::to_string(theta.size()) + " entries, the layout " +
+                                                     std::to_string(layout.size()));
+  for (Eigen::Index i = 0; i < theta.size(); ++i)
+    if (!std::isfinite(theta[i]))
+      throw InputError("objective set_parameters", "θ[" + std::to_string(i) + "] (" + layout.entry_name(static_cast<int>(i)) +
+                                                       ") is not finite");
+  // Write into copies, check them like at build time, then commit: a bad θ changes nothing.
+  std::vector<std::vector<double>> updated(groups_.size());
+  for (int gi = 0; gi < group_count(); ++gi) {
+    const std::vector<int>& map = layout.group_map(gi);
+    if (map.empty()) continue;
+    ElementGroup& g = *groups_[gi];
+    updated[gi] = g.element_params_;
+    for (std::size_t k = 0; k < map.size(); ++k)
+      if (map[k] >= 0) updated[gi][k] = theta[map[k]];
+    const int P = g.param_count();
+    const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> rows(
+        updated[gi].data(), g.element_count(), P);
+    updated[gi] = detail::checked_params(g.name(), rows, g.element_count(), P);
+  }
+  for (int gi = 0; gi < group_count(); ++gi)
+    if (!layout.group_map(gi).empty()) groups_[gi]->element_params_ = std::move(updated[gi]);
+  ++version_;
+}
+
+Eigen::VectorXd Objective::parameters(const ParameterLayout& layout) const {
+  layout.check(*this, "parameters");
+  Eigen::VectorXd theta = Eigen::VectorXd::Constant(layout.size(), std::numeric_limits<double>::quiet_NaN());
+  std::vector<char> seen(static_cast<std::size_t>(layout.size()), 0);
+  for (int gi = 0; gi < group_count(); ++gi) {
+    const std::vector<int>& map = layout.group_map(gi);
+    for (std::size_t k = 0; k < map.size(); ++k)
+      if (map[k] >= 0 && !seen[map[k]]) {
+        theta[map[k]] = groups_[gi]->element_params_[k];
+        seen[map[k]] = 1;
+      }
+  }
+  return theta;
+}
+
+namespace {
+// Per-element parameter scratch of one thread, grown once.
+std::vector<double>& element_scratch(std::size_t size) {
+  thread_local std::vector<double> scratch;
+  scratch.resize(std::max(scratch.size(), size));
+  return scratch;
+}
+}  // namespace
+
+double Objective::parameter_gradient(const ParameterLayout& layout, const Eigen::Ref<const Eigen::VectorXd>& x,
+                                     Eigen::Ref<Eigen::VectorXd> dtheta, const EvalOptions& options) const {
+  layout.check(*this, "parameter_gradient");
+  check_input(x, "input x");
+  if (dtheta.size() != layout.size())
+    throw InputError("objective parameter_gradient", "output has " + std::to_string(dtheta.size()) +
+                                                         " entries, the layout " + std::to_string(layout.size()));
+  dtheta.setZero();
+  double total = 0.0;
+  for (int gi = 0; gi < group_count(); ++gi) {
+    const ElementGroup& g = *groups_[gi];
+    const std::vector<int>& map = layout.group_map(gi);
+    if (map.empty()) {  // not a parameter of θ: only its energy
+      total += g.run({.kind = GroupPass::value, .x = x.data(), .threads = options.threads});
+      continue;
+    }
+    std::vector<double>& buffer = element_scratch(map.size());
+    total += g.run({.kind = GroupPass::param_gradient, .x = x.data(), .element_out = buffer.data(),
+                    .threads = options.threads});
+    // Reduced in element order: deterministic for any thread count.
+    for (std::size_t k = 0; k < map.size(); ++k)
+      if (map[k] >= 0) dtheta[map[k]] += buffer[k];
+  }
+  return total;
+}
+
+void Objective::parameter_vjp(const ParameterLayout& layout, const Eigen::Ref<const Eigen::VectorXd>& x,
+                              const Eigen::Ref<const Eigen::VectorXd>& lambda, Eigen::Ref<Eigen::VectorXd> out,
+                              const EvalOptions& options) const {
+  layout.check(*this, "parameter_vjp");
+  check_input(x, "input x");
+  check_input(lambda, "adjoint λ");
+  if (out.size() != layout.size())
+    throw InputError("objective parameter_vjp", "output has " + std::to_string(out.size()) + " entries, the layout " +
+                                                    std::to_string(layout.size()));
+  out.setZero();
+  for (int gi = 0; gi < group_count(); ++gi) {
+    const std::vector<int>& map = layout.group_map(gi);
+    if (map.empty()) continue;
+    std::vector<double>& buffer = element_scratch(map.size());
+    groups_[gi]->run({.kind = GroupPass::param_vjp, .x = x.data(), .v = lambda.data(), .element_out = buffer.data(),
+                      .threads = options.threads});
+    for (std::size_t k = 0; k < map.size(); ++k)
+      if (map[k] >= 0) out[map[k]] += buffer[k];
+  }
+}
+
+void Objective::parameter_jvp(const ParameterLayout& layout, const Eigen::Ref<const Eigen::VectorXd>& x,
+                              const Eigen::Ref<const Eigen::VectorXd>& dtheta, Eigen::Ref<Eigen::VectorXd> out,
+                              const EvalOptions& options) const {
+  layout.check(*this, "parameter_jvp");
+  check_input(x, "input x");
+  if (dtheta.size() != layout.size() || !dtheta.allFinite())
+    throw InputError("objective parameter_jvp", "δθ must have " + std::to_string(layout.size()) +
+                                                    " finite entries, got " + std::to_string(dtheta.size()));
+  if (out.size() != variable_count())
+    throw InputError("objective parameter_jvp", "output has " + std::to_string(out.size()) + " entries, expected " +
+                                                    std::to_string(variable_count()));
+  out.setZero();
+  for (int gi = 0; gi < group_count(); ++gi) {
+    const std::vector<int>& map = layout.group_map(gi);
+    if (map.empty()) continue;
+    std::vector<double>& buffer = element_scratch(map.size());
+    for (std::size_t k = 0; k < map.size(); ++k) buffer[k] = map[k] >= 0 ? dtheta[map[k]] : 0.0;
+    groups_[gi]->run({.kind = GroupPass::param_jvp, .x = x.data(), .out = out.data(), .element_in = buffer.data(),
+                      .threads = options.threads});
+  }
 }
 
 }  // namespace sofax::assembly

@@ -17,10 +17,15 @@
 // w/2 ‖r(x_l) − t‖² per element (residual_kernel.hpp); Gauss–Newton and Levenberg–Marquardt
 // minimize such objectives, the augmented Lagrangian reads their residuals as constraints.
 //
-// The structure of an objective is immutable once built and evaluation is const and
-// thread-safe. Between evaluations, a solver may change a group's weight and a residual group's
-// targets (set_group_weight, set_residual_targets): the augmented Lagrangian's penalty and shift. Results are
-// bit-identical for any thread count (elements are coloured, sums have a fixed order).
+// Evaluation is const and thread-safe. Between evaluations (never while one is in flight) an
+// objective may change, and only what changed is redone:
+// - parameters: set_group_parameters, or set_parameters through a ParameterLayout (θ, what an
+//   optimizer sees, mapped onto the groups' columns; parameter_layout.hpp), with derivatives
+//   parameter_gradient (∂E/∂θ), parameter_vjp (λᵀ ∂(∇ₓE)/∂θ) and parameter_jvp (∂(∇ₓE)/∂θ · δθ);
+// - a dynamic group's elements (replace_elements): that group is recoloured and re-scattered, the
+//   pattern's dynamic part merged again, and pattern().id() changes exactly when the pattern does;
+// - a group's weight and a residual group's targets (the augmented Lagrangian's penalty and shift).
+// Results are bit-identical for any thread count (elements are coloured, sums have a fixed order).
 // Bad input (wrong sizes, node ids out of range, NaN/Inf, degenerate or inverted rest elements)
 // throws sofax::InputError naming the group, the element and the cause. A current state that
 // makes an energy infinite (an inverted element under an energy that forbids it) is not an
@@ -28,6 +33,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,7 +52,10 @@ namespace sofax::assembly {
 // per other element. Filled by Objective::cache_hessians.
 struct HessianCache {
   std::vector<std::vector<double>> groups;  // per group: (nelement × cache size)
+  std::uint64_t objective_version = 0;      // Objective::version() when filled
 };
+
+class ParameterLayout;
 
 struct EvalOptions {
   int threads = 0;        // ≤ 0: all OpenMP threads
@@ -99,6 +108,41 @@ class Objective {
 
   // The index of the group with this name; InputError when there is none.
   int find_group(const std::string& name) const;
+
+  // Counts every change of parameters, weights, targets or elements: what a cache filled at one
+  // version (HessianCache) is checked against.
+  std::uint64_t version() const { return version_; }
+
+  // --- Parameters ------------------------------------------------------------------------
+  // Replaces group `group`'s per-element parameters: params (nelement × P), or one row shared by
+  // all elements; checked like at build time (finite, in the energy's valid range). Patterns and
+  // colourings are untouched.
+  void set_group_parameters(int group, const Eigen::Ref<const Eigen::MatrixXd>& params);
+  // Writes θ (layout.size()) into the columns the layout maps it to.
+  void set_parameters(const ParameterLayout& layout, const Eigen::Ref<const Eigen::VectorXd>& theta);
+  // θ as the groups hold it now (each entry read from the first element it feeds).
+  Eigen::VectorXd parameters(const ParameterLayout& layout) const;
+  // dtheta = ∂E/∂θ at x (layout.size()); returns E(x).
+  double parameter_gradient(const ParameterLayout& layout, const Eigen::Ref<const Eigen::VectorXd>& x,
+                            Eigen::Ref<Eigen::VectorXd> dtheta, const EvalOptions& options = {}) const;
+  // out = λᵀ ∂(∇ₓE)/∂θ at x (layout.size()): the adjoint method's parameter term.
+  void parameter_vjp(const ParameterLayout& layout, const Eigen::Ref<const Eigen::VectorXd>& x,
+                     const Eigen::Ref<const Eigen::VectorXd>& lambda, Eigen::Ref<Eigen::VectorXd> out,
+                     const EvalOptions& options = {}) const;
+  // out = ∂(∇ₓE)/∂θ · δθ at x (variable_count): forward sensitivities.
+  void parameter_jvp(const ParameterLayout& layout, const Eigen::Ref<const Eigen::VectorXd>& x,
+                     const Eigen::Ref<const Eigen::VectorXd>& dtheta, Eigen::Ref<Eigen::VectorXd> out,
+                     const EvalOptions& options = {}) const;
+
+  // --- Dynamic groups ----------------------------------------------------------------------
+  // Replaces the elements of dynamic group `group` (GroupOptions::dynamic): elements
+  // (nelement × K) node ids, params (nelement × P, or 1 × P shared; P = 0: a 0-column matrix),
+  // checked like at build time; residual targets reset to zero. Only that group is recoloured
+  // and re-scattered; the pattern's dynamic part is merged again (pattern().id() changes
+  // exactly when the pattern does: then make a new Hessian matrix with make_hessian()).
+  template <class Elements, class Params>
+  void replace_elements(int group, const Eigen::MatrixBase<Elements>& elements,
+                        const Eigen::MatrixBase<Params>& params);
   // Residuals r(x) of residual group `group` (element_count × residual_count, element-major,
   // targets not subtracted). InputError for an energy group.
   void residuals(int group, const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> out,
@@ -117,10 +161,16 @@ class Objective {
   void check_cache(const HessianCache& cache, const char* what) const;
   void check_block_diagonal_size(const Eigen::Ref<Eigen::VectorXd>& out) const;
 
+  ElementGroup& mutable_group(int group, const char* what);
+  void finish_replacement(int group, std::vector<int> nodes, std::vector<double> params);
+  void update_pattern();
+  double run_all(GroupPass pass) const;  // the pass over every group, energies summed in group order
+
   int node_count_ = 0;
   int dofs_per_node_ = 0;
   std::vector<std::unique_ptr<ElementGroup>> groups_;
   HessianPattern pattern_;
+  std::uint64_t version_ = 0;
 };
 
 class ObjectiveBuilder {
@@ -153,34 +203,28 @@ class ObjectiveBuilder {
   Objective finalize() &&;
 
  private:
-  template <class Elements>
-  std::vector<int> checked_elements(const std::string& name, const Eigen::MatrixBase<Elements>& elements,
-                                    int arity) const;
-  template <class Params>
-  std::vector<double> checked_params(const std::string& name, const Eigen::MatrixBase<Params>& params,
-                                     int element_count, int param_count) const;
-  void check_group_name(const std::string& name, int dim) const;
+  void check_group(const std::string& name, int dim, const GroupOptions& options) const;
 
   Objective objective_;
 };
 
 // ---------------------------------------------------------------------------------------------
 
+namespace detail {
+// Validated node ids (nelement × arity) of group `name`: in range, no node twice in an element.
 template <class Elements>
-std::vector<int> ObjectiveBuilder::checked_elements(const std::string& name,
-                                                    const Eigen::MatrixBase<Elements>& elements,
-                                                    int arity) const {
-  if (elements.cols() != arity)
+std::vector<int> checked_elements(const std::string& name, const Eigen::MatrixBase<Elements>& elements, int arity,
+                                  int node_count) {
+  if (elements.cols() != arity && !(elements.rows() == 0 && elements.size() == 0))
     throw InputError("group '" + name + "'", "elements have " + std::to_string(elements.cols()) +
                                                  " nodes each, this energy needs " + std::to_string(arity));
   std::vector<int> nodes(static_cast<std::size_t>(elements.rows()) * arity);
   for (Eigen::Index e = 0; e < elements.rows(); ++e)
     for (int a = 0; a < arity; ++a) {
       const auto id = elements(e, a);
-      if (id < 0 || id >= objective_.node_count_)
+      if (id < 0 || id >= node_count)
         throw InputError("group '" + name + "', element " + std::to_string(e),
-                         "node id " + std::to_string(id) + " out of range [0, " +
-                             std::to_string(objective_.node_count_) + ")");
+                         "node id " + std::to_string(id) + " out of range [0, " + std::to_string(node_count) + ")");
       nodes[e * arity + a] = static_cast<int>(id);
     }
   for (Eigen::Index e = 0; e < elements.rows(); ++e)
@@ -192,11 +236,13 @@ std::vector<int> ObjectiveBuilder::checked_elements(const std::string& name,
   return nodes;
 }
 
+// Validated parameters (nelement × P) of group `name`, from (nelement × P) or one shared row:
+// finite, and in the energy's valid range where it states one (Energy::parameter_error).
 template <class Params>
-std::vector<double> ObjectiveBuilder::checked_params(const std::string& name,
-                                                     const Eigen::MatrixBase<Params>& params,
-                                                     int element_count, int param_count) const {
+std::vector<double> checked_params(const std::string& name, const Eigen::MatrixBase<Params>& params,
+                                   int element_count, int param_count) {
   const bool shared = params.rows() == 1;
+  if (param_count == 0 && params.size() == 0) return {};
   if (params.cols() != param_count || (!shared && params.rows() != element_count))
     throw InputError("group '" + name + "'",
                      "parameters are " + std::to_string(params.rows()) + " × " + std::to_string(params.cols()) +
@@ -213,6 +259,7 @@ std::vector<double> ObjectiveBuilder::checked_params(const std::string& name,
     }
   return values;
 }
+}  // namespace detail
 
 template <class Model, class Elements, class Rest, class Params>
 ObjectiveBuilder& ObjectiveBuilder::add_deformation(std::string name, const Eigen::MatrixBase<Elements>& elements,
@@ -220,8 +267,10 @@ ObjectiveBuilder& ObjectiveBuilder::add_deformation(std::string name, const Eige
                                                     const Eigen::MatrixBase<Params>& params,
                                                     GroupOptions options) {
   using Kernel = DeformationKernel<Model>;
-  check_group_name(name, Kernel::D);
-  std::vector<int> nodes = checked_elements(name, elements, Kernel::K);
+  check_group(name, Kernel::D, options);
+  if (options.dynamic)
+    throw InputError("group '" + name + "'", "deformation groups cannot be dynamic (their rest frames are built once)");
+  std::vector<int> nodes = detail::checked_elements(name, elements, Kernel::K, objective_.node_count_);
   const int ne = static_cast<int>(elements.rows());
   if (rest_positions.rows() != objective_.node_count_)
     throw InputError("group '" + name + "'", "rest positions have " + std::to_string(rest_positions.rows()) +
@@ -232,16 +281,16 @@ ObjectiveBuilder& ObjectiveBuilder::add_deformation(std::string name, const Eige
     if (!rest.row(v).allFinite())
       throw InputError("group '" + name + "'", "rest position of node " + std::to_string(v) + " is not finite");
   RestFrames frames = compute_rest_frames(name, Kernel::J, nodes, rest);
+  std::vector<double> element_params = detail::checked_params(name, params, ne, Kernel::P);
   std::vector<std::vector<double>> storage;
-  storage.push_back(checked_params(name, params, ne, Kernel::P));
   storage.push_back(std::move(frames.element_rest_inverse));
   storage.push_back(std::move(frames.element_measure));
   Kernel kernel;
-  kernel.element_params = storage[0].data();
-  kernel.element_rest_inverse = storage[1].data();
-  kernel.element_measure = storage[2].data();
-  objective_.groups_.push_back(std::make_unique<KernelGroup<Kernel>>(
-      std::move(name), std::move(nodes), objective_.node_count_, options, kernel, std::move(storage)));
+  kernel.element_rest_inverse = storage[0].data();
+  kernel.element_measure = storage[1].data();
+  objective_.groups_.push_back(std::make_unique<KernelGroup<Kernel>>(std::move(name), std::move(nodes),
+                                                                     std::move(element_params), objective_.node_count_,
+                                                                     options, kernel, std::move(storage)));
   return *this;
 }
 
@@ -250,14 +299,12 @@ ObjectiveBuilder& ObjectiveBuilder::add_elements(std::string name, const Eigen::
                                                  const Eigen::MatrixBase<Params>& params,
                                                  GroupOptions options) {
   using Kernel = EnergyKernel<Energy>;
-  check_group_name(name, Kernel::D);
-  std::vector<int> nodes = checked_elements(name, elements, Kernel::K);
-  std::vector<std::vector<double>> storage;
-  storage.push_back(checked_params(name, params, static_cast<int>(elements.rows()), Kernel::P));
-  Kernel kernel;
-  kernel.element_params = storage[0].data();
+  check_group(name, Kernel::D, options);
+  std::vector<int> nodes = detail::checked_elements(name, elements, Kernel::K, objective_.node_count_);
+  std::vector<double> element_params =
+      detail::checked_params(name, params, static_cast<int>(elements.rows()), Kernel::P);
   objective_.groups_.push_back(std::make_unique<KernelGroup<Kernel>>(
-      std::move(name), std::move(nodes), objective_.node_count_, options, kernel, std::move(storage)));
+      std::move(name), std::move(nodes), std::move(element_params), objective_.node_count_, options, Kernel{}));
   return *this;
 }
 
@@ -265,18 +312,26 @@ template <class Residual, class Elements, class Params>
 ObjectiveBuilder& ObjectiveBuilder::add_residuals(std::string name, const Eigen::MatrixBase<Elements>& elements,
                                                   const Eigen::MatrixBase<Params>& params, GroupOptions options) {
   using Kernel = ResidualKernel<Residual>;
-  check_group_name(name, Kernel::D);
-  std::vector<int> nodes = checked_elements(name, elements, Kernel::K);
-  const int ne = static_cast<int>(elements.rows());
-  std::vector<std::vector<double>> storage;
-  storage.push_back(checked_params(name, params, ne, Kernel::P));
-  storage.emplace_back(static_cast<std::size_t>(ne) * Kernel::R, 0.0);  // targets: last (KernelGroup relies on it)
-  Kernel kernel;
-  kernel.element_params = storage[0].data();
-  kernel.element_targets = storage[1].data();
+  check_group(name, Kernel::D, options);
+  std::vector<int> nodes = detail::checked_elements(name, elements, Kernel::K, objective_.node_count_);
+  std::vector<double> element_params =
+      detail::checked_params(name, params, static_cast<int>(elements.rows()), Kernel::P);
   objective_.groups_.push_back(std::make_unique<KernelGroup<Kernel>>(
-      std::move(name), std::move(nodes), objective_.node_count_, options, kernel, std::move(storage)));
+      std::move(name), std::move(nodes), std::move(element_params), objective_.node_count_, options, Kernel{}));
   return *this;
+}
+
+template <class Elements, class Params>
+void Objective::replace_elements(int group, const Eigen::MatrixBase<Elements>& elements,
+                                 const Eigen::MatrixBase<Params>& params) {
+  ElementGroup& g = mutable_group(group, "replace_elements");
+  if (!g.is_dynamic())
+    throw InputError("group '" + g.name() + "'", "is not dynamic: only groups built with GroupOptions::dynamic "
+                                                 "may replace their elements");
+  std::vector<int> nodes = detail::checked_elements(g.name(), elements, g.arity(), node_count_);
+  std::vector<double> values =
+      detail::checked_params(g.name(), params, static_cast<int>(elements.rows()), g.param_count());
+  finish_replacement(group, std::move(nodes), std::move(values));
 }
 
 }  // namespace sofax::assembly

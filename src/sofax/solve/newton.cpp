@@ -11,16 +11,17 @@ namespace sofax::solve {
 namespace detail {
 
 void prepare_workspace(NewtonWorkspace& w, const assembly::Objective& objective, const DofConstraints& constraints,
-             const MinimizerOptions& options) {
-  const bool same = w.objective == &objective && objective.pattern().matches(w.hessian) &&
-                    w.constraints.dofs == constraints.dofs && w.backend == options.linear_solver &&
+                       const MinimizerOptions& options) {
+  // Identity by the pattern's id, never by the objective's address: a new objective at the same
+  // address, or a dynamic group that changed the pattern, gets a new id.
+  const bool same_pattern = w.pattern_id == objective.pattern().id() && w.pattern_id != 0;
+  const bool same = same_pattern && w.constraints.dofs == constraints.dofs && w.backend == options.linear_solver &&
                     w.cholesky.has_value();
   // Prescribed values may change between solves without touching the pattern.
   w.elimination = DofElimination(objective.variable_count(), constraints);
   w.constraints = constraints;
   if (same) return;
-  w.objective = &objective;
-  w.backend = options.linear_solver;
+  w.pattern_id = objective.pattern().id();
   w.hessian = objective.make_hessian();
   w.reduced = ReducedMatrix(w.elimination, w.hessian);
   const assembly::HessianMatrix& R = w.reduced.matrix();
@@ -28,7 +29,11 @@ void prepare_workspace(NewtonWorkspace& w, const assembly::Objective& objective,
   for (int r = 0; r < R.rows(); ++r)
     for (int k = R.outerIndexPtr()[r]; k < R.outerIndexPtr()[r + 1]; ++k)
       if (R.innerIndexPtr()[k] == r) w.reduced_diagonal[r] = k;
-  w.cholesky.emplace(CholeskyOptions{.backend = options.linear_solver});
+  // The factorization object is kept when only the pattern changed: it re-analyses on its next
+  // factorization (and counts it, analysis_count()).
+  if (!w.cholesky || w.backend != options.linear_solver)
+    w.cholesky.emplace(CholeskyOptions{.backend = options.linear_solver});
+  w.backend = options.linear_solver;
   const Eigen::Index n = objective.variable_count(), nf = w.elimination.free_count();
   w.gradient.resize(n);
   w.step.resize(n);

@@ -27,10 +27,11 @@
 namespace sofax::solve {
 
 // Scratch of minimize_newton: the Hessian (allocated once), the reduced system, the Cholesky
-// factorization with its symbolic analysis. Pass the same workspace to repeated solves of one
-// objective with one constraint set (time steps) to keep the analysis; anything else rebuilds it.
+// factorization with its symbolic analysis. Pass the same workspace to repeated solves (time
+// steps) to keep the analysis: it is rebuilt exactly when the objective's pattern id, the
+// constrained dofs or the back-end changed (cholesky->analysis_count() counts the analyses).
 struct NewtonWorkspace {
-  const assembly::Objective* objective = nullptr;
+  std::uint64_t pattern_id = 0;  // HessianPattern::id() the matrices were built for (0: none)
   DofConstraints constraints;
   CholeskyBackend backend = CholeskyBackend::automatic;
   DofElimination elimination;
