@@ -161,8 +161,8 @@ TEST(Objective, ProjectionIsPerGroup) {
   const Eigen::VectorXd x = p.point(5);
   // springs compressed below rest length have an indefinite Hessian; with projection off for
   // that group the projected Hessian keeps the spring part unprojected
-  const Objective off = p.objective({.weight = 0.5, .project = false});
-  const Objective on = p.objective({.weight = 0.5, .project = true});
+  const Objective off = p.objective({.weight = 0.5, .allow_projection = false});
+  const Objective on = p.objective({.weight = 0.5, .allow_projection = true});
   const Eigen::MatrixXd Hoff = test::dense_hessian(off, x, true);
   const Eigen::MatrixXd Hon = test::dense_hessian(on, x, true);
   const Eigen::MatrixXd Hplain = test::dense_hessian(on, x, false);

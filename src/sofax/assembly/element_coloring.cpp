@@ -1,6 +1,8 @@
 #include "sofax/assembly/element_coloring.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <numeric>
 
 namespace sofax::assembly {
@@ -26,10 +28,13 @@ ElementColoring color_elements(std::span<const int> element_nodes, int arity, in
   coloring.chunk_offsets.resize(nchunk + 1);
   for (int c = 0; c <= nchunk; ++c) coloring.chunk_offsets[c] = std::min(ne, c * chunk_size);
 
-  // Greedy colouring of chunks: node_colors[v] lists the colours of chunks already touching v.
-  std::vector<std::vector<int>> node_colors(node_count);
+  // Greedy colouring of chunks. Each node keeps a bit set of the colours of the chunks already
+  // touching it, `words` 64-bit words per node (grown when a chunk finds every colour taken): no
+  // per-node allocation, so recolouring a small dynamic group on a large mesh stays cheap.
+  int words = 1;
+  std::vector<std::uint64_t> node_colors(static_cast<std::size_t>(node_count) * words, 0);
   std::vector<int> chunk_color(nchunk);
-  std::vector<char> taken;
+  std::vector<std::uint64_t> taken;
   std::vector<int> chunk_nodes;
   int ncolor = 0;
   for (int c = 0; c < nchunk; ++c) {
@@ -40,13 +45,23 @@ ElementColoring color_elements(std::span<const int> element_nodes, int arity, in
     }
     std::sort(chunk_nodes.begin(), chunk_nodes.end());
     chunk_nodes.erase(std::unique(chunk_nodes.begin(), chunk_nodes.end()), chunk_nodes.end());
-    taken.assign(ncolor + 1, 0);
+    taken.assign(words, 0);
     for (int v : chunk_nodes)
-      for (int col : node_colors[v]) taken[col] = 1;
-    const int color = static_cast<int>(std::find(taken.begin(), taken.end(), 0) - taken.begin());
+      for (int w = 0; w < words; ++w) taken[w] |= node_colors[static_cast<std::size_t>(v) * words + w];
+    int color = -1;
+    for (int w = 0; w < words && color < 0; ++w)
+      if (~taken[w] != 0) color = 64 * w + std::countr_one(taken[w]);
+    if (color < 0) {  // every colour taken: one more word per node
+      std::vector<std::uint64_t> grown(static_cast<std::size_t>(node_count) * (words + 1), 0);
+      for (int v = 0; v < node_count; ++v)
+        for (int w = 0; w < words; ++w)
+          grown[static_cast<std::size_t>(v) * (words + 1) + w] = node_colors[static_cast<std::size_t>(v) * words + w];
+      node_colors.swap(grown);
+      color = 64 * words++;
+    }
     chunk_color[c] = color;
     ncolor = std::max(ncolor, color + 1);
-    for (int v : chunk_nodes) node_colors[v].push_back(color);
+    for (int v : chunk_nodes) node_colors[static_cast<std::size_t>(v) * words + color / 64] |= std::uint64_t{1} << (color % 64);
   }
 
   coloring.color_offsets.assign(ncolor + 1, 0);

@@ -25,9 +25,13 @@ namespace sofax::assembly {
 // How a group takes part in an objective.
 struct GroupOptions {
   double weight = 1.0;   // the group's energy is multiplied by this (finite, ≥ 0)
-  // Whether this group's local Hessians may be PSD-projected: a call projects exactly the groups
-  // that allow it, and only when the call asks for projection (EvalOptions::project).
-  bool project = true;
+  // The projection rule, in one sentence: a Hessian is PSD-projected element by element when the
+  // call asks for it (EvalOptions::project, which minimizers set from
+  // MinimizerOptions::project_hessian), in the groups that allow it (this flag). Evaluations are
+  // exact by default; minimizers ask for projection by default because Newton needs descent
+  // directions on non-convex energies. Turn this off for a group whose exact Hessian must
+  // always be used (a convex quadratic, a constraint penalty whose curvature matters).
+  bool allow_projection = true;
   // Residual groups only: Hessian = Gauss–Newton JᵀJ (true) or the exact one (false).
   bool gauss_newton = true;
   // A dynamic group's elements (and their parameters) are replaced between evaluations
@@ -63,7 +67,7 @@ struct GroupPass {
   double* cache = nullptr;             // written by cache_hessians, read by the cached passes
   const double* element_in = nullptr;
   double* element_out = nullptr;
-  bool project = false;                // the call asks for projection (GroupOptions::project also applies)
+  bool project = false;                // the call asks for projection (GroupOptions::allow_projection too)
   int threads = 0;
 };
 
@@ -185,7 +189,7 @@ class KernelGroup final : public ElementGroup {
 
   double run(const GroupPass& pass) const override {
     const Kernel k = bound_kernel();
-    const bool proj = pass.project && options_.project;
+    const bool proj = pass.project && options_.allow_projection;
     switch (pass.kind) {
       case GroupPass::value:
         return colored_sum(coloring_, pass.threads, [&](int e) { return k.value(e, gather(pass.x, e)); });

@@ -162,21 +162,29 @@ void HessianPattern::offsets_of_static_slots(std::span<const int> slots, std::ve
 }
 
 HessianMatrix HessianPattern::make_matrix() const {
+  HessianMatrix H;
+  lay_out(H);
+  return H;
+}
+
+void HessianPattern::lay_out(HessianMatrix& H) const {
   const int D = dofs_per_node_;
   const int ndof = node_count_ * D;
-  HessianMatrix H(ndof, ndof);
+  if (H.rows() != ndof || H.cols() != ndof) H.resize(ndof, ndof);  // else keep the value storage
   H.resizeNonZeros(static_cast<Eigen::Index>(nonzero_count()));
   for (int i = 0; i <= ndof; ++i) H.outerIndexPtr()[i] = static_cast<int>(row_offsets_[i]);
   int* columns = H.innerIndexPtr();
+  double* values = H.valuePtr();
 #pragma omp parallel for schedule(static) if (node_count_ > 10000)
   for (int v = 0; v < node_count_; ++v)
     for (int r = 0; r < D; ++r) {
       long long p = row_offsets_[static_cast<std::size_t>(D) * v + r];
       for (int k = node_neighbor_offsets_[v]; k < node_neighbor_offsets_[v + 1]; ++k)
-        for (int c = 0; c < D; ++c) columns[p++] = D * node_neighbors_[k] + c;
+        for (int c = 0; c < D; ++c) {
+          values[p] = 0.0;
+          columns[p++] = D * node_neighbors_[k] + c;
+        }
     }
-  std::fill(H.valuePtr(), H.valuePtr() + nonzero_count(), 0.0);
-  return H;
 }
 
 bool HessianPattern::matches(const HessianMatrix& H) const {

@@ -66,6 +66,9 @@ class HessianPattern {
 
   // A matrix with this pattern and zero values.
   HessianMatrix make_matrix() const;
+  // Gives H this pattern and zero values, reusing its storage where it is large enough (after a
+  // dynamic group changed the pattern: no new allocation and page faults of a whole matrix).
+  void lay_out(HessianMatrix& H) const;
   // True when H has exactly this pattern: size, row offsets and every column index (O(nnz)).
   bool matches(const HessianMatrix& H) const;
 

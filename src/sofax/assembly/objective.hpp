@@ -59,7 +59,7 @@ class ParameterLayout;
 
 struct EvalOptions {
   int threads = 0;        // ≤ 0: all OpenMP threads
-  bool project = false;   // PSD-project local Hessians (of groups whose GroupOptions::project is on)
+  bool project = false;   // PSD-project local Hessians, in the groups that allow it (GroupOptions::allow_projection)
 };
 
 class Objective {
@@ -73,6 +73,13 @@ class Objective {
 
   // A matrix with the Hessian's pattern (full symmetric, CSR, node-major dofs), values zero.
   HessianMatrix make_hessian() const { return pattern_.make_matrix(); }
+  // H takes the current pattern when it has another (after replace_elements changed it),
+  // reusing its storage; returns true when it had to change.
+  bool update_hessian_matrix(HessianMatrix& H) const {
+    if (pattern_.matches(H)) return false;
+    pattern_.lay_out(H);
+    return true;
+  }
 
   // x: (variable_count) node-major, x[D·node + d].
   double value(const Eigen::Ref<const Eigen::VectorXd>& x, const EvalOptions& options = {}) const;

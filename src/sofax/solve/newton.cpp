@@ -22,7 +22,7 @@ void prepare_workspace(NewtonWorkspace& w, const assembly::Objective& objective,
   w.constraints = constraints;
   if (same) return;
   w.pattern_id = objective.pattern().id();
-  w.hessian = objective.make_hessian();
+  objective.update_hessian_matrix(w.hessian);  // reuses the storage of an earlier pattern
   w.reduced = ReducedMatrix(w.elimination, w.hessian);
   const assembly::HessianMatrix& R = w.reduced.matrix();
   w.reduced_diagonal.assign(static_cast<std::size_t>(R.rows()), -1);
