@@ -208,6 +208,47 @@ TEST(Dual, WorksInsideEigenMatrices) {
   });
 }
 
+TEST(Dual, DefaultConstructedAndCopiedDual2AreWellDefined) {
+  using D = Dual2<3>;
+  // A default-constructed Dual2 is the constant 0, with zero gradient and Hessian.
+  const D zero;
+  EXPECT_EQ(zero.v, 0.0);
+  EXPECT_FALSE(zero.curved);
+  EXPECT_EQ(zero.gradient(), Eigen::Vector3d::Zero());
+  EXPECT_EQ(zero.hessian(), Eigen::Matrix3d::Zero());
+  const D copy = zero;
+  EXPECT_EQ(copy.v, 0.0);
+  EXPECT_FALSE(copy.curved);
+  EXPECT_EQ(copy.hessian(), Eigen::Matrix3d::Zero());
+
+  // Copies of a constant never read its Hessian storage (indeterminate there): with the storage
+  // poisoned, assigning it over a curved value leaves the target's storage untouched.
+  D constant(2.5);
+  constant.h.setConstant(std::nan(""));
+  D target = D::variable(1.0, 0) * D::variable(2.0, 1);
+  ASSERT_TRUE(target.curved);
+  const D::PaddedHessian kept = target.h;
+  target = constant;
+  EXPECT_EQ(target.v, 2.5);
+  EXPECT_FALSE(target.curved);
+  EXPECT_EQ(target.hessian(), Eigen::Matrix3d::Zero());
+  EXPECT_TRUE(target.h == kept);
+  const D constructed(constant);
+  EXPECT_EQ(constructed.hessian(), Eigen::Matrix3d::Zero());
+
+  // Curved values copy their Hessian; constants and copies combine exactly.
+  const D x = D::variable(1.5, 0), y = D::variable(-0.5, 2);
+  const D p = x * y;
+  D q;
+  q = p;
+  EXPECT_EQ(q.hessian(), p.hessian());
+  EXPECT_EQ(q.hessian()(0, 2), 1.0);
+  Eigen::Matrix<D, 2, 1> defaults;  // Eigen default-constructs its dual entries
+  defaults[0] += p;
+  defaults[1] = defaults[0] * constructed;
+  EXPECT_EQ(defaults[1].hessian(), (2.5 * p.hessian()).eval());
+}
+
 }  // namespace
 
 // The fixed-size symmetric eigensolver used by PSD projection.

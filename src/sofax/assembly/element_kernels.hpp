@@ -13,12 +13,24 @@
 //   approximation): with GᵀG = L Lᵀ (G the K×J matrix of rows g_a), Q = G L⁻ᵀ has orthonormal
 //   columns and H_x = Q̃ M Q̃ᵀ blockwise with M = (Lᵀ⊗I) ∇²Ψ (L⊗I), so the nonzero spectrum of H_x
 //   is that of M (D·J × D·J) and clamping M's eigenvalues clamps H_x's.
+//
+// Parameter derivatives (what the adjoint of a solve needs), per element and weighted like the
+// rest, with θ_e the element's P parameters:
+//   param_gradient   ∂E/∂θ                                   Dual1<P>, x as constants
+//   param_vjp        λᵀ ∂(∇ₓE)/∂θ = ∂/∂θ [d/dε E(x + ελ; θ)]  DirDual<P>: θ the slots, x constants
+//                                                            moving with λ (F-space: with dF = λ·G)
+//   param_jvp        ∂(∇ₓE)/∂θ · dθ = ∇ₓ [d/dε E(x; θ + ε dθ)] DirDual<N> (F-space: DirDual<M>), θ
+//                                                            constants moving with dθ
+// DeformationKernel also differentiates in its rest shape X (rest_gradient / rest_vjp / rest_jvp),
+// through the rest frame itself (simplex_rest_frame over dual numbers): Dm⁻¹ and the measure move
+// with X.
 #pragma once
 
 #include <Eigen/Core>
 #include <Eigen/LU>  // Dm⁻¹ and L⁻¹ of the F maps
 #include <type_traits>
 
+#include "sofax/assembly/rest_frame.hpp"
 #include "sofax/core/dual.hpp"
 #include "sofax/core/psd_projection.hpp"
 
@@ -31,6 +43,38 @@ Eigen::Matrix<double, P, 1> element_parameters(const double* element_params, int
   for (int i = 0; i < P; ++i) theta[i] = element_params[static_cast<std::size_t>(e) * P + i];
   return theta;
 }
+
+namespace detail {
+// The entries of a double matrix (column-major order) as the independent variables 0, 1, … of
+// the dual type S; for DirDual they do not move along the direction unless `tangent` is given.
+template <class S, int Rows, int Cols>
+Eigen::Matrix<S, Rows, Cols> dual_variables(const Eigen::Matrix<double, Rows, Cols>& v,
+                                            const Eigen::Matrix<double, Rows, Cols>* tangent = nullptr) {
+  Eigen::Matrix<S, Rows, Cols> s;
+  for (int k = 0; k < Rows * Cols; ++k) {
+    if constexpr (std::is_same_v<S, DirDual<S::size>>)
+      s.data()[k] = S::variable(v.data()[k], k, tangent ? tangent->data()[k] : 0.0);
+    else
+      s.data()[k] = S::variable(v.data()[k], k);
+  }
+  return s;
+}
+
+// The entries of a double matrix as constants of S (zero gradient); for DirDual moving with
+// speed `tangent` along the direction.
+template <class S, int Rows, int Cols>
+Eigen::Matrix<S, Rows, Cols> dual_constants(const Eigen::Matrix<double, Rows, Cols>& v,
+                                            const Eigen::Matrix<double, Rows, Cols>* tangent = nullptr) {
+  Eigen::Matrix<S, Rows, Cols> s;
+  for (int k = 0; k < Rows * Cols; ++k) {
+    if constexpr (std::is_same_v<S, DirDual<S::size>>)
+      s.data()[k] = S::constant(v.data()[k], tangent ? tangent->data()[k] : 0.0);
+    else
+      s.data()[k] = S(v.data()[k]);
+  }
+  return s;
+}
+}  // namespace detail
 
 template <class Energy>
 struct EnergyKernel {
@@ -76,6 +120,38 @@ struct EnergyKernel {
     for (int i = 0; i < N; ++i) xs[i] = S::variable(x[i], i, u[i]);
     const S E = Energy::energy(xs, params(e));
     out = weight * E.tangent_gradient();
+  }
+
+  // ∂E_e/∂θ_e (P); returns E_e.
+  double param_gradient(int e, const Local& x, Params& out) const {
+    if constexpr (P == 0) {
+      return value(e, x);
+    } else {
+      using S = Dual1<P>;
+      const S E = Energy::energy(detail::dual_constants<S>(x), detail::dual_variables<S>(params(e)));
+      out = weight * E.g;
+      return weight * E.v;
+    }
+  }
+
+  // out = λᵀ ∂(∇ₓE_e)/∂θ_e (P): the θ-gradient of t = ∇ₓE·λ, x moving with λ.
+  void param_vjp(int e, const Local& x, const Local& lambda, Params& out) const {
+    if constexpr (P > 0) {
+      using S = DirDual<P>;
+      const S E = Energy::energy(detail::dual_constants<S>(x, &lambda), detail::dual_variables<S>(params(e)));
+      out = weight * E.tangent_gradient();
+    }
+  }
+
+  // out = ∂(∇ₓE_e)/∂θ_e · dθ (N): the x-gradient of t = ∂E/∂θ·dθ, θ moving with dθ.
+  void param_jvp(int e, const Local& x, const Params& dtheta, Local& out) const {
+    if constexpr (P == 0) {
+      out.setZero();
+    } else {
+      using S = DirDual<N>;
+      const S E = Energy::energy(detail::dual_variables<S>(x), detail::dual_constants<S>(params(e), &dtheta));
+      out = weight * E.tangent_gradient();
+    }
   }
 };
 
@@ -192,6 +268,104 @@ struct DeformationKernel {
     const DefGrad dF = deformation_gradient(u, G);
     const S psi = Model::density(seed<S>(deformation_gradient(x, G), &dF), params(e));
     map_to_nodes(psi.gt.data(), G, scale(e), out);  // ∇²Ψ : dF, reshaped as D×J
+  }
+
+  // ∂E_e/∂θ_e = w ∂Ψ/∂θ (P), F fixed; returns E_e.
+  double param_gradient(int e, const Local& x, Params& out) const {
+    if constexpr (P == 0) {
+      return value(e, x);
+    } else {
+      using S = Dual1<P>;
+      const DefGrad F = deformation_gradient(x, node_gradients(e));
+      const S psi = Model::density(detail::dual_constants<S>(F), detail::dual_variables<S>(params(e)));
+      const double w = scale(e);
+      out = w * psi.g;
+      return w * psi.v;
+    }
+  }
+
+  // out = λᵀ ∂(∇ₓE_e)/∂θ_e = w ∂/∂θ [∂Ψ/∂F : dF] (P), dF = Σ_a λ_a g_aᵀ: F-space with P slots.
+  void param_vjp(int e, const Local& x, const Local& lambda, Params& out) const {
+    if constexpr (P > 0) {
+      using S = DirDual<P>;
+      const NodeGradients G = node_gradients(e);
+      const DefGrad F = deformation_gradient(x, G), dF = deformation_gradient(lambda, G);
+      const S psi = Model::density(detail::dual_constants<S>(F, &dF), detail::dual_variables<S>(params(e)));
+      out = scale(e) * psi.tangent_gradient();
+    }
+  }
+
+  // out = ∂(∇ₓE_e)/∂θ_e · dθ (N): w (∂²Ψ/∂F∂θ · dθ) g_a, from M F-space slots mapped back.
+  void param_jvp(int e, const Local& x, const Params& dtheta, Local& out) const {
+    if constexpr (P == 0) {
+      out.setZero();
+    } else {
+      using S = DirDual<M>;
+      const NodeGradients G = node_gradients(e);
+      const S psi = Model::density(detail::dual_variables<S>(deformation_gradient(x, G)),
+                                   detail::dual_constants<S>(params(e), &dtheta));
+      map_to_nodes(psi.gt.data(), G, scale(e), out);
+    }
+  }
+
+  // Rest shape as a parameter: E_e = w · measure(X) · Ψ(Ds(x) Dm(X)⁻¹; θ) with X (K·R) the rest
+  // positions of the element's nodes, node-major, R = J … 3 coordinates each (the frame of
+  // rest_frame.hpp). Dm⁻¹ and the measure are differentiated through simplex_rest_frame; the
+  // stored element_rest_inverse / element_measure are not used. Precondition: X is a valid rest
+  // element (not degenerate, not inverted), as compute_rest_frames checks.
+  template <int R>
+  using RestLocal = Eigen::Matrix<double, K * R, 1>;
+
+  // ∂E_e/∂X (K·R); returns E_e.
+  template <int R>
+  double rest_gradient(int e, const Local& x, const RestLocal<R>& X, RestLocal<R>& out) const {
+    using S = Dual1<K * R>;
+    const S E = rest_energy<S, R>(e, detail::dual_constants<S>(x), detail::dual_variables<S>(X));
+    out = E.g;
+    return E.v;
+  }
+
+  // out = λᵀ ∂(∇ₓE_e)/∂X (K·R): the X-gradient of t = ∇ₓE·λ, x moving with λ.
+  template <int R>
+  void rest_vjp(int e, const Local& x, const RestLocal<R>& X, const Local& lambda, RestLocal<R>& out) const {
+    using S = DirDual<K * R>;
+    const S E = rest_energy<S, R>(e, detail::dual_constants<S>(x, &lambda), detail::dual_variables<S>(X));
+    out = E.tangent_gradient();
+  }
+
+  // out = ∂(∇ₓE_e)/∂X · dX (N): the x-gradient of t = ∂E/∂X·dX, X moving with dX.
+  template <int R>
+  void rest_jvp(int e, const Local& x, const RestLocal<R>& X, const RestLocal<R>& dX, Local& out) const {
+    using S = DirDual<N>;
+    const S E = rest_energy<S, R>(e, detail::dual_variables<S>(x), detail::dual_constants<S>(X, &dX));
+    out = E.tangent_gradient();
+  }
+
+  // w · measure(X) · Ψ(F; θ), F(i, j) = Σ_a x_a[i] g_a[j] with g_a the rows of Dm(X)⁻¹ (g_0 = −Σ g_a),
+  // all in the scalar type S.
+  template <class S, int R>
+  S rest_energy(int e, const Eigen::Matrix<S, N, 1>& xs, const Eigen::Matrix<S, K * R, 1>& Xs) const {
+    Eigen::Matrix<S, J, J> Dm_inverse;
+    S measure;
+    simplex_rest_frame<J, R>(Xs, Dm_inverse, measure);
+    Eigen::Matrix<S, K, J> G;
+    for (int j = 0; j < J; ++j) {
+      S g0 = -Dm_inverse(0, j);
+      G(1, j) = Dm_inverse(0, j);
+      for (int a = 2; a < K; ++a) {
+        G(a, j) = Dm_inverse(a - 1, j);
+        g0 -= G(a, j);
+      }
+      G(0, j) = g0;
+    }
+    Eigen::Matrix<S, D, J> F;
+    for (int j = 0; j < J; ++j)
+      for (int i = 0; i < D; ++i) {
+        S f = xs[i] * G(0, j);
+        for (int a = 1; a < K; ++a) f += xs[a * D + i] * G(a, j);
+        F(i, j) = f;
+      }
+    return (weight * measure) * Model::density(F, params(e));
   }
 
   // Cached local Hessian (Objective::cache_hessians): the weighted F-space Hessian, projected

@@ -6,6 +6,9 @@
 // either the Gauss–Newton matrix w JᵀJ (always PSD, what Gauss–Newton / Levenberg–Marquardt use)
 // or the exact w (JᵀJ + Σ_i (r_i − t_i) ∇²r_i) from a second-order sweep (what Newton on a
 // constraint penalty needs to converge quadratically), chosen per group (GroupOptions).
+// The parameter derivatives (param_gradient / param_vjp / param_jvp, as in element_kernels.hpp)
+// are those of the true energy w/2 ‖r(x; θ) − t‖², whatever the Hessian model: the gradient
+// w Jᵀ(r − t) is differentiated exactly in θ (second derivatives of r included).
 //
 // A Residual is a struct with arity K, dim D, residual_count R, param_count P and
 //   template <class S, class T> static Eigen::Matrix<S, R, 1> residual(const Eigen::Matrix<S, K·D, 1>&,
@@ -79,7 +82,7 @@ struct ResidualKernel {
     using S = Dual2<N>;
     Eigen::Matrix<S, N, 1> xs;
     for (int i = 0; i < N; ++i) xs[i] = S::variable(x[i], i);
-    const S E = shifted_energy(xs, e);
+    const S E = shifted_energy(xs, params(e), e);
     grad = weight * E.gradient();
     hess = weight * E.hessian();
     if (project) project_psd<N>(hess);
@@ -98,14 +101,46 @@ struct ResidualKernel {
     using S = DirDual<N>;
     Eigen::Matrix<S, N, 1> xs;
     for (int i = 0; i < N; ++i) xs[i] = S::variable(x[i], i, u[i]);
-    out = weight * shifted_energy(xs, e).tangent_gradient();
+    out = weight * shifted_energy(xs, params(e), e).tangent_gradient();
+  }
+
+  // ∂E_e/∂θ_e = w (∂r/∂θ)ᵀ (r − t) (P); returns E_e.
+  double param_gradient(int e, const Local& x, Params& out) const {
+    if constexpr (P == 0) {
+      return value(e, x);
+    } else {
+      using S = Dual1<P>;
+      const S E = shifted_energy(detail::dual_constants<S>(x), detail::dual_variables<S>(params(e)), e);
+      out = weight * E.g;
+      return weight * E.v;
+    }
+  }
+
+  // out = λᵀ ∂(∇ₓE_e)/∂θ_e (P): the θ-gradient of t = ∇ₓE·λ, x moving with λ.
+  void param_vjp(int e, const Local& x, const Local& lambda, Params& out) const {
+    if constexpr (P > 0) {
+      using S = DirDual<P>;
+      const S E = shifted_energy(detail::dual_constants<S>(x, &lambda), detail::dual_variables<S>(params(e)), e);
+      out = weight * E.tangent_gradient();
+    }
+  }
+
+  // out = ∂(∇ₓE_e)/∂θ_e · dθ (N): the x-gradient of t = ∂E/∂θ·dθ, θ moving with dθ.
+  void param_jvp(int e, const Local& x, const Params& dtheta, Local& out) const {
+    if constexpr (P == 0) {
+      out.setZero();
+    } else {
+      using S = DirDual<N>;
+      const S E = shifted_energy(detail::dual_variables<S>(x), detail::dual_constants<S>(params(e), &dtheta), e);
+      out = weight * E.tangent_gradient();
+    }
   }
 
  private:
-  // ½‖r − t‖² in the dual type S (unweighted).
-  template <class S>
-  S shifted_energy(const Eigen::Matrix<S, N, 1>& xs, int e) const {
-    const Eigen::Matrix<S, R, 1> r = Residual::residual(xs, params(e));
+  // ½‖r(x; θ) − t‖² in the dual type S (unweighted); θ as doubles or in S.
+  template <class S, class T>
+  S shifted_energy(const Eigen::Matrix<S, N, 1>& xs, const Eigen::Matrix<T, P, 1>& theta, int e) const {
+    const Eigen::Matrix<S, R, 1> r = Residual::residual(xs, theta);
     const Values t = target(e);
     S E(0.0);
     for (int i = 0; i < R; ++i) {

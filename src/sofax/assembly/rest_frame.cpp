@@ -1,9 +1,7 @@
 #include "sofax/assembly/rest_frame.hpp"
 
-#include <cmath>
+#include <algorithm>
 #include <sstream>
-
-#include <Eigen/Dense>
 
 #include "sofax/core/error.hpp"
 
@@ -22,59 +20,104 @@ std::string number(double v) {
   return s.str();
 }
 
+void check_dimensions(const std::string& group, int J, Eigen::Index R) {
+  if (J < 1 || J > 3) throw InputError("group '" + group + "'", "element dimension must be 1, 2 or 3, got " + std::to_string(J));
+  if (R < J || R > 3)
+    throw InputError("group '" + group + "'", "rest positions have " + std::to_string(R) +
+                                                  " columns; a " + std::to_string(J) + "D simplex needs " +
+                                                  (J == 3 ? "3" : std::to_string(J) + " to 3"));
+}
+
+// Element e's frame through simplex_rest_frame<J, R, double>: writes Dm⁻¹ (row-major, J·J) and
+// the measure, or throws for a degenerate or inverted rest element.
+template <int J, int R>
+void element_frame(const std::string& group, std::span<const int> element_nodes,
+                   const Eigen::Ref<const Eigen::MatrixXd>& rest_positions, std::size_t e, double* rest_inverse,
+                   double& measure) {
+  constexpr int K = J + 1;
+  Eigen::Matrix<double, K * R, 1> X;
+  for (int a = 0; a < K; ++a) {
+    const int node = element_nodes[e * K + a];
+    if (node < 0 || node >= rest_positions.rows())
+      throw InputError(where(group, e), "node id " + std::to_string(node) + " out of range [0, " +
+                                            std::to_string(rest_positions.rows()) + ")");
+    for (int c = 0; c < R; ++c) X[a * R + c] = rest_positions(node, c);
+  }
+  Eigen::Matrix<double, J, J> inverse;
+  const RestFrameStatus status = simplex_rest_frame<J, R>(X, inverse, measure);
+  if (status == RestFrameStatus::degenerate) {
+    double longest = 0.0;
+    for (int a = 1; a < K; ++a) longest = std::max(longest, (X.template segment<R>(a * R) - X.template head<R>()).norm());
+    throw InputError(where(group, e), "degenerate rest element (measure " + number(measure) + ", longest edge " +
+                                          number(longest) + ")");
+  }
+  if (status == RestFrameStatus::inverted)
+    throw InputError(where(group, e), "inverted rest element (signed " +
+                                          std::string(J == 3 ? "volume " : (J == 2 ? "area " : "length ")) +
+                                          number(measure) + "): reorder its nodes so that det[" +
+                                          (J == 3 ? "b-a, c-a, d-a" : (J == 2 ? "b-a, c-a" : "b-a")) + "] > 0" +
+                                          (J == 2 ? " (counter-clockwise)" : ""));
+  for (int i = 0; i < J; ++i)
+    for (int j = 0; j < J; ++j) rest_inverse[i * J + j] = inverse(i, j);
+}
+
+using ElementFrame = void (*)(const std::string&, std::span<const int>, const Eigen::Ref<const Eigen::MatrixXd>&,
+                              std::size_t, double*, double&);
+
+// The instance of element_frame for run-time J and R (checked by check_dimensions).
+ElementFrame element_frame_for(int J, Eigen::Index R) {
+  switch (J * 4 + static_cast<int>(R)) {
+    case 1 * 4 + 1: return element_frame<1, 1>;
+    case 1 * 4 + 2: return element_frame<1, 2>;
+    case 1 * 4 + 3: return element_frame<1, 3>;
+    case 2 * 4 + 2: return element_frame<2, 2>;
+    case 2 * 4 + 3: return element_frame<2, 3>;
+    default: return element_frame<3, 3>;
+  }
+}
+
 }  // namespace
 
 RestFrames compute_rest_frames(const std::string& group, int J, std::span<const int> element_nodes,
                                const Eigen::MatrixXd& rest_positions) {
-  const int K = J + 1;
-  const int R = static_cast<int>(rest_positions.cols());
-  if (J < 1 || J > 3) throw InputError("group '" + group + "'", "element dimension must be 1, 2 or 3, got " + std::to_string(J));
-  if (R < J || R > 3 || (J == 3 && R != 3))
-    throw InputError("group '" + group + "'", "rest positions have " + std::to_string(R) +
-                                                  " columns; a " + std::to_string(J) + "D simplex needs " +
-                                                  (J == 3 ? "3" : std::to_string(J) + " or 3"));
-  const std::size_t ne = element_nodes.size() / K;
+  check_dimensions(group, J, rest_positions.cols());
+  const ElementFrame frame = element_frame_for(J, rest_positions.cols());
+  const std::size_t ne = element_nodes.size() / (J + 1);
   RestFrames frames;
   frames.element_rest_inverse.resize(ne * J * J);
   frames.element_measure.resize(ne);
-
-  for (std::size_t e = 0; e < ne; ++e) {
-    const int* nodes = element_nodes.data() + e * K;
-    Eigen::Vector3d X[4];
-    for (int a = 0; a < K; ++a) {
-      X[a].setZero();
-      X[a].head(R) = rest_positions.row(nodes[a]).transpose();
-    }
-    Eigen::MatrixXd Dm(J, J);
-    double longest = 0.0;
-    for (int a = 1; a < K; ++a) longest = std::max(longest, (X[a] - X[0]).norm());
-    if (J == 3) {
-      for (int a = 1; a < 4; ++a) Dm.col(a - 1) = X[a] - X[0];
-    } else if (J == 2) {
-      const Eigen::Vector3d e1 = X[1] - X[0], e2 = X[2] - X[0];
-      const Eigen::Vector3d b1 = e1.normalized();
-      const Eigen::Vector3d b2 = e1.cross(e2).cross(b1).normalized();
-      Dm << e1.norm(), e2.dot(b1), 0.0, e2.dot(b2);
-    } else {
-      Dm(0, 0) = (X[1] - X[0]).norm();
-    }
-    const double det = Dm.determinant();
-    const double factorial = J == 3 ? 6.0 : (J == 2 ? 2.0 : 1.0);
-    const double measure = det / factorial;
-    // Relative to the element's own size, so that tiny well-shaped elements are fine.
-    const double scale = std::pow(longest, J);
-    if (!std::isfinite(det) || !(longest > 0.0) || std::abs(det) <= 1e-12 * scale || !std::isfinite(measure))
-      throw InputError(where(group, e), "degenerate rest element (measure " + number(measure) +
-                                            ", longest edge " + number(longest) + ")");
-    if (det < 0.0)
-      throw InputError(where(group, e), "inverted rest element (signed volume " + number(measure) +
-                                            "): reorder its nodes so that det[b-a, c-a, d-a] > 0");
-    const Eigen::MatrixXd inv = Dm.inverse();
-    for (int i = 0; i < J; ++i)
-      for (int j = 0; j < J; ++j) frames.element_rest_inverse[e * J * J + i * J + j] = inv(i, j);
-    frames.element_measure[e] = measure;
-  }
+  for (std::size_t e = 0; e < ne; ++e)
+    frame(group, element_nodes, rest_positions, e, frames.element_rest_inverse.data() + e * J * J,
+          frames.element_measure[e]);
   return frames;
+}
+
+void update_rest_frames(const std::string& group, int J, std::span<const int> element_nodes,
+                        const Eigen::Ref<const Eigen::MatrixXd>& rest_positions, std::span<const int> elements,
+                        std::span<double> element_rest_inverse, std::span<double> element_measure) {
+  check_dimensions(group, J, rest_positions.cols());
+  const std::size_t ne = element_nodes.size() / (J + 1);
+  if (element_rest_inverse.size() != ne * J * J || element_measure.size() != ne)
+    throw InputError("group '" + group + "'",
+                     "rest frame arrays hold " + std::to_string(element_rest_inverse.size()) + " and " +
+                         std::to_string(element_measure.size()) + " values, expected " + std::to_string(ne * J * J) +
+                         " and " + std::to_string(ne));
+  const ElementFrame frame = element_frame_for(J, rest_positions.cols());
+  // All frames first, so that an error leaves the arrays as they were.
+  std::vector<double> inverses(elements.size() * J * J), measures(elements.size());
+  for (std::size_t k = 0; k < elements.size(); ++k) {
+    const int e = elements[k];
+    if (e < 0 || static_cast<std::size_t>(e) >= ne)
+      throw InputError("group '" + group + "'",
+                       "element " + std::to_string(e) + " out of range [0, " + std::to_string(ne) + ")");
+    frame(group, element_nodes, rest_positions, static_cast<std::size_t>(e), inverses.data() + k * J * J,
+          measures[k]);
+  }
+  for (std::size_t k = 0; k < elements.size(); ++k) {
+    const std::size_t e = static_cast<std::size_t>(elements[k]);
+    std::copy_n(inverses.data() + k * J * J, J * J, element_rest_inverse.data() + e * J * J);
+    element_measure[e] = measures[k];
+  }
 }
 
 }  // namespace sofax::assembly

@@ -136,10 +136,23 @@ struct Dual2 {
   double v = 0.0;
   bool curved = false;                        // false: the Hessian is zero and h is not read
   PaddedGradient g = PaddedGradient::Zero();  // entries ≥ N are zero
-  PaddedHessian h;                            // valid when curved; rows ≥ N are zero
+  PaddedHessian h;                            // valid when curved, never read otherwise; rows ≥ N are zero
 
+  // h is left unset while the Hessian is zero (constants): nothing reads it before `curved` is set,
+  // and copies carry it only when curved, so no copy ever reads an indeterminate value (and
+  // copies of constants and variables move 2 + P doubles instead of 2 + P + P·N).
   SOFAX_HOST_DEVICE Dual2() = default;
   SOFAX_HOST_DEVICE Dual2(double value) : v(value) {}  // NOLINT: constants convert implicitly
+  SOFAX_HOST_DEVICE Dual2(const Dual2& o) : v(o.v), curved(o.curved), g(o.g), h() {
+    if (curved) h = o.h;
+  }
+  SOFAX_HOST_DEVICE Dual2& operator=(const Dual2& o) {
+    v = o.v;
+    curved = o.curved;
+    g = o.g;
+    if (curved) h = o.h;
+    return *this;
+  }
   SOFAX_HOST_DEVICE Dual2(double value, const Gradient& gradient, const Hessian& hessian)
       : v(value), curved(true) {
     g.template head<N>() = gradient;
@@ -289,6 +302,13 @@ struct DirDual {
     DirDual d(value);
     d.g[i] = 1.0;
     d.t = direction_i;
+    return d;
+  }
+  // A constant (zero gradient) that still moves with speed `direction` along u: an input that is
+  // not one of the N variables but has a tangent, e.g. x_l in λᵀ ∂(∇ₓE)/∂θ when the N slots are θ.
+  SOFAX_HOST_DEVICE static DirDual constant(double value, double direction) {
+    DirDual d(value);
+    d.t = direction;
     return d;
   }
   SOFAX_HOST_DEVICE auto gradient() const { return g.template head<N>(); }

@@ -9,6 +9,7 @@
 
 #include <Eigen/Core>
 #include <cmath>
+#include <string>
 
 #include "sofax/core/config.hpp"
 #include "sofax/core/dual.hpp"
@@ -22,8 +23,9 @@ struct DistanceConstraint {
   static constexpr int residual_count = 1;
   static constexpr int param_count = 1;  // θ = (L)
 
-  // At x₁ = x₀ the length is not differentiable: r = −L with zero derivatives there (the
-  // constraint then pulls along no particular direction; any other point is smooth).
+  // At x₁ = x₀ the length is not differentiable: r = −L with zero x-derivatives there (the
+  // constraint then pulls along no particular direction; any other point is smooth); ∂r/∂L = −1
+  // everywhere. Valid parameters (check_params): L ≥ 0.
   template <class S, class T>
   SOFAX_HOST_DEVICE static Eigen::Matrix<S, 1, 1> residual(const Eigen::Matrix<S, 2 * Dim, 1>& x,
                                                            const Eigen::Matrix<T, 1, 1>& theta) {
@@ -31,8 +33,14 @@ struct DistanceConstraint {
     const Eigen::Matrix<S, Dim, 1> d = x.template tail<Dim>() - x.template head<Dim>();
     const S length2 = d.squaredNorm();
     Eigen::Matrix<S, 1, 1> r;
-    r[0] = value_of(length2) == 0.0 ? S(-value_of(theta[0])) : sqrt(length2) - theta[0];
+    r[0] = (value_of(length2) == 0.0 ? S(0.0) : sqrt(length2)) - theta[0];
     return r;
+  }
+
+  // Empty when θ is valid, else the cause (the builder names group and element).
+  static std::string check_params(const Eigen::Matrix<double, 1, 1>& theta) {
+    if (!(theta[0] >= 0.0)) return "distance L = " + std::to_string(theta[0]) + " must be >= 0";
+    return {};
   }
 };
 

@@ -1,6 +1,8 @@
 // Compressible Neo-Hookean solid (the form of WORKLOADS.md, workload T), per unit rest volume:
 //   Ψ(F) = μ/2 (tr(FᵀF) − 3) − μ log J + λ/2 (log J)²,   J = det F,   θ = (μ, λ) in Pa.
 // Ψ = +∞ for J ≤ 0 (an inverted element), so that line searches never step into inversion.
+// Valid parameters (check_params): μ > 0 and λ ≥ 0; for μ < 0 or λ < 0 Ψ is unbounded below
+// (as tr FᵀF → ∞, resp. log J → ±∞), for μ = 0 it has no shear stiffness.
 //
 //   sofax::ObjectiveBuilder b(mesh.vertex_count(), 3);
 //   b.add_deformation<sofax::energies::NeoHookean>("solid", mesh.tet_indices,
@@ -11,6 +13,7 @@
 #include <Eigen/LU>  // determinant
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "sofax/core/dual.hpp"
 
@@ -28,6 +31,13 @@ struct NeoHookean {
     if (value_of(J) <= 0.0) return S(std::numeric_limits<double>::infinity());
     const S log_J = log(J);
     return 0.5 * theta[0] * (squared_norm(F) - 3.0) - theta[0] * log_J + 0.5 * theta[1] * log_J * log_J;
+  }
+
+  // Empty when θ is valid, else the cause (the builder names group and element).
+  static std::string check_params(const Eigen::Matrix<double, 2, 1>& theta) {
+    if (!(theta[0] > 0.0)) return "shear modulus mu = " + std::to_string(theta[0]) + " must be > 0";
+    if (!(theta[1] >= 0.0)) return "Lame lambda = " + std::to_string(theta[1]) + " must be >= 0";
+    return {};
   }
 };
 

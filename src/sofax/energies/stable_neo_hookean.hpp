@@ -3,11 +3,14 @@
 //   α = 1 + 3μ/(4λ) (makes F = I stress-free), Ψ₀ = λ/2 (1 − α)² − μ/2 log 4 (makes Ψ(I) = 0).
 // θ = (μ, λ) are used as given (no Lamé re-parameterization). Finite and smooth for every F,
 // inverted elements included, so it suits simulations that must recover from inversion.
+// Valid parameters (check_params): μ > 0 and λ > 0; λ = 0 makes α infinite, λ < 0 or μ < 0
+// leave Ψ unbounded below, μ = 0 has no shear stiffness.
 #pragma once
 
 #include <Eigen/Core>
 #include <Eigen/LU>  // determinant
 #include <cmath>
+#include <string>
 
 #include "sofax/core/dual.hpp"
 
@@ -29,6 +32,14 @@ struct StableNeoHookean {
     const S J_minus_alpha = F.determinant() - alpha;
     return 0.5 * mu * (I_C - 3.0) + 0.5 * lambda * J_minus_alpha * J_minus_alpha -
            0.5 * mu * log(I_C + 1.0) - psi0;
+  }
+
+  // Empty when θ is valid, else the cause (the builder names group and element).
+  static std::string check_params(const Eigen::Matrix<double, 2, 1>& theta) {
+    if (!(theta[0] > 0.0)) return "shear modulus mu = " + std::to_string(theta[0]) + " must be > 0";
+    if (!(theta[1] > 0.0))
+      return "Lame lambda = " + std::to_string(theta[1]) + " must be > 0 (alpha = 1 + 3 mu / (4 lambda))";
+    return {};
   }
 };
 
