@@ -71,6 +71,9 @@ struct GroupPass {
   int threads = 0;
 };
 
+// An energy's parameter check over one element's row θ (P entries): empty when valid, else the cause.
+using ParamCheck = std::string (*)(const double* theta);
+
 class ElementGroup {
  public:
   virtual ~ElementGroup() = default;
@@ -97,13 +100,14 @@ class ElementGroup {
     bool has_rest_frames;
   };
   ElementGroup(std::string name, Shape shape, std::vector<int> element_nodes, std::vector<double> element_params,
-               int node_count, GroupOptions options)
+               ParamCheck param_check, int node_count, GroupOptions options)
       : name_(std::move(name)),
         arity_(shape.arity),
         param_count_(shape.param_count),
         residual_count_(shape.residual_count),
         cache_size_(shape.cache_size),
         has_rest_frames_(shape.has_rest_frames),
+        param_check_(param_check),
         options_(options) {
     replace(std::move(element_nodes), std::move(element_params), node_count);
   }
@@ -134,6 +138,7 @@ class ElementGroup {
   std::string name_;
   int arity_, param_count_, residual_count_, cache_size_;
   bool has_rest_frames_;
+  ParamCheck param_check_;                 // the energy's parameter range (checked_params)
   GroupOptions options_;
   std::vector<int> element_nodes_;         // (nelement × K)
   std::vector<double> element_params_;     // (nelement × P)
@@ -159,10 +164,6 @@ class KernelGroup final : public ElementGroup {
   using LocalHessian = typename Kernel::LocalHessian;
   using Params = typename Kernel::Params;
 
-  // TEMPORARY until the kernels' parameter derivatives land: then every kernel must have them.
-  static constexpr bool has_param_derivatives =
-      requires(const Kernel& k, const Local& x, Params& p) { k.param_gradient(0, x, p); };
-
   static constexpr int kernel_cache_size() {
     if constexpr (requires { Kernel::cache_size; }) return Kernel::cache_size;
     return N * N;
@@ -176,11 +177,12 @@ class KernelGroup final : public ElementGroup {
   // `kernel` may point into `storage` (per-element arrays other than parameters and targets,
   // e.g. rest frames), which the group keeps alive; parameters and targets are bound per run.
   KernelGroup(std::string name, std::vector<int> element_nodes, std::vector<double> element_params,
-              int node_count, GroupOptions options, Kernel kernel, std::vector<std::vector<double>> storage = {})
+              ParamCheck param_check, int node_count, GroupOptions options, Kernel kernel,
+              std::vector<std::vector<double>> storage = {})
       : ElementGroup(std::move(name),
                      Shape{K, P, kernel_residual_count(), kernel_cache_size(),
                            requires { &Kernel::element_rest_inverse; }},
-                     std::move(element_nodes), std::move(element_params), node_count, options),
+                     std::move(element_nodes), std::move(element_params), param_check, node_count, options),
         kernel_(kernel),
         storage_(std::move(storage)) {}
 
@@ -252,7 +254,6 @@ class KernelGroup final : public ElementGroup {
         }
         return 0.0;
       case GroupPass::param_gradient:
-        if constexpr (has_param_derivatives)
         return colored_sum(coloring_, pass.threads, [&](int e) {
           Params dtheta;
           const double E = k.param_gradient(e, gather(pass.x, e), dtheta);
@@ -260,7 +261,6 @@ class KernelGroup final : public ElementGroup {
           return E;
         });
       case GroupPass::param_vjp:
-        if constexpr (has_param_derivatives)
         colored_sum(coloring_, pass.threads, [&](int e) {
           Params dtheta;
           k.param_vjp(e, gather(pass.x, e), gather(pass.v, e), dtheta);
@@ -269,7 +269,6 @@ class KernelGroup final : public ElementGroup {
         });
         return 0.0;
       case GroupPass::param_jvp:
-        if constexpr (has_param_derivatives)
         colored_sum(coloring_, pass.threads, [&](int e) {
           Params dtheta;
           for (int i = 0; i < P; ++i) dtheta[i] = pass.element_in[static_cast<std::size_t>(e) * P + i];

@@ -279,7 +279,7 @@ void Objective::finish_replacement(int group, std::vector<int> nodes, std::vecto
 
 void Objective::set_group_parameters(int group, const Eigen::Ref<const Eigen::MatrixXd>& params) {
   ElementGroup& g = mutable_group(group, "set_group_parameters");
-  g.element_params_ = detail::checked_params(g.name(), params, g.element_count(), g.param_count());
+  g.element_params_ = detail::checked_params(g.name(), params, g.element_count(), g.param_count(), g.param_check_);
   ++version_;
 }
 
@@ -304,7 +304,7 @@ void Objective::set_parameters(const ParameterLayout& layout, const Eigen::Ref<c
     const int P = g.param_count();
     const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> rows(
         updated[gi].data(), g.element_count(), P);
-    updated[gi] = detail::checked_params(g.name(), rows, g.element_count(), P);
+    updated[gi] = detail::checked_params(g.name(), rows, g.element_count(), P, g.param_check_);
   }
   for (int gi = 0; gi < group_count(); ++gi)
     if (!layout.group_map(gi).empty()) groups_[gi]->element_params_ = std::move(updated[gi]);

@@ -243,11 +243,23 @@ std::vector<int> checked_elements(const std::string& name, const Eigen::MatrixBa
   return nodes;
 }
 
+// The energy's own parameter check (static std::string check_params(θ): empty when valid, else
+// the cause), as a function over a raw row; none when the energy states no range.
+template <class Source>
+std::string check_source_params(const double* theta) {
+  constexpr int P = Source::param_count;
+  if constexpr (requires(const Eigen::Matrix<double, P, 1>& t) { Source::check_params(t); }) {
+    return Source::check_params(Eigen::Map<const Eigen::Matrix<double, P, 1>>(theta));
+  } else {
+    return {};
+  }
+}
+
 // Validated parameters (nelement × P) of group `name`, from (nelement × P) or one shared row:
-// finite, and in the energy's valid range where it states one (Energy::parameter_error).
+// finite, and in the energy's valid range (check, see check_source_params).
 template <class Params>
 std::vector<double> checked_params(const std::string& name, const Eigen::MatrixBase<Params>& params,
-                                   int element_count, int param_count) {
+                                   int element_count, int param_count, ParamCheck check) {
   const bool shared = params.rows() == 1;
   if (param_count == 0 && params.size() == 0) return {};
   if (params.cols() != param_count || (!shared && params.rows() != element_count))
@@ -264,6 +276,9 @@ std::vector<double> checked_params(const std::string& name, const Eigen::MatrixB
                          "parameter " + std::to_string(p) + " is not finite (" + std::to_string(v) + ")");
       values[static_cast<std::size_t>(e) * param_count + p] = v;
     }
+  for (int e = 0; e < element_count; ++e)
+    if (std::string cause = check(values.data() + static_cast<std::size_t>(e) * param_count); !cause.empty())
+      throw InputError("group '" + name + "', element " + std::to_string(e), cause);
   return values;
 }
 }  // namespace detail
@@ -288,7 +303,8 @@ ObjectiveBuilder& ObjectiveBuilder::add_deformation(std::string name, const Eige
     if (!rest.row(v).allFinite())
       throw InputError("group '" + name + "'", "rest position of node " + std::to_string(v) + " is not finite");
   RestFrames frames = compute_rest_frames(name, Kernel::J, nodes, rest);
-  std::vector<double> element_params = detail::checked_params(name, params, ne, Kernel::P);
+  const ParamCheck check = &detail::check_source_params<Model>;
+  std::vector<double> element_params = detail::checked_params(name, params, ne, Kernel::P, check);
   std::vector<std::vector<double>> storage;
   storage.push_back(std::move(frames.element_rest_inverse));
   storage.push_back(std::move(frames.element_measure));
@@ -296,8 +312,9 @@ ObjectiveBuilder& ObjectiveBuilder::add_deformation(std::string name, const Eige
   kernel.element_rest_inverse = storage[0].data();
   kernel.element_measure = storage[1].data();
   objective_.groups_.push_back(std::make_unique<KernelGroup<Kernel>>(std::move(name), std::move(nodes),
-                                                                     std::move(element_params), objective_.node_count_,
-                                                                     options, kernel, std::move(storage)));
+                                                                     std::move(element_params), check,
+                                                                     objective_.node_count_, options, kernel,
+                                                                     std::move(storage)));
   return *this;
 }
 
@@ -308,10 +325,12 @@ ObjectiveBuilder& ObjectiveBuilder::add_elements(std::string name, const Eigen::
   using Kernel = EnergyKernel<Energy>;
   check_group(name, Kernel::D, options);
   std::vector<int> nodes = detail::checked_elements(name, elements, Kernel::K, objective_.node_count_);
+  const ParamCheck check = &detail::check_source_params<Energy>;
   std::vector<double> element_params =
-      detail::checked_params(name, params, static_cast<int>(elements.rows()), Kernel::P);
-  objective_.groups_.push_back(std::make_unique<KernelGroup<Kernel>>(
-      std::move(name), std::move(nodes), std::move(element_params), objective_.node_count_, options, Kernel{}));
+      detail::checked_params(name, params, static_cast<int>(elements.rows()), Kernel::P, check);
+  objective_.groups_.push_back(std::make_unique<KernelGroup<Kernel>>(std::move(name), std::move(nodes),
+                                                                     std::move(element_params), check,
+                                                                     objective_.node_count_, options, Kernel{}));
   return *this;
 }
 
@@ -321,10 +340,12 @@ ObjectiveBuilder& ObjectiveBuilder::add_residuals(std::string name, const Eigen:
   using Kernel = ResidualKernel<Residual>;
   check_group(name, Kernel::D, options);
   std::vector<int> nodes = detail::checked_elements(name, elements, Kernel::K, objective_.node_count_);
+  const ParamCheck check = &detail::check_source_params<Residual>;
   std::vector<double> element_params =
-      detail::checked_params(name, params, static_cast<int>(elements.rows()), Kernel::P);
-  objective_.groups_.push_back(std::make_unique<KernelGroup<Kernel>>(
-      std::move(name), std::move(nodes), std::move(element_params), objective_.node_count_, options, Kernel{}));
+      detail::checked_params(name, params, static_cast<int>(elements.rows()), Kernel::P, check);
+  objective_.groups_.push_back(std::make_unique<KernelGroup<Kernel>>(std::move(name), std::move(nodes),
+                                                                     std::move(element_params), check,
+                                                                     objective_.node_count_, options, Kernel{}));
   return *this;
 }
 
@@ -337,7 +358,7 @@ void Objective::replace_elements(int group, const Eigen::MatrixBase<Elements>& e
                                                  "may replace their elements");
   std::vector<int> nodes = detail::checked_elements(g.name(), elements, g.arity(), node_count_);
   std::vector<double> values =
-      detail::checked_params(g.name(), params, static_cast<int>(elements.rows()), g.param_count());
+      detail::checked_params(g.name(), params, static_cast<int>(elements.rows()), g.param_count(), g.param_check_);
   finish_replacement(group, std::move(nodes), std::move(values));
 }
 
