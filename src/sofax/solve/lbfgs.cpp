@@ -102,7 +102,9 @@ MinimizerReport minimize_quasi_newton(const assembly::Objective& objective, Eige
         elimination.restrict(g_full, g_trial);
       }
     }
+    if (search.accepted && trial == x) search.accepted = false;  // too short to change x: no step
     if (!search.accepted) {
+      if (detail::converged_at_roundoff(options, energy, -slope, report)) return report;
       report.status = MinimizerStatus::line_search_failed;
       report.message = "strong-Wolfe line search found no acceptable step (" + std::to_string(search.evaluations) +
                        " trials)";

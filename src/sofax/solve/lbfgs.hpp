@@ -8,7 +8,8 @@
 //   if (r.status == sofax::solve::MinimizerStatus::gradient_converged) use(x);
 //
 // A pair with sᵀy ≤ 1e-10‖s‖‖y‖ (curvature not met, e.g. at a step capped by the feasible-step
-// hook) is skipped, which keeps the inverse-Hessian model positive definite.
+// hook) is skipped, which keeps the inverse-Hessian model positive definite. When the line
+// search finds no step and −gᵀd is at the rounding level of E, the status is roundoff_converged.
 #pragma once
 
 #include <Eigen/Core>

@@ -7,6 +7,7 @@ std::string_view to_string(MinimizerStatus status) {
     case MinimizerStatus::gradient_converged: return "gradient_converged";
     case MinimizerStatus::energy_converged: return "energy_converged";
     case MinimizerStatus::step_converged: return "step_converged";
+    case MinimizerStatus::roundoff_converged: return "roundoff_converged";
     case MinimizerStatus::max_iterations: return "max_iterations";
     case MinimizerStatus::line_search_failed: return "line_search_failed";
     case MinimizerStatus::nonfinite_energy: return "nonfinite_energy";

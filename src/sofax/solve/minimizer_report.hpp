@@ -17,6 +17,12 @@ enum class MinimizerStatus {
   gradient_converged,    // ‖g‖ ≤ gradient tolerance (over the free dofs)
   energy_converged,      // relative energy decrease of the last step ≤ energy tolerance
   step_converged,        // ‖Δx‖∞ of the last step ≤ step tolerance
+  // No step decreased the energy, and the decrease the model predicted (−gᵀd for Newton,
+  // Newton–Krylov and L-BFGS; the damped quadratic model for LM) is at the rounding level of the
+  // energy (≤ max(line_search.roundoff, 8ε)·|E|): x is a minimizer as far as the arithmetic can
+  // tell. x is the last iterate; gradient_norm says what the gradient reached there (which may
+  // be above the gradient tolerance when that tolerance is below what the energy can resolve).
+  roundoff_converged,
   max_iterations,        // iteration limit reached before any criterion
   line_search_failed,    // no acceptable step along the search direction
   nonfinite_energy,      // energy or gradient not finite at the starting point
@@ -62,7 +68,7 @@ struct MinimizerReport {
 
   bool converged() const {
     return status == MinimizerStatus::gradient_converged || status == MinimizerStatus::energy_converged ||
-           status == MinimizerStatus::step_converged;
+           status == MinimizerStatus::step_converged || status == MinimizerStatus::roundoff_converged;
   }
 };
 
