@@ -93,6 +93,7 @@ MinimizerReport minimize_levenberg_marquardt(const assembly::Objective& objectiv
         accepted = true;
         x = w.trial;  // eliminated dofs: w.step is 0 there
         record.regularization = mu;
+        record.hessian = options.project_hessian ? StepHessian::projected : StepHessian::exact;
         record.step_length = alpha;
         record.step_norm = w.step.lpNorm<Eigen::Infinity>();
         const double c = 2.0 * rho - 1.0;

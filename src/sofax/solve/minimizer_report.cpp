@@ -17,4 +17,13 @@ std::string_view to_string(MinimizerStatus status) {
   return "unknown";
 }
 
+std::string_view to_string(StepHessian hessian) {
+  switch (hessian) {
+    case StepHessian::none: return "-";
+    case StepHessian::projected: return "projected";
+    case StepHessian::exact: return "exact";
+  }
+  return "unknown";
+}
+
 }  // namespace sofax::solve

@@ -32,6 +32,15 @@ enum class MinimizerStatus {
 
 std::string_view to_string(MinimizerStatus status);
 
+// The Hessian a step was computed with.
+enum class StepHessian {
+  none,       // no step (iteration 0) or no Hessian (L-BFGS, gradient descent)
+  projected,  // per-element PSD-projected local Hessians (MinimizerOptions::project_hessian)
+  exact,      // the unprojected Hessian (Newton's tail past exact_hessian_below, or no projection)
+};
+
+std::string_view to_string(StepHessian hessian);  // "-", "projected", "exact"
+
 // One accepted iterate (iteration 0 is the starting point).
 struct IterationRecord {
   int iteration = 0;
@@ -42,6 +51,7 @@ struct IterationRecord {
   int line_search_evaluations = 0;
   int linear_iterations = 0;      // PCG iterations (Newton–Krylov), 1 for a direct solve
   double regularization = 0.0;    // diagonal shift added to the Hessian (Newton), damping μ (LM)
+  StepHessian hessian = StepHessian::none;  // of that step (Newton, Newton–Krylov, LM)
 };
 
 // Wall-clock seconds per phase.
