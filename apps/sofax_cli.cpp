@@ -53,9 +53,10 @@ void require_output_format(const std::string& path, const std::vector<std::strin
 
 // Newton's progress, one line per iterate as it is accepted (MinimizerOptions::on_iteration).
 void print_iteration(const solve::IterationRecord& it) {
-  if (it.iteration == 0) std::printf("%5s %22s %14s %10s %10s\n", "iter", "energy", "|gradient|", "step", "shift");
-  std::printf("%5d %22.15e %14.6e %10.3e %10.3e\n", it.iteration, it.energy, it.gradient_norm, it.step_length,
-              it.regularization);
+  if (it.iteration == 0)
+    std::printf("%5s %22s %14s %10s %10s %10s\n", "iter", "energy", "|gradient|", "step", "shift", "hessian");
+  std::printf("%5d %22.15e %14.6e %10.3e %10.3e %10s\n", it.iteration, it.energy, it.gradient_norm, it.step_length,
+              it.regularization, std::string(solve::to_string(it.hessian)).c_str());
   std::fflush(stdout);
 }
 
@@ -296,7 +297,7 @@ int run_statics(const StaticsArgs& a) {
   options.newton.max_iterations = a.max_iterations;
   options.newton.relative_gradient_tolerance = a.tolerance;
   options.newton.on_iteration = print_iteration;
-  std::printf("Newton (projected, inversion guard):\n");
+  std::printf("Newton (projected, exact-Hessian tail, inversion guard):\n");
   const physics::StaticEquilibrium eq = physics::static_equilibrium(m, a.material, supports, options);
   print_newton(eq.report);
   const Eigen::MatrixXd displacement = eq.positions - m.vertex_positions;

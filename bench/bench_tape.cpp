@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sofax/tape/dynamics.hpp"
+#include "sofax/physics/explicit_dynamics.hpp"
 #include "sofax/tape/scalar_tape.hpp"
 #include "sofax/tape/tensor_tape.hpp"
 
@@ -162,7 +162,7 @@ void rollout_tape(benchmark::State& state, std::int64_t n, int checkpoint_every)
     std::vector<st::TVar> s = {x, v};
     const std::vector<st::TVar> params = {k, g};
     if (checkpoint_every > 0) {
-      s = st::checkpointed_rollout(s, params, tape_step, kSteps, checkpoint_every);
+      s = sofax::physics::checkpointed_rollout(s, params, tape_step, kSteps, checkpoint_every);
     } else {
       for (int t = 0; t < kSteps; ++t) s = tape_step(s, params);
     }

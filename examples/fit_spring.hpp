@@ -9,8 +9,8 @@
 #include <cmath>
 #include <vector>
 
-#include "sofax/tape/dynamics.hpp"
-#include "sofax/tape/optimizers.hpp"
+#include "sofax/physics/explicit_dynamics.hpp"
+#include "sofax/solve/sgd_adam.hpp"
 
 namespace sofax::examples {
 
@@ -34,6 +34,7 @@ struct FitSpringResult {
 inline tape::TVar spring_trajectory(tape::TensorTape& t, const tape::TVar& k, const tape::TVar& c,
                                     const FitSpringOptions& o) {
   using namespace sofax::tape;
+  using namespace sofax::physics;
   ParticleState s{t.constant(Tensor::from_data({o.x0}, {1})), t.constant(Tensor::from_data({o.v0}, {1}))};
   std::vector<TVar> positions;
   positions.reserve(static_cast<std::size_t>(o.steps));
@@ -47,6 +48,7 @@ inline tape::TVar spring_trajectory(tape::TensorTape& t, const tape::TVar& k, co
 
 inline FitSpringResult fit_spring(const FitSpringOptions& o) {
   using namespace sofax::tape;
+  using sofax::solve::Adam, sofax::solve::AdamOptions;
   // The observation, from the true parameters.
   Tensor observed;
   {

@@ -1,7 +1,12 @@
-// L-BFGS and gradient descent: Rosenbrock and elastic problems to tolerance (agreeing with
-// Newton), eliminated dofs met exactly, and their failure statuses.
+// L-BFGS and gradient descent: the history's two-loop recursion against a plain one (full
+// history, rejected pairs), Rosenbrock and elastic problems to tolerance (agreeing with Newton),
+// eliminated dofs met exactly, and their failure statuses.
 
 #include <gtest/gtest.h>
+
+#include <random>
+#include <utility>
+#include <vector>
 
 #include "sofax/solve/lbfgs.hpp"
 #include "sofax/solve/newton.hpp"
@@ -11,6 +16,77 @@ namespace {
 
 using namespace sofax;
 using solve::MinimizerStatus;
+
+using Pair = std::pair<Eigen::VectorXd, Eigen::VectorXd>;  // (s, y)
+
+// −H g by the two-loop recursion written plainly over `pairs`, oldest first.
+Eigen::VectorXd two_loop(const std::vector<Pair>& pairs, const Eigen::VectorXd& g) {
+  Eigen::VectorXd q = g;
+  std::vector<double> a(pairs.size());
+  for (int i = static_cast<int>(pairs.size()) - 1; i >= 0; --i) {
+    const auto& [s, y] = pairs[i];
+    a[i] = s.dot(q) / s.dot(y);
+    q -= a[i] * y;
+  }
+  if (!pairs.empty()) q *= pairs.back().first.dot(pairs.back().second) / pairs.back().second.squaredNorm();
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const auto& [s, y] = pairs[i];
+    q += (a[i] - y.dot(q) / s.dot(y)) * s;
+  }
+  return -q;
+}
+
+TEST(LbfgsHistory, RejectedPairLeavesAFullHistoryIntact) {
+  constexpr int n = 6, capacity = 3;
+  std::mt19937 rng(7);
+  std::normal_distribution<double> normal;
+  auto random_vector = [&] { return Eigen::VectorXd(Eigen::VectorXd::NullaryExpr(n, [&] { return normal(rng); })); };
+  Eigen::MatrixXd M(n, n);
+  for (int i = 0; i < n * n; ++i) M.data()[i] = normal(rng);
+  const Eigen::MatrixXd A = M * M.transpose() + Eigen::MatrixXd::Identity(n, n);  // SPD: sᵀAs > 0
+
+  solve::LbfgsHistory history(n, capacity);
+  std::vector<Pair> kept;
+  for (int k = 0; k < 5; ++k) {  // fills the ring and wraps around it
+    const Eigen::VectorXd s = random_vector(), y = A * s;
+    ASSERT_TRUE(history.push(s, y));
+    kept.emplace_back(s, y);
+    if (kept.size() > capacity) kept.erase(kept.begin());
+  }
+  ASSERT_EQ(history.size(), capacity);
+  const Eigen::VectorXd g = random_vector();
+  Eigen::VectorXd d(n), d_after(n);
+  history.direction(g, d);
+  EXPECT_LT((d - two_loop(kept, g)).norm(), 1e-12 * d.norm());
+
+  // Negative curvature (sᵀy < 0) and none at all (sᵀy = 0): both rejected, nothing overwritten.
+  const Eigen::VectorXd s = random_vector();
+  EXPECT_FALSE(history.push(s, -A * s));
+  Eigen::VectorXd orthogonal = random_vector();
+  orthogonal -= orthogonal.dot(s) / s.squaredNorm() * s;
+  EXPECT_FALSE(history.push(s, orthogonal));
+  EXPECT_EQ(history.size(), capacity);
+  history.direction(g, d_after);
+  EXPECT_EQ(d_after, d);  // bit for bit
+  EXPECT_LT((d_after - two_loop(kept, g)).norm(), 1e-12 * d.norm());
+
+  // The next accepted pair replaces the oldest one.
+  const Eigen::VectorXd s2 = random_vector(), y2 = A * s2;
+  ASSERT_TRUE(history.push(s2, y2));
+  kept.erase(kept.begin());
+  kept.emplace_back(s2, y2);
+  history.direction(g, d);
+  EXPECT_LT((d - two_loop(kept, g)).norm(), 1e-12 * d.norm());
+
+  // Empty (and capacity 0, gradient descent): d = −g.
+  history.clear();
+  history.direction(g, d);
+  EXPECT_EQ(d, -g);
+  solve::LbfgsHistory none(n, 0);
+  EXPECT_FALSE(none.push(s2, y2));
+  none.direction(g, d);
+  EXPECT_EQ(d, -g);
+}
 
 TEST(Lbfgs, MinimizesRosenbrock) {
   const assembly::Objective f = test::rosenbrock_chain(2);

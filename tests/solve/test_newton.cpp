@@ -125,6 +125,7 @@ TEST(Newton, ExactHessianTailAndLiveProgress) {
   c.fix(0).fix(1).fix(3);
   solve::MinimizerOptions options{.max_iterations = 200, .gradient_tolerance = 1e-11};
   options.max_step = solve::SimplexInversionGuard(grid.tri_indices, 2);
+  options.exact_hessian_below = 0.0;  // projected throughout
   Eigen::VectorXd projected = p.x, exact = p.x;
   const solve::MinimizerReport rp = solve::minimize_newton(p.objective, projected, options, c);
   options.exact_hessian_below = 1e-3;

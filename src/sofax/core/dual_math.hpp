@@ -1,5 +1,6 @@
 // Elementary functions of dual numbers, each written once for every dual type through
-// chain(a, f, f', f'') and chain2(a, b, f, fa, fb, faa, fab, fbb) (see dual.hpp).
+// chain(a, f, f', f'') and chain2(a, b, f, fa, fb, faa, fab, fbb) (see dual.hpp), with f, f' and
+// f'' taken from core/elementary.hpp, the one table the scalar and tensor tapes use as well.
 //
 // Behaviour at non-smooth or singular points (the value always equals the std:: function's):
 //   abs(x)        derivative sign(x), with sign(0) = 0 (the minimum-norm subgradient); Hessian 0.
@@ -9,16 +10,32 @@
 //   hypot(a,b)    at (0, 0) gradient and Hessian are 0 (minimum-norm subgradient).
 //   atan2(y,x)    at (0, 0) gradient and Hessian are 0 (std::atan2(0, 0) = 0).
 //   log, log1p    outside the domain the value is NaN / −inf, as std::log; derivatives follow 1/x.
-//   pow(a,b)      ∂/∂b uses log(a), defined for a > 0; at a = 0 that partial is taken as 0.
+//   pow(a,b)      ∂/∂b uses log(a), defined for a > 0; at a ≤ 0 that partial is taken as 0.
 #pragma once
 
 #include <cmath>
 
+#include "sofax/core/elementary.hpp"
+
 namespace sofax {
+
+namespace detail {
+// fn(a) for a dual a: fn's value and derivatives (an elementary:: function) through chain.
+template <class Fn, DualNumber D>
+SOFAX_INLINE D apply_elementary(const Fn& fn, const D& a) {
+  const double f = fn.f(a.v);
+  return chain(a, f, fn.df(a.v, f), fn.d2f(a.v, f));
+}
+// fn(a, b) from its Partials2 through chain2.
+template <DualNumber D>
+SOFAX_INLINE D apply_elementary2(const elementary::Partials2& p, const D& a, const D& b) {
+  return chain2(a, b, p.f, p.fa, p.fb, p.faa, p.fab, p.fbb);
+}
+}  // namespace detail
 
 // x², cheaper than x * x (one rank-1 Hessian update instead of a symmetric rank-2 one).
 SOFAX_INLINE double square(double a) { return a * a; }
-template <DualNumber D> SOFAX_INLINE D square(const D& a) { return chain(a, a.v * a.v, 2.0 * a.v, 2.0); }
+template <DualNumber D> SOFAX_INLINE D square(const D& a) { return detail::apply_elementary(elementary::Square{}, a); }
 
 // Σ m(i)², for Eigen matrices of doubles or duals (accumulated in place for duals: 2× cheaper
 // than Eigen's squaredNorm on Dual2).
@@ -60,96 +77,37 @@ SOFAX_INLINE typename Derived::Scalar squared_norm(const Eigen::MatrixBase<Deriv
   }
 }
 
-template <DualNumber D> SOFAX_INLINE D sqrt(const D& a) {
-  const double s = std::sqrt(a.v);
-  return chain(a, s, 0.5 / s, -0.25 / (s * a.v));
-}
-template <DualNumber D> SOFAX_INLINE D cbrt(const D& a) {
-  const double c = std::cbrt(a.v);
-  const double d = c / (3.0 * a.v);  // (1/3) a^(−2/3)
-  return chain(a, c, d, -2.0 * d / (3.0 * a.v));
-}
-template <DualNumber D> SOFAX_INLINE D exp(const D& a) {
-  const double e = std::exp(a.v);
-  return chain(a, e, e, e);
-}
-template <DualNumber D> SOFAX_INLINE D log(const D& a) {
-  const double inv = 1.0 / a.v;
-  return chain(a, std::log(a.v), inv, -inv * inv);
-}
-template <DualNumber D> SOFAX_INLINE D log1p(const D& a) {
-  const double inv = 1.0 / (1.0 + a.v);
-  return chain(a, std::log1p(a.v), inv, -inv * inv);
-}
-template <DualNumber D> SOFAX_INLINE D sin(const D& a) {
-  const double s = std::sin(a.v);
-  return chain(a, s, std::cos(a.v), -s);
-}
-template <DualNumber D> SOFAX_INLINE D cos(const D& a) {
-  const double c = std::cos(a.v);
-  return chain(a, c, -std::sin(a.v), -c);
-}
-// tan' = 1 + tan², tan'' = 2 tan (1 + tan²)
-template <DualNumber D> SOFAX_INLINE D tan(const D& a) {
-  const double t = std::tan(a.v);
-  const double d = 1.0 + t * t;
-  return chain(a, t, d, 2.0 * t * d);
-}
-// tanh' = 1 − tanh², tanh'' = −2 tanh (1 − tanh²)
-template <DualNumber D> SOFAX_INLINE D tanh(const D& a) {
-  const double t = std::tanh(a.v);
-  const double d = 1.0 - t * t;
-  return chain(a, t, d, -2.0 * t * d);
-}
-template <DualNumber D> SOFAX_INLINE D abs(const D& a) {
-  const double s = (a.v > 0.0) - (a.v < 0.0);
-  return chain(a, std::abs(a.v), s, 0.0);
-}
+template <DualNumber D> SOFAX_INLINE D sqrt(const D& a) { return detail::apply_elementary(elementary::Sqrt{}, a); }
+template <DualNumber D> SOFAX_INLINE D cbrt(const D& a) { return detail::apply_elementary(elementary::Cbrt{}, a); }
+template <DualNumber D> SOFAX_INLINE D exp(const D& a) { return detail::apply_elementary(elementary::Exp{}, a); }
+template <DualNumber D> SOFAX_INLINE D log(const D& a) { return detail::apply_elementary(elementary::Log{}, a); }
+template <DualNumber D> SOFAX_INLINE D log1p(const D& a) { return detail::apply_elementary(elementary::Log1p{}, a); }
+template <DualNumber D> SOFAX_INLINE D sin(const D& a) { return detail::apply_elementary(elementary::Sin{}, a); }
+template <DualNumber D> SOFAX_INLINE D cos(const D& a) { return detail::apply_elementary(elementary::Cos{}, a); }
+template <DualNumber D> SOFAX_INLINE D tan(const D& a) { return detail::apply_elementary(elementary::Tan{}, a); }
+template <DualNumber D> SOFAX_INLINE D tanh(const D& a) { return detail::apply_elementary(elementary::Tanh{}, a); }
+template <DualNumber D> SOFAX_INLINE D abs(const D& a) { return detail::apply_elementary(elementary::Abs{}, a); }
 template <DualNumber D> SOFAX_INLINE D fabs(const D& a) { return abs(a); }
 
-// a^p for a constant exponent: p a^(p−1), p (p−1) a^(p−2)
+// a^p for a constant exponent (0, 1 and 2 exactly, without pow).
 template <DualNumber D> SOFAX_INLINE D pow(const D& a, double p) {
   if (p == 0.0) return D(1.0);
   if (p == 1.0) return a;
   if (p == 2.0) return a * a;
-  const double f = std::pow(a.v, p);
-  const double d = p * std::pow(a.v, p - 1.0);
-  const double d2 = p * (p - 1.0) * std::pow(a.v, p - 2.0);
-  return chain(a, f, d, d2);
+  return detail::apply_elementary(elementary::PowConstant{p}, a);
 }
-// c^b for a constant base: c^b log c, c^b log² c
+// c^b for a constant base.
 template <DualNumber D> SOFAX_INLINE D pow(double c, const D& b) {
-  const double f = std::pow(c, b.v);
-  const double l = std::log(c);
-  return chain(b, f, f * l, f * l * l);
+  return detail::apply_elementary(elementary::ExpBase{c}, b);
 }
-// a^b: fa = b a^(b−1), fb = a^b log a, faa = b (b−1) a^(b−2), fab = a^(b−1) (1 + b log a),
-// fbb = a^b log² a
 template <DualNumber D> SOFAX_INLINE D pow(const D& a, const D& b) {
-  const double f = std::pow(a.v, b.v);
-  const double l = a.v > 0.0 ? std::log(a.v) : 0.0;
-  const double am1 = std::pow(a.v, b.v - 1.0);
-  const double am2 = std::pow(a.v, b.v - 2.0);
-  return chain2(a, b, f, b.v * am1, f * l, b.v * (b.v - 1.0) * am2, am1 * (1.0 + b.v * l),
-                f * l * l);
+  return detail::apply_elementary2(elementary::pow(a.v, b.v), a, b);
 }
-
-// atan2(y, x) = angle of (x, y). With r² = x² + y²: ∂/∂y = x/r², ∂/∂x = −y/r²,
-// ∂²/∂y² = −2xy/r⁴, ∂²/∂y∂x = (y² − x²)/r⁴, ∂²/∂x² = 2xy/r⁴.
 template <DualNumber D> SOFAX_INLINE D atan2(const D& y, const D& x) {
-  const double r2 = x.v * x.v + y.v * y.v;
-  const double f = std::atan2(y.v, x.v);
-  if (r2 == 0.0) return chain2(y, x, f, 0.0, 0.0, 0.0, 0.0, 0.0);
-  const double r4 = r2 * r2;
-  return chain2(y, x, f, x.v / r2, -y.v / r2, -2.0 * x.v * y.v / r4,
-                (y.v * y.v - x.v * x.v) / r4, 2.0 * x.v * y.v / r4);
+  return detail::apply_elementary2(elementary::atan2(y.v, x.v), y, x);
 }
-// hypot(a, b) = r: ∂/∂a = a/r, ∂²/∂a² = b²/r³, ∂²/∂a∂b = −ab/r³, ∂²/∂b² = a²/r³.
 template <DualNumber D> SOFAX_INLINE D hypot(const D& a, const D& b) {
-  const double r = std::hypot(a.v, b.v);
-  if (r == 0.0) return chain2(a, b, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-  const double r3 = r * r * r;
-  return chain2(a, b, r, a.v / r, b.v / r, b.v * b.v / r3, -a.v * b.v / r3, a.v * a.v / r3);
+  return detail::apply_elementary2(elementary::hypot(a.v, b.v), a, b);
 }
 
 // Ties choose the first argument.

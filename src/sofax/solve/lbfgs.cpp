@@ -25,10 +25,8 @@ MinimizerReport minimize_quasi_newton(const assembly::Objective& objective, Eige
   const Eigen::Index n = objective.variable_count(), nf = elimination.free_count();
 
   // Scratch, allocated once: full and reduced gradients, the direction, the history pairs.
-  Eigen::VectorXd g_full(n), trial(n), step(n), g(nf), g_trial(nf), d(nf), q(nf);
-  Eigen::MatrixXd S(nf, memory), Y(nf, memory);
-  std::vector<double> rho(static_cast<std::size_t>(memory)), coefficient(static_cast<std::size_t>(memory));
-  int stored = 0, newest = -1;
+  Eigen::VectorXd g_full(n), trial(n), step(n), g(nf), g_trial(nf), d(nf);
+  LbfgsHistory history(nf, memory);
 
   double energy;
   {
@@ -45,25 +43,14 @@ MinimizerReport minimize_quasi_newton(const assembly::Objective& objective, Eige
     if (detail::finish_iterate(options, k, energy, g.norm(), previous_energy, step_norm, record, report))
       return report;
 
-    // Direction: d = −H_k g by the two-loop recursion (H_0 = γI, γ = sᵀy / yᵀy of the newest pair).
+    // Direction: d = −H_k g by the two-loop recursion.
     {
       detail::ScopedTimer t(report.times.linear_solve);
-      q = g;
-      for (int i = 0; i < stored; ++i) {
-        const int j = (newest - i + memory) % memory;
-        coefficient[j] = rho[j] * S.col(j).dot(q);
-        q -= coefficient[j] * Y.col(j);
-      }
-      if (stored > 0) q *= S.col(newest).dot(Y.col(newest)) / Y.col(newest).squaredNorm();
-      for (int i = stored - 1; i >= 0; --i) {
-        const int j = (newest - i + memory) % memory;
-        q += (coefficient[j] - rho[j] * Y.col(j).dot(q)) * S.col(j);
-      }
-      d = -q;
+      history.direction(g, d);
     }
     double slope = g.dot(d);
     if (!(slope < 0.0)) {  // lost descent (rounding): restart from steepest descent
-      stored = 0;
+      history.clear();
       d = -g;
       slope = -g.squaredNorm();
     }
@@ -73,7 +60,7 @@ MinimizerReport minimize_quasi_newton(const assembly::Objective& objective, Eige
     // Initial step: 1 for a scaled quasi-Newton direction; otherwise the previous step's
     // decrease carried over (Nocedal & Wright 3.60), 1/‖g‖∞ at the very first.
     double alpha0 = 1.0;
-    if (stored == 0)
+    if (history.size() == 0)
       alpha0 = k == 0 ? std::min(1.0, 1.0 / g.lpNorm<Eigen::Infinity>())
                       : std::min(1.0, 1.01 * previous_alpha * previous_slope / slope);
     if (!(alpha0 > 0.0) || !std::isfinite(alpha0)) alpha0 = 1.0;
@@ -102,7 +89,9 @@ MinimizerReport minimize_quasi_newton(const assembly::Objective& objective, Eige
         elimination.restrict(g_full, g_trial);
       }
     }
+    if (search.accepted && trial == x) search.accepted = false;  // too short to change x: no step
     if (!search.accepted) {
+      if (detail::converged_at_roundoff(options, energy, -slope, report)) return report;
       report.status = MinimizerStatus::line_search_failed;
       report.message = "strong-Wolfe line search found no acceptable step (" + std::to_string(search.evaluations) +
                        " trials)";
@@ -111,17 +100,7 @@ MinimizerReport minimize_quasi_newton(const assembly::Objective& objective, Eige
 
     // Accept; store the pair (s, y) when its curvature is positive.
     x += search.step * step;
-    if (memory > 0) {
-      const int slot = (newest + 1) % memory;
-      S.col(slot) = search.step * d;
-      Y.col(slot) = g_trial - g;
-      const double sy = S.col(slot).dot(Y.col(slot));
-      if (sy > 1e-10 * S.col(slot).norm() * Y.col(slot).norm()) {
-        rho[slot] = 1.0 / sy;
-        newest = slot;
-        stored = std::min(stored + 1, memory);
-      }
-    }
+    history.push(search.step * d, g_trial - g);
     g = g_trial;
     previous_energy = energy;
     energy = search.energy;
@@ -135,6 +114,39 @@ MinimizerReport minimize_quasi_newton(const assembly::Objective& objective, Eige
 }
 
 }  // namespace
+
+LbfgsHistory::LbfgsHistory(Eigen::Index size, int capacity)
+    : capacity_(capacity), s_(size, capacity), y_(size, capacity), rho_(capacity), coefficient_(capacity) {}
+
+bool LbfgsHistory::push(const Eigen::VectorXd& s, const Eigen::VectorXd& y) {
+  if (capacity_ == 0) return false;
+  // The curvature test before anything is written: a rejected pair must not replace the oldest.
+  const double sy = s.dot(y);
+  if (!(sy > 1e-10 * s.norm() * y.norm())) return false;
+  newest_ = (newest_ + 1) % capacity_;
+  s_.col(newest_) = s;
+  y_.col(newest_) = y;
+  rho_[newest_] = 1.0 / sy;
+  stored_ = std::min(stored_ + 1, capacity_);
+  return true;
+}
+
+void LbfgsHistory::direction(const Eigen::VectorXd& g, Eigen::VectorXd& d) {
+  // First loop, newest to oldest: a_j = ρ_j s_jᵀq, q ← q − a_j y_j.
+  d = g;
+  for (int i = 0; i < stored_; ++i) {
+    const int j = (newest_ - i + capacity_) % capacity_;
+    coefficient_[j] = rho_[j] * s_.col(j).dot(d);
+    d -= coefficient_[j] * y_.col(j);
+  }
+  if (stored_ > 0) d *= s_.col(newest_).dot(y_.col(newest_)) / y_.col(newest_).squaredNorm();
+  // Second loop, oldest to newest: r ← r + (a_j − ρ_j y_jᵀr) s_j.
+  for (int i = stored_ - 1; i >= 0; --i) {
+    const int j = (newest_ - i + capacity_) % capacity_;
+    d += (coefficient_[j] - rho_[j] * y_.col(j).dot(d)) * s_.col(j);
+  }
+  d = -d;
+}
 
 MinimizerReport minimize_lbfgs(const assembly::Objective& objective, Eigen::VectorXd& x,
                                const MinimizerOptions& options, const DofConstraints& constraints) {

@@ -93,12 +93,22 @@ MinimizerReport minimize_levenberg_marquardt(const assembly::Objective& objectiv
         accepted = true;
         x = w.trial;  // eliminated dofs: w.step is 0 there
         record.regularization = mu;
+        record.hessian = options.project_hessian ? StepHessian::projected : StepHessian::exact;
         record.step_length = alpha;
         record.step_norm = w.step.lpNorm<Eigen::Infinity>();
         const double c = 2.0 * rho - 1.0;
         mu *= std::max(1.0 / 3.0, 1.0 - c * c * c);
         nu = 2.0;
       } else {
+        // Converged at roundoff when even the undamped model predicts a decrease at the rounding
+        // level of E: no μ can show a decrease then. The undamped prediction is estimated from
+        // the damped one of the full step (a step capped by max_step is no sign of roundoff) as
+        // ×(1 + μ)²/(1 + 2μ), exact for a diagonal H, so that heavy damping alone never passes.
+        const double full_predicted = 0.5 * (damping_term - g_delta);
+        const double undamped_predicted = full_predicted * (1.0 + mu) * (1.0 + mu) / (1.0 + 2.0 * mu);
+        if (std::isfinite(trial_energy) &&
+            detail::converged_at_roundoff(options, energy, undamped_predicted, report))
+          return report;
         mu *= nu;
         nu *= 2.0;
       }

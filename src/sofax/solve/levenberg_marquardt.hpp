@@ -12,8 +12,9 @@
 //   sofax::solve::MinimizerReport r = sofax::solve::minimize_levenberg_marquardt(objective, x);
 //   // r.history[k].regularization: the damping μ of the step that led to iterate k
 //
-// Statuses as minimize_newton; line_search_failed when line_search.max_evaluations increases of
-// μ found no decrease.
+// Statuses as minimize_newton; roundoff_converged as soon as a step is rejected whose predicted
+// decrease, rescaled to no damping, is at the rounding level of E (no μ could show a decrease);
+// line_search_failed when line_search.max_evaluations increases of μ found no decrease.
 #pragma once
 
 #include <Eigen/Core>

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 
 #include "sofax/assembly/objective.hpp"
@@ -122,9 +123,31 @@ inline bool start_is_finite(const assembly::Objective& objective, const Eigen::V
   return false;
 }
 
+// The decrease of E that rounding can hide: max(line_search.roundoff, 8ε)·|E|. A predicted
+// decrease below it cannot be told from noise, so failing to realize it is convergence.
+inline double roundoff_level(const MinimizerOptions& o, double energy) {
+  return std::max(o.line_search.roundoff, 8.0 * std::numeric_limits<double>::epsilon()) * std::abs(energy);
+}
+
+// No step decreased the energy: roundoff_converged (x kept) when the predicted decrease is at
+// the rounding level of the energy, and returns true; false (the caller reports a failure) otherwise.
+inline bool converged_at_roundoff(const MinimizerOptions& o, double energy, double predicted_decrease,
+                                  MinimizerReport& report) {
+  if (!(predicted_decrease <= roundoff_level(o, energy))) return false;
+  report.status = MinimizerStatus::roundoff_converged;
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "converged at roundoff: predicted decrease %.3e is below the rounding of the energy %.6e "
+                "(gradient norm %.3e)",
+                predicted_decrease, energy, report.gradient_norm);
+  report.message = text;
+  return true;
+}
+
 // Backtracking Armijo along step (full vector, zero on eliminated dofs) from the largest feasible
 // step (options.max_step, at most 1); on success x += α·step. Times and counts into report and
-// record; on failure sets line_search_failed and returns false.
+// record; on failure sets roundoff_converged (the predicted decrease −slope at the rounding level
+// of the energy) or line_search_failed, and returns false; x is unchanged then.
 inline bool armijo_step(const assembly::Objective& objective, Eigen::VectorXd& x, const Eigen::VectorXd& step,
                         double energy, double slope, const MinimizerOptions& options, Eigen::VectorXd& trial,
                         const char* direction, IterationRecord& record, MinimizerReport& report) {
@@ -141,7 +164,10 @@ inline bool armijo_step(const assembly::Objective& objective, Eigen::VectorXd& x
     search = backtracking_armijo(phi, energy, slope, std::min(1.0, max_step), options.line_search);
   }
   record.line_search_evaluations = search.evaluations;
+  // A step too short to change x (accepted within the rounding slack) is no step.
+  if (search.accepted && trial == x) search.accepted = false;
   if (!search.accepted) {
+    if (converged_at_roundoff(options, energy, -slope, report)) return false;
     report.status = MinimizerStatus::line_search_failed;
     report.message = std::string("no step along the ") + direction + " direction decreased the energy enough (" +
                      std::to_string(search.evaluations) + " trials)";

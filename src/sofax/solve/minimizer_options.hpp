@@ -39,10 +39,13 @@ struct MinimizerOptions {
   // τ·I with τ = 1e-8·mean|diag| growing ×10 per attempt; 0 reports indefinite_system instead.
   int max_regularization_attempts = 8;
   CholeskyBackend linear_solver = CholeskyBackend::automatic;
-  // Stop projecting once ‖g‖ ≤ this·‖g₀‖ (0: never): energies whose element Hessians stay
-  // indefinite at the minimum (symmetric Dirichlet) converge only linearly with projection. The
-  // first exact Hessian that is not positive definite brings projection back for the rest.
-  double exact_hessian_below = 0.0;
+  // Stop projecting once ‖g‖ ≤ this·‖g₀‖ (0: never), for Newton's quadratic tail: with
+  // projection, Newton converges only linearly wherever element Hessians are indefinite at the
+  // minimum (Neo-Hookean under load, symmetric Dirichlet). Safe by default: the first time the
+  // exact Hessian fails (not positive definite, or no acceptable step along its direction),
+  // projection comes back for the rest of the solve and that iterate is retried. Each
+  // IterationRecord::hessian says which one a step used. minimize_newton only.
+  double exact_hessian_below = 1e-3;
 
   // Newton–Krylov: CG on Hessian-vector products (project_hessian selects the projected local
   // Hessians; without it, CG stops at negative curvature: truncated Newton). Eisenstat–Walker

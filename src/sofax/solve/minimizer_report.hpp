@@ -17,6 +17,12 @@ enum class MinimizerStatus {
   gradient_converged,    // ‖g‖ ≤ gradient tolerance (over the free dofs)
   energy_converged,      // relative energy decrease of the last step ≤ energy tolerance
   step_converged,        // ‖Δx‖∞ of the last step ≤ step tolerance
+  // No step decreased the energy, and the decrease the model predicted (−gᵀd for Newton,
+  // Newton–Krylov and L-BFGS; the damped quadratic model for LM) is at the rounding level of the
+  // energy (≤ max(line_search.roundoff, 8ε)·|E|): x is a minimizer as far as the arithmetic can
+  // tell. x is the last iterate; gradient_norm says what the gradient reached there (which may
+  // be above the gradient tolerance when that tolerance is below what the energy can resolve).
+  roundoff_converged,
   max_iterations,        // iteration limit reached before any criterion
   line_search_failed,    // no acceptable step along the search direction
   nonfinite_energy,      // energy or gradient not finite at the starting point
@@ -25,6 +31,15 @@ enum class MinimizerStatus {
 };
 
 std::string_view to_string(MinimizerStatus status);
+
+// The Hessian a step was computed with.
+enum class StepHessian {
+  none,       // no step (iteration 0) or no Hessian (L-BFGS, gradient descent)
+  projected,  // per-element PSD-projected local Hessians (MinimizerOptions::project_hessian)
+  exact,      // the unprojected Hessian (Newton's tail past exact_hessian_below, or no projection)
+};
+
+std::string_view to_string(StepHessian hessian);  // "-", "projected", "exact"
 
 // One accepted iterate (iteration 0 is the starting point).
 struct IterationRecord {
@@ -36,6 +51,7 @@ struct IterationRecord {
   int line_search_evaluations = 0;
   int linear_iterations = 0;      // PCG iterations (Newton–Krylov), 1 for a direct solve
   double regularization = 0.0;    // diagonal shift added to the Hessian (Newton), damping μ (LM)
+  StepHessian hessian = StepHessian::none;  // of that step (Newton, Newton–Krylov, LM)
 };
 
 // Wall-clock seconds per phase.
@@ -62,7 +78,7 @@ struct MinimizerReport {
 
   bool converged() const {
     return status == MinimizerStatus::gradient_converged || status == MinimizerStatus::energy_converged ||
-           status == MinimizerStatus::step_converged;
+           status == MinimizerStatus::step_converged || status == MinimizerStatus::roundoff_converged;
   }
 };
 

@@ -67,7 +67,7 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
       detail::begin_direct_solve(local, workspace, objective, x, options, constraints, "minimize_newton");
 
   // Past options.exact_hessian_below the Hessian is no longer projected (Newton's quadratic tail);
-  // the first time that one is not positive definite, projection comes back for good.
+  // the first time that one fails, projection comes back for good.
   bool exact = false, exact_abandoned = false;
   double previous_energy = 0.0, energy = 0.0, step_norm = 0.0;
   IterationRecord record;
@@ -113,40 +113,49 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
       exact = true;
       assemble();
     }
-    FactorStatus status = factor(exact ? 0 : options.max_regularization_attempts);
-    if (exact && status != FactorStatus::positive_definite && status != FactorStatus::numerical_failure) {
+    // Factor, solve, line search. Whenever the exact Hessian fails (not positive definite, no
+    // descent, no acceptable step), projection comes back for good and the iterate is retried:
+    // the exact tail can cost an iteration's work, never the solve.
+    for (;;) {
+      const FactorStatus status = factor(exact ? 0 : options.max_regularization_attempts);
+      bool descent = false;
+      double slope = 0.0;
+      if (status == FactorStatus::positive_definite) {
+        {
+          detail::ScopedTimer t(report.times.linear_solve);
+          w.reduced_step = -w.reduced_gradient;
+          w.cholesky->solve(w.reduced_step, w.reduced_step);
+          w.step.setZero();
+          w.elimination.add_prolonged(w.reduced_step, 1.0, w.step);
+        }
+        record.linear_iterations = 1;
+        slope = w.reduced_gradient.dot(w.reduced_step);
+        descent = w.reduced_step.allFinite() && slope < 0.0;
+      }
+      if (descent) {
+        record.hessian = exact || !options.project_hessian ? StepHessian::exact : StepHessian::projected;
+        // Backtracking from the largest feasible step.
+        if (detail::armijo_step(objective, x, w.step, energy, slope, options, w.trial, "Newton", record, report))
+          break;
+        if (!exact || report.status == MinimizerStatus::roundoff_converged) return report;
+      } else if (!exact) {
+        if (status != FactorStatus::positive_definite) {
+          report.status = status == FactorStatus::numerical_failure ? MinimizerStatus::linear_solver_failed
+                                                                     : MinimizerStatus::indefinite_system;
+          report.message = "Hessian is " + std::string(to_string(status)) +
+                           (options.max_regularization_attempts > 0
+                                ? " after " + std::to_string(options.max_regularization_attempts) + " diagonal shifts"
+                                : std::string(" (no diagonal shift allowed)"));
+        } else {
+          report.status = MinimizerStatus::linear_solver_failed;
+          report.message = "Newton step is not finite or not a descent direction";
+        }
+        return report;
+      }
       exact = false;
       exact_abandoned = true;
       assemble();
-      status = factor(options.max_regularization_attempts);
     }
-    if (status != FactorStatus::positive_definite) {
-      report.status = status == FactorStatus::numerical_failure ? MinimizerStatus::linear_solver_failed
-                                                                 : MinimizerStatus::indefinite_system;
-      report.message = "Hessian is " + std::string(to_string(status)) +
-                       (options.max_regularization_attempts > 0
-                            ? " after " + std::to_string(options.max_regularization_attempts) + " diagonal shifts"
-                            : std::string(" (no diagonal shift allowed)"));
-      return report;
-    }
-    {
-      detail::ScopedTimer t(report.times.linear_solve);
-      w.reduced_step = -w.reduced_gradient;
-      w.cholesky->solve(w.reduced_step, w.reduced_step);
-      w.step.setZero();
-      w.elimination.add_prolonged(w.reduced_step, 1.0, w.step);
-    }
-    record.linear_iterations = 1;
-    const double slope = w.reduced_gradient.dot(w.reduced_step);
-    if (!w.reduced_step.allFinite() || !(slope < 0.0)) {
-      report.status = MinimizerStatus::linear_solver_failed;
-      report.message = "Newton step is not finite or not a descent direction";
-      return report;
-    }
-
-    // Backtracking from the largest feasible step.
-    if (!detail::armijo_step(objective, x, w.step, energy, slope, options, w.trial, "Newton", record, report))
-      return report;
     step_norm = record.step_norm;
     previous_energy = energy;
     ++report.iterations;

@@ -9,7 +9,8 @@
 //   sofax::solve::MinimizerReport r = sofax::solve::minimize_newton(p.objective, x, {}, bottom);
 //   // r.status == MinimizerStatus::gradient_converged, x the equilibrium
 //
-// Statuses: gradient/energy/step_converged, max_iterations, line_search_failed, nonfinite_energy
+// Statuses: gradient/energy/step_converged, roundoff_converged (the line search failed with the
+// Newton decrement −gᵀd at the rounding level of E), max_iterations, line_search_failed, nonfinite_energy
 // (at the start), indefinite_system (Hessian not positive definite after the allowed diagonal
 // shifts, or with none allowed), linear_solver_failed. x always returns the last accepted iterate.
 #pragma once

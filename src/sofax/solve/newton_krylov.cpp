@@ -109,6 +109,7 @@ MinimizerReport minimize_newton_krylov(const assembly::Objective& objective, Eig
                {.relative_tolerance = eta, .max_iterations = options.max_linear_iterations}, &pcg_workspace);
     }
     record.linear_iterations = cg.iterations;
+    record.hessian = options.project_hessian ? StepHessian::projected : StepHessian::exact;
     const double slope = g.dot(d);
     if (cg.status == PcgStatus::breakdown || !d.allFinite() || !(slope < 0.0)) {
       report.status = MinimizerStatus::linear_solver_failed;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "sofax/core/elementary.hpp"
 #include "sofax/core/error.hpp"
 
 namespace sofax::tape {
@@ -138,41 +139,28 @@ Var& operator-=(Var& a, const Var& b) { return a = a - b; }
 Var& operator*=(Var& a, const Var& b) { return a = a * b; }
 Var& operator/=(Var& a, const Var& b) { return a = a / b; }
 
-Var sin(const Var& a) { return owner1(a, "sin")->push(std::sin(a.value()), a, std::cos(a.value())); }
-Var cos(const Var& a) { return owner1(a, "cos")->push(std::cos(a.value()), a, -std::sin(a.value())); }
-Var exp(const Var& a) {
-  const double e = std::exp(a.value());
-  return owner1(a, "exp")->push(e, a, e);
+// fn(a) with the partial fn'(a), both from the table of core/elementary.hpp.
+template <class Fn>
+Var apply_elementary(const Fn& fn, const Var& a, const char* name) {
+  ScalarTape* t = owner1(a, name);
+  const double f = fn.f(a.value());
+  return t->push(f, a, fn.df(a.value(), f));
 }
-Var log(const Var& a) { return owner1(a, "log")->push(std::log(a.value()), a, 1.0 / a.value()); }
-// sqrt'(a) = 1 / (2 sqrt(a))
-Var sqrt(const Var& a) {
-  const double s = std::sqrt(a.value());
-  return owner1(a, "sqrt")->push(s, a, 0.5 / s);
-}
-// tanh' = 1 - tanh²
-Var tanh(const Var& a) {
-  const double t = std::tanh(a.value());
-  return owner1(a, "tanh")->push(t, a, 1.0 - t * t);
-}
-Var relu(const Var& a) {
-  const bool on = a.value() > 0.0;
-  return owner1(a, "relu")->push(on ? a.value() : 0.0, a, on ? 1.0 : 0.0);
-}
-Var abs(const Var& a) {
-  const double v = a.value();
-  return owner1(a, "abs")->push(std::abs(v), a, v > 0.0 ? 1.0 : (v < 0.0 ? -1.0 : 0.0));
-}
-Var square(const Var& a) { return owner1(a, "square")->push(a.value() * a.value(), a, 2.0 * a.value()); }
-// (a^p)' = p a^(p-1)
-Var pow(const Var& a, double p) {
-  return owner1(a, "pow")->push(std::pow(a.value(), p), a, p * std::pow(a.value(), p - 1.0));
-}
-// ∂(a^p)/∂a = p a^(p-1), ∂(a^p)/∂p = a^p ln a
+
+Var sin(const Var& a) { return apply_elementary(elementary::Sin{}, a, "sin"); }
+Var cos(const Var& a) { return apply_elementary(elementary::Cos{}, a, "cos"); }
+Var exp(const Var& a) { return apply_elementary(elementary::Exp{}, a, "exp"); }
+Var log(const Var& a) { return apply_elementary(elementary::Log{}, a, "log"); }
+Var sqrt(const Var& a) { return apply_elementary(elementary::Sqrt{}, a, "sqrt"); }
+Var tanh(const Var& a) { return apply_elementary(elementary::Tanh{}, a, "tanh"); }
+Var relu(const Var& a) { return apply_elementary(elementary::Relu{}, a, "relu"); }
+Var abs(const Var& a) { return apply_elementary(elementary::Abs{}, a, "abs"); }
+Var square(const Var& a) { return apply_elementary(elementary::Square{}, a, "square"); }
+Var pow(const Var& a, double p) { return apply_elementary(elementary::PowConstant{p}, a, "pow"); }
 Var pow(const Var& a, const Var& p) {
-  const double v = std::pow(a.value(), p.value());
-  const double dp = a.value() > 0.0 ? v * std::log(a.value()) : 0.0;
-  return owner2(a, p, "pow")->push(v, a, p.value() * std::pow(a.value(), p.value() - 1.0), p, dp);
+  ScalarTape* t = owner2(a, p, "pow");
+  const elementary::Partials2 d = elementary::pow_gradient(a.value(), p.value());
+  return t->push(d.f, a, d.fa, p, d.fb);
 }
 Var max(const Var& a, const Var& b) {
   const bool first = a.value() >= b.value();

@@ -15,8 +15,10 @@
 // threads at the same time; one tape must not be used from two threads at once.
 // Gradients of gradients are not supported (partials are plain doubles).
 //
-// Non-smooth points (documented choices): relu'(0) = 0, abs'(0) = 0, max(a, b) sends the whole
-// adjoint to `a` when a == b, min likewise, sqrt'(0) = +inf (as the math says).
+// The elementary functions' values and derivatives come from core/elementary.hpp (the table the
+// duals and the tensor tape use too), with its choices at non-smooth points: relu'(0) = 0,
+// abs'(0) = 0, sqrt'(0) = +inf (as the math says). max(a, b) sends the whole adjoint to `a` when
+// a == b, min likewise.
 #pragma once
 
 #include <cstdint>

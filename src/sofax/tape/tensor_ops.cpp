@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "sofax/core/elementary.hpp"
 #include "sofax/core/error.hpp"
 #include "sofax/tape/broadcast.hpp"
 #include "sofax/tape/layout.hpp"
@@ -84,6 +85,14 @@ TVar unary(const TVar& a, Op op, const char* name, Keep keep, F&& f, double s = 
   return out;
 }
 
+// An element-wise elementary function (core/elementary.hpp): the value by fn.f, and pinned for
+// the backward pass exactly the input or output that fn.df reads.
+template <class Fn>
+TVar elementwise(const TVar& a, Op op, const char* name, const Fn& fn, double s = 0.0) {
+  constexpr Keep keep = Fn::reads == elementary::Reads::input ? Keep::kInput : Keep::kOutput;
+  return unary(a, op, name, keep, [&fn](double x) { return fn.f(x); }, s);
+}
+
 int normalize_axis(int axis, int rank, const char* op, const Shape& shape) {
   const int a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= rank) {
@@ -159,20 +168,17 @@ TVar axpy(const TVar& a, double s, const TVar& k, const TVar& b) {
 }
 
 TVar neg(const TVar& a) { return unary(a, Op::kNeg, "neg", Keep::kNothing, [](double x) { return -x; }); }
-TVar exp(const TVar& a) { return unary(a, Op::kExp, "exp", Keep::kOutput, [](double x) { return std::exp(x); }); }
-TVar log(const TVar& a) { return unary(a, Op::kLog, "log", Keep::kInput, [](double x) { return std::log(x); }); }
-TVar tanh(const TVar& a) { return unary(a, Op::kTanh, "tanh", Keep::kOutput, [](double x) { return std::tanh(x); }); }
-TVar relu(const TVar& a) {
-  return unary(a, Op::kRelu, "relu", Keep::kOutput, [](double x) { return x > 0.0 ? x : 0.0; });
-}
-TVar sin(const TVar& a) { return unary(a, Op::kSin, "sin", Keep::kInput, [](double x) { return std::sin(x); }); }
-TVar cos(const TVar& a) { return unary(a, Op::kCos, "cos", Keep::kInput, [](double x) { return std::cos(x); }); }
-TVar sqrt(const TVar& a) { return unary(a, Op::kSqrt, "sqrt", Keep::kOutput, [](double x) { return std::sqrt(x); }); }
-TVar abs(const TVar& a) { return unary(a, Op::kAbs, "abs", Keep::kInput, [](double x) { return std::abs(x); }); }
-TVar square(const TVar& a) { return unary(a, Op::kSquare, "square", Keep::kInput, [](double x) { return x * x; }); }
-TVar pow(const TVar& a, double p) {
-  return unary(a, Op::kPowScalar, "pow", Keep::kInput, [p](double x) { return std::pow(x, p); }, p);
-}
+TVar exp(const TVar& a) { return elementwise(a, Op::kExp, "exp", elementary::Exp{}); }
+TVar log(const TVar& a) { return elementwise(a, Op::kLog, "log", elementary::Log{}); }
+TVar tanh(const TVar& a) { return elementwise(a, Op::kTanh, "tanh", elementary::Tanh{}); }
+TVar relu(const TVar& a) { return elementwise(a, Op::kRelu, "relu", elementary::Relu{}); }
+TVar sin(const TVar& a) { return elementwise(a, Op::kSin, "sin", elementary::Sin{}); }
+TVar cos(const TVar& a) { return elementwise(a, Op::kCos, "cos", elementary::Cos{}); }
+TVar sqrt(const TVar& a) { return elementwise(a, Op::kSqrt, "sqrt", elementary::Sqrt{}); }
+TVar abs(const TVar& a) { return elementwise(a, Op::kAbs, "abs", elementary::Abs{}); }
+TVar square(const TVar& a) { return elementwise(a, Op::kSquare, "square", elementary::Square{}); }
+// The exponent is kept in the node (Node::s) for the backward pass.
+TVar pow(const TVar& a, double p) { return elementwise(a, Op::kPowScalar, "pow", elementary::PowConstant{p}, p); }
 
 TVar matmul(const TVar& a, const TVar& b) {
   TensorTape* t = owner(a, b, "matmul");

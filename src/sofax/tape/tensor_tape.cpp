@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
+#include "sofax/core/elementary.hpp"
 #include "sofax/core/error.hpp"
 #include "sofax/tape/broadcast.hpp"
 #include "sofax/tape/layout.hpp"
@@ -310,12 +312,35 @@ TensorGradients TensorTape::backward(std::span<const TVar> outputs, std::span<co
   return g;
 }
 
+namespace {
+
+// g ← g ⊙ f'(·) for an element-wise elementary function, from the pinned input x or output y,
+// whichever fn.df reads (the other is not kept, and NaN is passed in its place).
+template <class Fn>
+void scale_by_derivative(const Fn& fn, const double* x, const double* y, double* g, std::int64_t count) {
+  constexpr double unread = std::numeric_limits<double>::quiet_NaN();
+  if constexpr (Fn::reads == elementary::Reads::input) {
+    for (std::int64_t i = 0; i < count; ++i) g[i] *= fn.df(x[i], unread);
+  } else {
+    for (std::int64_t i = 0; i < count; ++i) g[i] *= fn.df(unread, y[i]);
+  }
+}
+
+}  // namespace
+
+// One case per Op and no default: with -Werror=switch (tape/CMakeLists.txt) an op added
+// without its adjoint does not compile.
 void TensorTape::backward_node(std::uint32_t id) {
   const Node n = nodes_[id];
   Tensor& g = adj_[id];
   const double* gd = g.data();
   const std::int64_t count = n.shape.numel();
   auto needs = [&](std::uint32_t p) { return p != kNone && nodes_[p].requires_grad; };
+  // An element-wise elementary function (the same fn as its forward in tensor_ops.cpp): g ⊙ f', handed down.
+  auto elementwise = [&](const auto& fn) {
+    scale_by_derivative(fn, values_[n.a].data(), values_[id].data(), g.data(), count);
+    accumulate_move(n.a, std::move(g));
+  };
 
   switch (n.op) {
     case Op::kAdd:
@@ -403,39 +428,16 @@ void TensorTape::backward_node(std::uint32_t id) {
       }
       break;
     }
-    case Op::kExp:
-    case Op::kLog:
-    case Op::kTanh:
-    case Op::kRelu:
-    case Op::kSin:
-    case Op::kCos:
-    case Op::kSqrt:
-    case Op::kAbs:
-    case Op::kSquare:
-    case Op::kPowScalar: {
-      // g ← g ⊙ f'(·), reading the pinned input (x) or output (y), then handed down.
-      const double* x = values_[n.a].data();
-      const double* y = values_[id].data();
-      double* gm = g.data();
-      switch (n.op) {
-        case Op::kExp: for (std::int64_t i = 0; i < count; ++i) gm[i] *= y[i]; break;
-        case Op::kLog: for (std::int64_t i = 0; i < count; ++i) gm[i] /= x[i]; break;
-        case Op::kTanh: for (std::int64_t i = 0; i < count; ++i) gm[i] *= 1.0 - y[i] * y[i]; break;
-        case Op::kRelu: for (std::int64_t i = 0; i < count; ++i) gm[i] = y[i] > 0.0 ? gm[i] : 0.0; break;
-        case Op::kSin: for (std::int64_t i = 0; i < count; ++i) gm[i] *= std::cos(x[i]); break;
-        case Op::kCos: for (std::int64_t i = 0; i < count; ++i) gm[i] *= -std::sin(x[i]); break;
-        case Op::kSqrt: for (std::int64_t i = 0; i < count; ++i) gm[i] *= 0.5 / y[i]; break;
-        case Op::kAbs:
-          for (std::int64_t i = 0; i < count; ++i) gm[i] *= x[i] > 0.0 ? 1.0 : (x[i] < 0.0 ? -1.0 : 0.0);
-          break;
-        case Op::kSquare: for (std::int64_t i = 0; i < count; ++i) gm[i] *= 2.0 * x[i]; break;
-        default:  // (x^p)' = p x^(p-1)
-          for (std::int64_t i = 0; i < count; ++i) gm[i] *= n.s * std::pow(x[i], n.s - 1.0);
-          break;
-      }
-      accumulate_move(n.a, std::move(g));
-      break;
-    }
+    case Op::kExp: elementwise(elementary::Exp{}); break;
+    case Op::kLog: elementwise(elementary::Log{}); break;
+    case Op::kTanh: elementwise(elementary::Tanh{}); break;
+    case Op::kRelu: elementwise(elementary::Relu{}); break;
+    case Op::kSin: elementwise(elementary::Sin{}); break;
+    case Op::kCos: elementwise(elementary::Cos{}); break;
+    case Op::kSqrt: elementwise(elementary::Sqrt{}); break;
+    case Op::kAbs: elementwise(elementary::Abs{}); break;
+    case Op::kSquare: elementwise(elementary::Square{}); break;
+    case Op::kPowScalar: elementwise(elementary::PowConstant{n.s}); break;
     case Op::kMatmul: {
       // C = A B: dA = G Bᵀ, dB = Aᵀ G
       const auto G = g.matrix();

@@ -1,4 +1,4 @@
-#include "sofax/tape/dynamics.hpp"
+#include "sofax/physics/explicit_dynamics.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -6,7 +6,9 @@
 
 #include "sofax/core/error.hpp"
 
-namespace sofax::tape {
+namespace sofax::physics {
+
+using namespace sofax::tape;  // TVar, Tensor and the tape ops
 
 namespace {
 
@@ -168,4 +170,4 @@ std::vector<TVar> checkpointed_rollout(std::span<const TVar> state, std::span<co
   return tape.custom(inputs, std::move(current), vjp);
 }
 
-}  // namespace sofax::tape
+}  // namespace sofax::physics

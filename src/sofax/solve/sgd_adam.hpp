@@ -1,12 +1,12 @@
-// First-order optimizers over plain parameter buffers: SGD with momentum and Adam, with
+// Stochastic first-order optimizers over plain parameter buffers: SGD with momentum and Adam, with
 // parameter groups. They know nothing of the tapes: parameters are spans of doubles and
 // gradients are spans from any source (a TensorGradients entry, an Eigen vector from the
 // adjoint solver, a hand-written gradient).
 //
 //   std::vector<double> k = {1.0}, w(10, 0.0);
-//   sofax::tape::Adam adam({.lr = 0.05});
+//   sofax::solve::Adam adam({.lr = 0.05});
 //   adam.add_group({k});                                  // group 0: default options
-//   adam.add_group({w}, sofax::tape::AdamOptions{.lr = 1e-3});
+//   adam.add_group({w}, sofax::solve::AdamOptions{.lr = 1e-3});
 //   std::vector<double> gk = {0.3}, gw(10, 0.1);          // ∂loss/∂k, ∂loss/∂w
 //   adam.step({gk, gw});                                  // one span per parameter, in order
 //
@@ -20,7 +20,7 @@
 #include <span>
 #include <vector>
 
-namespace sofax::tape {
+namespace sofax::solve {
 
 struct SgdOptions {
   double lr = 1e-2;
@@ -84,4 +84,4 @@ class Adam : private detail::ParamGroups {
   long t_ = 0;
 };
 
-}  // namespace sofax::tape
+}  // namespace sofax::solve

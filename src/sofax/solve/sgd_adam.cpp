@@ -1,11 +1,11 @@
-#include "sofax/tape/optimizers.hpp"
+#include "sofax/solve/sgd_adam.hpp"
 
 #include <cmath>
 #include <string>
 
 #include "sofax/core/error.hpp"
 
-namespace sofax::tape {
+namespace sofax::solve {
 
 namespace detail {
 
@@ -91,4 +91,4 @@ void Adam::step(std::span<const std::span<const double>> grads) {
   }
 }
 
-}  // namespace sofax::tape
+}  // namespace sofax::solve
