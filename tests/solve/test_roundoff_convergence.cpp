@@ -28,7 +28,7 @@ struct NoisyBowl {
   static constexpr int arity = 1, dim = 1, param_count = 2;
   template <class S, class T>
   static S energy(const Eigen::Matrix<S, 1, 1>& x, const Eigen::Matrix<T, 2, 1>& theta) {
-    const double noise = value_of(x[0]) == theta[0] ? 0.0 : theta[1];
+    const double noise = value_of(x[0]) == value_of(theta[0]) ? 0.0 : value_of(theta[1]);
     return (1.0 + noise) + 0.5 * x[0] * x[0];
   }
 };
