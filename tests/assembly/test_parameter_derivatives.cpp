@@ -2,7 +2,8 @@
 // gravity potential, the residual constraints): param_gradient / param_vjp / param_jvp against
 // central differences in θ of the kernel's value and gradient, rest_gradient / rest_vjp /
 // rest_jvp against central differences in X through the double rest frames, and the adjoint
-// identity ⟨λ, J d⟩ = ⟨Jᵀλ, d⟩ between each VJP and JVP. Also the parameter-range hooks
+// identity ⟨λ, J d⟩ = ⟨Jᵀλ, d⟩ between each VJP and JVP, and a Taylor test of each gradient
+// (first-order remainder falling as h²). Also the parameter-range hooks
 // (check_params) of the energies that have an invalid range.
 #include <gtest/gtest.h>
 
@@ -126,6 +127,8 @@ void expect_param_derivatives(Kernel kernel, const typename Kernel::Params& thet
     }
 
     const Params dtheta = uniform<P>(seed + 2);
+    const TaylorTest taylor = taylor_test(value, theta0, dtheta, dEdtheta.dot(dtheta));
+    EXPECT_TRUE(taylor.ok) << "param_gradient " << taylor.message;
     Local jvp;
     kernel.param_jvp(0, x, dtheta, jvp);
     expect_adjoint(lambda.dot(jvp), vjp.dot(dtheta), lambda.norm() * jacobian.norm() * dtheta.norm());
@@ -194,6 +197,8 @@ void expect_rest_derivatives(const Eigen::Matrix<double, (Model::cols + 1) * R, 
     expect_matches(check_gradient(along_lambda, X0, vjp, kFiniteDifference));
   }
   const Rest dX = uniform<KR>(seed + 2);
+  const TaylorTest taylor = taylor_test(value, X0, dX, dEdX.dot(dX));
+  EXPECT_TRUE(taylor.ok) << "rest_gradient " << taylor.message;
   Local jvp;
   kernel.template rest_jvp<R>(0, x, X0, dX, jvp);
   expect_adjoint(lambda.dot(jvp), vjp.dot(dX), lambda.norm() * jacobian.norm() * dX.norm());

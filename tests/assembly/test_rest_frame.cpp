@@ -101,6 +101,21 @@ TEST(RestFrame, DegenerateAndInvertedTetsNameGroupAndElement) {
                      {"group 'body'", "2 columns"});
 }
 
+TEST(RestFrame, TemplateReportsDegenerateAndInvertedAsStatus) {
+  // Kernel code cannot throw: the status says what is wrong, a degenerate frame is NaN (never an
+  // unset value), an inverted one is still computed.
+  Eigen::Matrix<double, 6, 1> collinear, clockwise;
+  collinear << 0, 0, 1, 1, 2, 2;
+  clockwise << 0, 0, 0, 1, 1, 0;
+  Eigen::Matrix2d inverse;
+  double measure = 0.0;
+  EXPECT_EQ((assembly::simplex_rest_frame<2, 2>(collinear, inverse, measure)), RestFrameStatus::degenerate);
+  EXPECT_TRUE(inverse.array().isNaN().all());
+  EXPECT_EQ((assembly::simplex_rest_frame<2, 2>(clockwise, inverse, measure)), RestFrameStatus::inverted);
+  EXPECT_DOUBLE_EQ(measure, -0.5);
+  EXPECT_TRUE(inverse.allFinite());
+}
+
 TEST(RestFrame, TinyWellShapedElementsAreFine) {
   Eigen::MatrixXd rest(4, 3);
   rest << 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1;

@@ -21,6 +21,7 @@
 #include <Eigen/Geometry>  // cross
 #include <Eigen/LU>        // inverse, determinant
 #include <cmath>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -37,7 +38,7 @@ struct RestFrames {
 
 enum class RestFrameStatus {
   ok,
-  degenerate,  // |det Dm| ≤ 1e-12 · (longest edge)^J, or not finite: Dm_inverse is not set
+  degenerate,  // |det Dm| ≤ 1e-12 · (longest edge)^J, or not finite: Dm_inverse is NaN
   inverted,    // det Dm < 0 (R = J only): Dm_inverse and the (negative) measure are still set
 };
 
@@ -82,8 +83,10 @@ SOFAX_HOST_DEVICE RestFrameStatus simplex_rest_frame(const Eigen::Matrix<S, (J +
   }
   const double d = value_of(det);
   const double size = std::pow(std::sqrt(longest2), J);
-  if (!std::isfinite(d) || !(longest2 > 0.0) || !(std::abs(d) > 1e-12 * size) || !std::isfinite(value_of(measure)))
+  if (!std::isfinite(d) || !(longest2 > 0.0) || !(std::abs(d) > 1e-12 * size) || !std::isfinite(value_of(measure))) {
+    Dm_inverse.setConstant(S(std::numeric_limits<double>::quiet_NaN()));
     return RestFrameStatus::degenerate;
+  }
   Dm_inverse = Dm.inverse();
   return d < 0.0 ? RestFrameStatus::inverted : RestFrameStatus::ok;
 }
