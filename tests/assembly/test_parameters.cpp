@@ -9,6 +9,7 @@
 #include "sofax/energies/constraints.hpp"
 #include "sofax/energies/mass_spring.hpp"
 #include "sofax/energies/neo_hookean.hpp"
+#include "sofax/energies/symmetric_dirichlet.hpp"
 #include "sofax/mesh/generators.hpp"
 #include "test_support.hpp"
 
@@ -171,6 +172,76 @@ TEST(Parameters, ResidualGroupsHaveParameterDerivativesToo) {
   const DerivativeCheck vc = check_gradient([&](const Eigen::VectorXd& t) { return lambda.dot(f.gradient_x(t)); },
                                             theta, vjp, {.rtol = 1e-6});
   EXPECT_TRUE(vc.ok) << vc.message;
+}
+
+// Checks ∂E/∂θ, λᵀ∂(∇ₓE)/∂θ and ∂(∇ₓE)/∂θ·δθ of `layout` at θ against central differences.
+void expect_layout_derivatives(Objective& o, const ParameterLayout& layout, const Eigen::VectorXd& x,
+                               const Eigen::VectorXd& theta) {
+  ThetaFunctions f{o, layout, x};
+  const Eigen::VectorXd lambda = test::perturbed(Eigen::VectorXd::Zero(x.size()), 1.0, 21);
+  const Eigen::VectorXd dtheta = test::perturbed(Eigen::VectorXd::Zero(theta.size()), 1.0, 22);
+  o.set_parameters(layout, theta);
+  Eigen::VectorXd dE(layout.size()), vjp(layout.size()), jvp(x.size());
+  o.parameter_gradient(layout, x, dE);
+  o.parameter_vjp(layout, x, lambda, vjp);
+  o.parameter_jvp(layout, x, dtheta, jvp);
+  const DerivativeCheck gc = check_gradient([&](const Eigen::VectorXd& t) { return f.value(t); }, theta, dE,
+                                            {.rtol = 1e-6});
+  EXPECT_TRUE(gc.ok) << gc.message;
+  EXPECT_LT(gc.relative_error, 1e-6);
+  const DerivativeCheck vc = check_gradient([&](const Eigen::VectorXd& t) { return lambda.dot(f.gradient_x(t)); },
+                                            theta, vjp, {.rtol = 1e-6});
+  EXPECT_TRUE(vc.ok) << vc.message;
+  EXPECT_LT(vc.relative_error, 1e-6);
+  const double h = 1e-6;
+  const Eigen::VectorXd fd = (f.gradient_x(theta + h * dtheta) - f.gradient_x(theta - h * dtheta)) / (2 * h);
+  EXPECT_LT((fd - jvp).norm(), 1e-6 * jvp.norm());
+  EXPECT_NEAR(lambda.dot(jvp), vjp.dot(dtheta),
+              1e-12 * (lambda.cwiseAbs().dot(jvp.cwiseAbs()) + vjp.cwiseAbs().dot(dtheta.cwiseAbs())));
+  o.set_parameters(layout, theta);
+}
+
+TEST(Parameters, RestShapeAsParameterMatchesCentralDifferences) {
+  // Tets (R = 3) with μ per element beside the rest positions.
+  Body b;
+  Objective o = b.build();
+  ParameterLayout layout(o);
+  const int mu = layout.add_per_element("solid", 0);
+  const int rest = layout.add_rest_positions("solid");
+  EXPECT_EQ(mu, 0);
+  EXPECT_EQ(rest, static_cast<int>(b.cube.tet_indices.rows()));
+  EXPECT_EQ(layout.size(), rest + 3 * b.cube.vertex_count());
+  Eigen::VectorXd theta = o.parameters(layout);
+  EXPECT_EQ(theta.segment(rest + 3, 3), b.cube.vertex_positions.row(1).transpose());  // node 1, node-major
+  theta.tail(3 * b.cube.vertex_count()) = test::perturbed(theta.tail(3 * b.cube.vertex_count()), 0.03, 4);
+  expect_layout_derivatives(o, layout, b.x, theta);
+
+  // Planar triangles with 2D rest positions (R = 2): symmetric Dirichlet of a parameterization.
+  const mesh::Mesh grid = mesh::tri_param_grid(3);
+  const Eigen::MatrixXd rest2 = grid.vertex_positions.leftCols(2);
+  ObjectiveBuilder builder(grid.vertex_count(), 2);
+  builder.add_deformation<energies::SymmetricDirichlet>("uv", grid.tri_indices, rest2, Eigen::MatrixXd(1, 0));
+  Objective uv = std::move(builder).finalize();
+  ParameterLayout uv_layout(uv);
+  uv_layout.add_rest_positions("uv");
+  const Eigen::VectorXd x2 = test::perturbed(1.2 * rest2.transpose().reshaped(), 0.01, 6);
+  expect_layout_derivatives(uv, uv_layout, x2, test::perturbed(uv.parameters(uv_layout), 0.01, 7));
+}
+
+TEST(Parameters, AnInvertedRestElementFromθIsRefusedAndChangesNothing) {
+  Body b;
+  Objective o = b.build();
+  ParameterLayout layout(o);
+  const int rest = layout.add_rest_positions("solid");
+  const double before = o.value(b.x);
+  Eigen::VectorXd theta = o.parameters(layout);
+  // Move node 13 (the centre of tet_grid(2)) far through its neighbours: tets around it invert.
+  theta.segment(rest + 3 * 13, 3) += Eigen::Vector3d(2.0, 2.0, 2.0);
+  test::expect_error([&] { o.set_parameters(layout, theta); }, "group 'solid', element");
+  EXPECT_EQ(o.value(b.x), before);
+  EXPECT_EQ(o.parameters(layout)[rest + 3 * 13], b.cube.vertex_positions(13, 0));
+  ParameterLayout springs(o);
+  test::expect_error([&] { springs.add_rest_positions("springs"); }, "not a deformation group");
 }
 
 TEST(Parameters, BadParametersAndLayoutsAreNamedAndChangeNothing) {

@@ -18,6 +18,7 @@
 #include "sofax/assembly/colored_loop.hpp"
 #include "sofax/assembly/element_coloring.hpp"
 #include "sofax/assembly/hessian_pattern.hpp"
+#include "sofax/assembly/rest_frame.hpp"
 #include "sofax/core/error.hpp"
 
 namespace sofax::assembly {
@@ -58,6 +59,10 @@ struct GroupPass {
     param_gradient,         // element_out = ∂E_e/∂θ_e (nelement × P); returns E
     param_vjp,              // element_out = vᵀ ∂(∇ₓE_e)/∂θ_e (nelement × P)
     param_jvp,              // out += Σ_e ∂(∇ₓE_e)/∂θ_e · element_in[e]  (element_in: nelement × P)
+    // Rest shape as parameter (deformation groups only), X_e the element's K·R rest coordinates:
+    rest_gradient,          // element_out = ∂E_e/∂X_e (nelement × K·R); returns E
+    rest_vjp,               // element_out = vᵀ ∂(∇ₓE_e)/∂X_e (nelement × K·R)
+    rest_jvp,               // out += Σ_e ∂(∇ₓE_e)/∂X_e · element_in[e]  (element_in: nelement × K·R)
   };
   Kind kind = value;
   const double* x = nullptr;           // (nvariable) node-major
@@ -88,6 +93,10 @@ class ElementGroup {
   int cache_size() const { return cache_size_; }          // doubles per element in a HessianCache
   bool is_dynamic() const { return options_.dynamic; }
   bool has_rest_frames() const { return has_rest_frames_; }  // a deformation group (Dm⁻¹, measure)
+  // Deformation groups: the rest coordinates per node R (0 otherwise) and the rest positions the
+  // frames were built from (nnode × R, row-major).
+  int rest_dim() const { return rest_dim_; }
+  std::span<const double> node_rest_positions() const { return node_rest_positions_; }
   const ElementColoring& coloring() const { return coloring_; }
   const GroupOptions& options() const { return options_; }
 
@@ -140,6 +149,12 @@ class ElementGroup {
   bool has_rest_frames_;
   ParamCheck param_check_;                 // the energy's parameter range (checked_params)
   GroupOptions options_;
+  // Deformation groups only:
+  int rest_dim_ = 0;                         // R
+  int simplex_dim_ = 0;                      // J
+  std::vector<double> node_rest_positions_;  // (nnode × R) row-major
+  std::vector<double> element_rest_inverse_; // (nelement × J·J), Dm⁻¹ row-major
+  std::vector<double> element_measure_;      // (nelement)
   std::vector<int> element_nodes_;         // (nelement × K)
   std::vector<double> element_params_;     // (nelement × P)
   std::vector<double> element_targets_;    // (nelement × R), residual groups
@@ -160,6 +175,7 @@ class KernelGroup final : public ElementGroup {
   static constexpr int N = Kernel::N;
   static constexpr int P = Kernel::P;
   static constexpr bool is_residual = requires { Kernel::R; };
+  static constexpr bool is_deformation = requires { &Kernel::element_rest_inverse; };
   using Local = typename Kernel::Local;
   using LocalHessian = typename Kernel::LocalHessian;
   using Params = typename Kernel::Params;
@@ -174,20 +190,21 @@ class KernelGroup final : public ElementGroup {
   }
 
  public:
-  // `kernel` may point into `storage` (per-element arrays other than parameters and targets,
-  // e.g. rest frames), which the group keeps alive; parameters and targets are bound per run.
+  // The kernel's arrays (parameters, targets, rest frames) are the group's, bound per run.
   KernelGroup(std::string name, std::vector<int> element_nodes, std::vector<double> element_params,
-              ParamCheck param_check, int node_count, GroupOptions options, Kernel kernel,
-              std::vector<std::vector<double>> storage = {})
+              ParamCheck param_check, int node_count, GroupOptions options)
       : ElementGroup(std::move(name),
-                     Shape{K, P, kernel_residual_count(), kernel_cache_size(),
-                           requires { &Kernel::element_rest_inverse; }},
-                     std::move(element_nodes), std::move(element_params), param_check, node_count, options),
-        kernel_(kernel),
-        storage_(std::move(storage)) {}
+                     Shape{K, P, kernel_residual_count(), kernel_cache_size(), is_deformation},
+                     std::move(element_nodes), std::move(element_params), param_check, node_count, options) {}
 
-  // Per-element arrays beyond parameters: the rest frames of deformation groups.
-  std::vector<std::vector<double>>& storage() { return storage_; }
+  // A deformation group's rest data: positions (nnode × R, row-major) and the frames built from them.
+  void set_rest(int rest_dim, std::vector<double> node_rest_positions, RestFrames frames) {
+    rest_dim_ = rest_dim;
+    simplex_dim_ = K - 1;
+    node_rest_positions_ = std::move(node_rest_positions);
+    element_rest_inverse_ = std::move(frames.element_rest_inverse);
+    element_measure_ = std::move(frames.element_measure);
+  }
 
   double run(const GroupPass& pass) const override {
     const Kernel k = bound_kernel();
@@ -278,6 +295,15 @@ class KernelGroup final : public ElementGroup {
           return 0.0;
         });
         return 0.0;
+      case GroupPass::rest_gradient:
+      case GroupPass::rest_vjp:
+      case GroupPass::rest_jvp: {  // sent to deformation groups only (Objective checks rest_dim())
+        double energy = 0.0;
+        if (rest_dim_ == 1) run_rest<1>(k, pass, energy);
+        if (rest_dim_ == 2) run_rest<2>(k, pass, energy);
+        if (rest_dim_ == 3) run_rest<3>(k, pass, energy);
+        return energy;
+      }
     }
     return 0.0;
   }
@@ -291,6 +317,10 @@ class KernelGroup final : public ElementGroup {
     if constexpr (is_residual) {
       k.element_targets = element_targets_.data();
       k.gauss_newton = options_.gauss_newton;
+    }
+    if constexpr (is_deformation) {
+      k.element_rest_inverse = element_rest_inverse_.data();
+      k.element_measure = element_measure_.data();
     }
     return k;
   }
@@ -398,8 +428,53 @@ class KernelGroup final : public ElementGroup {
     for (int i = 0; i < P; ++i) out[static_cast<std::size_t>(e) * P + i] = p[i];
   }
 
+  // The rest passes for R rest coordinates per node (R ≥ J).
+  template <int R>
+  void run_rest(const Kernel& k, const GroupPass& pass, double& energy) const {
+    if constexpr (is_deformation) run_rest_frames<R>(k, pass, energy);
+  }
+
+  template <int R>
+  void run_rest_frames(const Kernel& k, const GroupPass& pass, double& energy) const {
+    if constexpr (R >= Kernel::J) {
+      constexpr int KR = K * R;
+      using RestLocal = Eigen::Matrix<double, KR, 1>;
+      auto gather_rest = [&](const double* X, int e) {
+        const int* nodes = element_nodes_.data() + static_cast<std::size_t>(e) * K;
+        RestLocal Xl;
+        for (int a = 0; a < K; ++a)
+          for (int c = 0; c < R; ++c) Xl[a * R + c] = X[static_cast<std::size_t>(nodes[a]) * R + c];
+        return Xl;
+      };
+      auto element_row = [](double* base, int e) { return Eigen::Map<RestLocal>(base + static_cast<std::size_t>(e) * KR); };
+      const double* X = node_rest_positions_.data();
+      if (pass.kind == GroupPass::rest_gradient) {
+        energy = colored_sum(coloring_, pass.threads, [&](int e) {
+          RestLocal out;
+          const double E = k.template rest_gradient<R>(e, gather(pass.x, e), gather_rest(X, e), out);
+          element_row(pass.element_out, e) = out;
+          return E;
+        });
+      } else if (pass.kind == GroupPass::rest_vjp) {
+        colored_sum(coloring_, pass.threads, [&](int e) {
+          RestLocal out;
+          k.template rest_vjp<R>(e, gather(pass.x, e), gather_rest(X, e), gather(pass.v, e), out);
+          element_row(pass.element_out, e) = out;
+          return 0.0;
+        });
+      } else {
+        colored_sum(coloring_, pass.threads, [&](int e) {
+          const RestLocal dX = Eigen::Map<const RestLocal>(pass.element_in + static_cast<std::size_t>(e) * KR);
+          Local jv;
+          k.template rest_jvp<R>(e, gather(pass.x, e), gather_rest(X, e), dX, jv);
+          scatter(jv, e, pass.out);
+          return 0.0;
+        });
+      }
+    }
+  }
+
   Kernel kernel_;
-  std::vector<std::vector<double>> storage_;
 };
 
 }  // namespace sofax::assembly

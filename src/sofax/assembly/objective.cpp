@@ -306,8 +306,36 @@ void Objective::set_parameters(const ParameterLayout& layout, const Eigen::Ref<c
         updated[gi].data(), g.element_count(), P);
     updated[gi] = detail::checked_params(g.name(), rows, g.element_count(), P, g.param_check_);
   }
-  for (int gi = 0; gi < group_count(); ++gi)
+  // Rest positions: new positions and frames in copies (a degenerate or inverted rest element
+  // throws here, before anything is committed).
+  struct Rest {
+    std::vector<double> positions, rest_inverse, measure;
+  };
+  std::vector<Rest> rest(groups_.size());
+  for (int gi = 0; gi < group_count(); ++gi) {
+    const int first = layout.rest_first(gi);
+    if (first < 0) continue;
+    const ElementGroup& g = *groups_[gi];
+    const int R = g.rest_dim_;
+    Rest& r = rest[gi];
+    r.positions.assign(theta.data() + first, theta.data() + first + static_cast<std::size_t>(node_count_) * R);
+    r.rest_inverse = g.element_rest_inverse_;
+    r.measure = g.element_measure_;
+    const Eigen::MatrixXd positions =
+        Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(r.positions.data(),
+                                                                                                  node_count_, R);
+    std::vector<int> all(static_cast<std::size_t>(g.element_count()));
+    for (std::size_t e = 0; e < all.size(); ++e) all[e] = static_cast<int>(e);
+    update_rest_frames(g.name(), g.simplex_dim_, g.element_nodes_, positions, all, r.rest_inverse, r.measure);
+  }
+  for (int gi = 0; gi < group_count(); ++gi) {
     if (!layout.group_map(gi).empty()) groups_[gi]->element_params_ = std::move(updated[gi]);
+    if (layout.rest_first(gi) >= 0) {
+      groups_[gi]->node_rest_positions_ = std::move(rest[gi].positions);
+      groups_[gi]->element_rest_inverse_ = std::move(rest[gi].rest_inverse);
+      groups_[gi]->element_measure_ = std::move(rest[gi].measure);
+    }
+  }
   ++version_;
 }
 
@@ -322,6 +350,10 @@ Eigen::VectorXd Objective::parameters(const ParameterLayout& layout) const {
         theta[map[k]] = groups_[gi]->element_params_[k];
         seen[map[k]] = 1;
       }
+    if (const int first = layout.rest_first(gi); first >= 0) {
+      const std::vector<double>& X = groups_[gi]->node_rest_positions_;
+      std::copy(X.begin(), X.end(), theta.data() + first);
+    }
   }
   return theta;
 }
@@ -332,6 +364,19 @@ std::vector<double>& element_scratch(std::size_t size) {
   thread_local std::vector<double> scratch;
   scratch.resize(std::max(scratch.size(), size));
   return scratch;
+}
+}  // namespace
+
+namespace {
+// θ[first + R·node + c] += per-element rest values (nelement × K·R) of group g, in element order.
+void add_rest_values(const ElementGroup& g, int first, const double* values, Eigen::Ref<Eigen::VectorXd> out) {
+  const int K = g.arity(), R = g.rest_dim();
+  const auto nodes = g.element_nodes();
+  for (int e = 0; e < g.element_count(); ++e)
+    for (int a = 0; a < K; ++a)
+      for (int c = 0; c < R; ++c)
+        out[first + static_cast<Eigen::Index>(R) * nodes[static_cast<std::size_t>(e) * K + a] + c] +=
+            values[(static_cast<std::size_t>(e) * K + a) * R + c];
 }
 }  // namespace
 
@@ -347,16 +392,26 @@ double Objective::parameter_gradient(const ParameterLayout& layout, const Eigen:
   for (int gi = 0; gi < group_count(); ++gi) {
     const ElementGroup& g = *groups_[gi];
     const std::vector<int>& map = layout.group_map(gi);
-    if (map.empty()) {  // not a parameter of θ: only its energy
+    const int rest_first = layout.rest_first(gi);
+    if (map.empty() && rest_first < 0) {  // not a parameter of θ: only its energy
       total += g.run({.kind = GroupPass::value, .x = x.data(), .threads = options.threads});
       continue;
     }
-    std::vector<double>& buffer = element_scratch(map.size());
-    total += g.run({.kind = GroupPass::param_gradient, .x = x.data(), .element_out = buffer.data(),
-                    .threads = options.threads});
-    // Reduced in element order: deterministic for any thread count.
-    for (std::size_t k = 0; k < map.size(); ++k)
-      if (map[k] >= 0) dtheta[map[k]] += buffer[k];
+    if (!map.empty()) {
+      std::vector<double>& buffer = element_scratch(map.size());
+      total += g.run({.kind = GroupPass::param_gradient, .x = x.data(), .element_out = buffer.data(),
+                      .threads = options.threads});
+      // Reduced in element order: deterministic for any thread count.
+      for (std::size_t k = 0; k < map.size(); ++k)
+        if (map[k] >= 0) dtheta[map[k]] += buffer[k];
+    }
+    if (rest_first >= 0) {
+      std::vector<double>& buffer = element_scratch(static_cast<std::size_t>(g.element_count()) * g.arity() * g.rest_dim());
+      const double E = g.run({.kind = GroupPass::rest_gradient, .x = x.data(), .element_out = buffer.data(),
+                              .threads = options.threads});
+      if (map.empty()) total += E;
+      add_rest_values(g, rest_first, buffer.data(), dtheta);
+    }
   }
   return total;
 }
@@ -372,13 +427,21 @@ void Objective::parameter_vjp(const ParameterLayout& layout, const Eigen::Ref<co
                                                     std::to_string(layout.size()));
   out.setZero();
   for (int gi = 0; gi < group_count(); ++gi) {
+    const ElementGroup& g = *groups_[gi];
     const std::vector<int>& map = layout.group_map(gi);
-    if (map.empty()) continue;
-    std::vector<double>& buffer = element_scratch(map.size());
-    groups_[gi]->run({.kind = GroupPass::param_vjp, .x = x.data(), .v = lambda.data(), .element_out = buffer.data(),
-                      .threads = options.threads});
-    for (std::size_t k = 0; k < map.size(); ++k)
-      if (map[k] >= 0) out[map[k]] += buffer[k];
+    if (!map.empty()) {
+      std::vector<double>& buffer = element_scratch(map.size());
+      g.run({.kind = GroupPass::param_vjp, .x = x.data(), .v = lambda.data(), .element_out = buffer.data(),
+             .threads = options.threads});
+      for (std::size_t k = 0; k < map.size(); ++k)
+        if (map[k] >= 0) out[map[k]] += buffer[k];
+    }
+    if (const int rest_first = layout.rest_first(gi); rest_first >= 0) {
+      std::vector<double>& buffer = element_scratch(static_cast<std::size_t>(g.element_count()) * g.arity() * g.rest_dim());
+      g.run({.kind = GroupPass::rest_vjp, .x = x.data(), .v = lambda.data(), .element_out = buffer.data(),
+             .threads = options.threads});
+      add_rest_values(g, rest_first, buffer.data(), out);
+    }
   }
 }
 
@@ -395,12 +458,26 @@ void Objective::parameter_jvp(const ParameterLayout& layout, const Eigen::Ref<co
                                                     std::to_string(variable_count()));
   out.setZero();
   for (int gi = 0; gi < group_count(); ++gi) {
+    const ElementGroup& g = *groups_[gi];
     const std::vector<int>& map = layout.group_map(gi);
-    if (map.empty()) continue;
-    std::vector<double>& buffer = element_scratch(map.size());
-    for (std::size_t k = 0; k < map.size(); ++k) buffer[k] = map[k] >= 0 ? dtheta[map[k]] : 0.0;
-    groups_[gi]->run({.kind = GroupPass::param_jvp, .x = x.data(), .out = out.data(), .element_in = buffer.data(),
-                      .threads = options.threads});
+    if (!map.empty()) {
+      std::vector<double>& buffer = element_scratch(map.size());
+      for (std::size_t k = 0; k < map.size(); ++k) buffer[k] = map[k] >= 0 ? dtheta[map[k]] : 0.0;
+      g.run({.kind = GroupPass::param_jvp, .x = x.data(), .out = out.data(), .element_in = buffer.data(),
+             .threads = options.threads});
+    }
+    if (const int rest_first = layout.rest_first(gi); rest_first >= 0) {
+      const int K = g.arity(), R = g.rest_dim();
+      std::vector<double>& buffer = element_scratch(static_cast<std::size_t>(g.element_count()) * K * R);
+      const auto nodes = g.element_nodes();
+      for (int e = 0; e < g.element_count(); ++e)
+        for (int a = 0; a < K; ++a)
+          for (int c = 0; c < R; ++c)
+            buffer[(static_cast<std::size_t>(e) * K + a) * R + c] =
+                dtheta[rest_first + static_cast<Eigen::Index>(R) * nodes[static_cast<std::size_t>(e) * K + a] + c];
+      g.run({.kind = GroupPass::rest_jvp, .x = x.data(), .out = out.data(), .element_in = buffer.data(),
+             .threads = options.threads});
+    }
   }
 }
 

@@ -305,16 +305,12 @@ ObjectiveBuilder& ObjectiveBuilder::add_deformation(std::string name, const Eige
   RestFrames frames = compute_rest_frames(name, Kernel::J, nodes, rest);
   const ParamCheck check = &detail::check_source_params<Model>;
   std::vector<double> element_params = detail::checked_params(name, params, ne, Kernel::P, check);
-  std::vector<std::vector<double>> storage;
-  storage.push_back(std::move(frames.element_rest_inverse));
-  storage.push_back(std::move(frames.element_measure));
-  Kernel kernel;
-  kernel.element_rest_inverse = storage[0].data();
-  kernel.element_measure = storage[1].data();
-  objective_.groups_.push_back(std::make_unique<KernelGroup<Kernel>>(std::move(name), std::move(nodes),
-                                                                     std::move(element_params), check,
-                                                                     objective_.node_count_, options, kernel,
-                                                                     std::move(storage)));
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rest_rows = rest;
+  auto group = std::make_unique<KernelGroup<Kernel>>(std::move(name), std::move(nodes), std::move(element_params),
+                                                     check, objective_.node_count_, options);
+  group->set_rest(static_cast<int>(rest.cols()),
+                  std::vector<double>(rest_rows.data(), rest_rows.data() + rest_rows.size()), std::move(frames));
+  objective_.groups_.push_back(std::move(group));
   return *this;
 }
 
@@ -330,7 +326,7 @@ ObjectiveBuilder& ObjectiveBuilder::add_elements(std::string name, const Eigen::
       detail::checked_params(name, params, static_cast<int>(elements.rows()), Kernel::P, check);
   objective_.groups_.push_back(std::make_unique<KernelGroup<Kernel>>(std::move(name), std::move(nodes),
                                                                      std::move(element_params), check,
-                                                                     objective_.node_count_, options, Kernel{}));
+                                                                     objective_.node_count_, options));
   return *this;
 }
 
@@ -345,7 +341,7 @@ ObjectiveBuilder& ObjectiveBuilder::add_residuals(std::string name, const Eigen:
       detail::checked_params(name, params, static_cast<int>(elements.rows()), Kernel::P, check);
   objective_.groups_.push_back(std::make_unique<KernelGroup<Kernel>>(std::move(name), std::move(nodes),
                                                                      std::move(element_params), check,
-                                                                     objective_.node_count_, options, Kernel{}));
+                                                                     objective_.node_count_, options));
   return *this;
 }
 

@@ -13,8 +13,11 @@ ParameterLayout::ParameterLayout(const Objective& objective) {
     group_names_.push_back(objective.group(g).name());
     group_element_counts_.push_back(objective.group(g).element_count());
     group_param_counts_.push_back(objective.group(g).param_count());
+    group_rest_dims_.push_back(objective.group(g).rest_dim());
   }
+  group_node_counts_.assign(group_names_.size(), objective.node_count());
   group_maps_.resize(group_names_.size());
+  rest_first_.assign(group_names_.size(), -1);
 }
 
 int ParameterLayout::group_index(const std::string& group, int column, const char* what) const {
@@ -43,18 +46,18 @@ void ParameterLayout::assign(int group, int column, int element, int index) {
   if (slot >= 0)
     throw InputError("parameter layout", "group '" + group_names_[group] + "' element " + std::to_string(element) +
                                              " column " + std::to_string(column) + " is already fed by θ[" +
-                                             std::to_string(slot) + "] (" + entry_names_[slot] + ")");
+                                             std::to_string(slot) + "] (" + entry_name(slot) + ")");
   slot = index;
 }
 
 int ParameterLayout::add_global(const std::string& group, int column) {
   const int g = group_index(group, column, "add_global");
   const int index = size();
-  entry_names_.push_back("group '" + group + "' column " + std::to_string(column));
+  entries_.push_back({Entry::global, g, column, 0});
   try {
     for (int e = 0; e < group_element_counts_[g]; ++e) assign(g, column, e, index);
   } catch (...) {
-    entry_names_.pop_back();
+    entries_.pop_back();
     throw;
   }
   return index;
@@ -84,8 +87,7 @@ int ParameterLayout::add_regions(const std::string& group, int column, std::span
     regions = std::max(regions, element_region[e] + 1);
   }
   const int first = size();
-  for (int r = 0; r < regions; ++r)
-    entry_names_.push_back("group '" + group + "' column " + std::to_string(column) + ", region " + std::to_string(r));
+  for (int r = 0; r < regions; ++r) entries_.push_back({Entry::region, g, column, r});
   for (std::size_t e = 0; e < element_region.size(); ++e)
     if (element_region[e] >= 0) assign(g, column, static_cast<int>(e), first + element_region[e]);
   return first;
@@ -95,10 +97,44 @@ int ParameterLayout::add_per_element(const std::string& group, int column) {
   const int g = group_index(group, column, "add_per_element");
   const int first = size();
   for (int e = 0; e < group_element_counts_[g]; ++e) {
-    entry_names_.push_back("group '" + group + "' column " + std::to_string(column) + ", element " + std::to_string(e));
+    entries_.push_back({Entry::element, g, column, e});
     assign(g, column, e, first + e);
   }
   return first;
+}
+
+int ParameterLayout::add_rest_positions(const std::string& group) {
+  const auto it = std::find(group_names_.begin(), group_names_.end(), group);
+  if (it == group_names_.end())
+    throw InputError("parameter layout add_rest_positions", "no group named '" + group + "'");
+  const int g = static_cast<int>(it - group_names_.begin());
+  if (group_rest_dims_[g] == 0)
+    throw InputError("parameter layout add_rest_positions",
+                     "group '" + group + "' is not a deformation group: it has no rest shape");
+  if (rest_first_[g] >= 0)
+    throw InputError("parameter layout add_rest_positions",
+                     "the rest positions of group '" + group + "' are already fed by θ[" +
+                         std::to_string(rest_first_[g]) + "...]");
+  const int first = size();
+  const int count = group_node_counts_[g] * group_rest_dims_[g];
+  for (int i = 0; i < count; ++i) entries_.push_back({Entry::rest, g, -1, i});
+  rest_first_[g] = first;
+  return first;
+}
+
+std::string ParameterLayout::entry_name(int index) const {
+  const Entry& entry = entries_.at(static_cast<std::size_t>(index));
+  const std::string group = "group '" + group_names_[entry.group] + "'";
+  switch (entry.kind) {
+    case Entry::global: return group + " column " + std::to_string(entry.column);
+    case Entry::region: return group + " column " + std::to_string(entry.column) + ", region " + std::to_string(entry.id);
+    case Entry::element: return group + " column " + std::to_string(entry.column) + ", element " + std::to_string(entry.id);
+    case Entry::rest: {
+      const int R = group_rest_dims_[entry.group];
+      return group + " rest position of node " + std::to_string(entry.id / R) + ", coordinate " + std::to_string(entry.id % R);
+    }
+  }
+  return group;
 }
 
 void ParameterLayout::check(const Objective& objective, const char* what) const {

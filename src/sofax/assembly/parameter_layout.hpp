@@ -42,14 +42,22 @@ class ParameterLayout {
   int add_regions(const std::string& group, int column, std::span<const int> element_region);
   // One θ entry per element of `group` (in element order); returns the first index.
   int add_per_element(const std::string& group, int column);
+  // The rest shape of deformation group `group` as parameters: one θ entry per rest coordinate of
+  // every node, node-major (θ[first + R·node + c], R = the group's rest coordinates per node);
+  // returns the first index. Setting them recomputes the group's Dm⁻¹ and rest measures (a
+  // degenerate or inverted rest element is an InputError and changes nothing); derivatives
+  // differentiate Dm⁻¹ and the measure (inverse design, inverse statics).
+  int add_rest_positions(const std::string& group);
 
-  int size() const { return static_cast<int>(entry_names_.size()); }
+  int size() const { return static_cast<int>(entries_.size()); }
   // "group 'solid' column 1, region 3" and the like, for messages.
-  const std::string& entry_name(int index) const { return entry_names_.at(static_cast<std::size_t>(index)); }
+  std::string entry_name(int index) const;
 
   // θ index of every (element, column) of group `group` (nelement × P, −1: not a parameter), or
   // empty when the group has no entry.
   const std::vector<int>& group_map(int group) const { return group_maps_.at(static_cast<std::size_t>(group)); }
+  // First θ index of group `group`'s rest positions, or −1.
+  int rest_first(int group) const { return rest_first_.at(static_cast<std::size_t>(group)); }
   // InputError naming `what` unless the layout fits `objective` as it is now.
   void check(const Objective& objective, const char* what) const;
 
@@ -62,8 +70,16 @@ class ParameterLayout {
   std::vector<char> group_dynamic_;
   std::vector<int> group_element_counts_;
   std::vector<int> group_param_counts_;
+  std::vector<int> group_rest_dims_;
+  std::vector<int> group_node_counts_;
   std::vector<std::vector<int>> group_maps_;
-  std::vector<std::string> entry_names_;
+  std::vector<int> rest_first_;
+  // What each θ entry is, for messages (names are built on demand: layouts may have millions).
+  struct Entry {
+    enum Kind : char { global, region, element, rest } kind;
+    int group, column, id;
+  };
+  std::vector<Entry> entries_;
 };
 
 }  // namespace sofax::assembly
