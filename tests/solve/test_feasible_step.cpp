@@ -7,7 +7,10 @@
 #include <cmath>
 #include <random>
 
+#include "sofax/assembly/objective.hpp"
 #include "sofax/core/error.hpp"
+#include "sofax/energies/neo_hookean.hpp"
+#include "sofax/energies/stable_neo_hookean.hpp"
 #include "sofax/mesh/generators.hpp"
 #include "sofax/solve/feasible_step.hpp"
 
@@ -95,3 +98,30 @@ TEST(FeasibleStep, BadInputThrows) {
 }
 
 }  // namespace
+
+// The per-group hook: an inversion-free energy's group limits steps by itself (no guard wired
+// with the element list a second time), exactly as the guard does; others do not limit them.
+TEST(FeasibleStep, InversionFreeGroupsLimitStepsThemselves) {
+  const mesh::Mesh m = mesh::tet_grid(2);
+  assembly::ObjectiveBuilder b(m.vertex_count(), 3);
+  b.add_deformation<energies::NeoHookean>("solid", m.tet_indices, m.vertex_positions, Eigen::RowVector2d(1.0, 10.0));
+  const assembly::Objective neo = std::move(b).finalize();
+  assembly::ObjectiveBuilder s(m.vertex_count(), 3);
+  s.add_deformation<energies::StableNeoHookean>("solid", m.tet_indices, m.vertex_positions,
+                                                Eigen::RowVector2d(1.0, 10.0));
+  const assembly::Objective stable = std::move(s).finalize();
+  EXPECT_TRUE(neo.group(0).limits_step());
+  EXPECT_FALSE(stable.group(0).limits_step());
+  const solve::SimplexInversionGuard guard(m.tet_indices, 3, 0.8);
+  const Eigen::VectorXd x = Eigen::Map<const Eigen::VectorXd>(m.vertex_positions.data(), m.vertex_positions.size());
+  std::mt19937 rng(5);
+  std::normal_distribution<double> n(0.0, 1.0);
+  for (int trial = 0; trial < 10; ++trial) {
+    Eigen::VectorXd dx(x.size());
+    for (Eigen::Index i = 0; i < dx.size(); ++i) dx[i] = n(rng);
+    const double alpha = neo.max_feasible_step(x, dx);
+    EXPECT_NEAR(alpha, guard(x, dx), 1e-12 * alpha);
+    EXPECT_TRUE(std::isfinite(neo.value(x + alpha * dx)));
+    EXPECT_EQ(stable.max_feasible_step(x, dx), INFINITY);
+  }
+}

@@ -63,6 +63,7 @@ struct GroupPass {
     rest_gradient,          // element_out = ∂E_e/∂X_e (nelement × K·R); returns E
     rest_vjp,               // element_out = vᵀ ∂(∇ₓE_e)/∂X_e (nelement × K·R)
     rest_jvp,               // out += Σ_e ∂(∇ₓE_e)/∂X_e · element_in[e]  (element_in: nelement × K·R)
+    max_step,               // element_out[e] = largest step along v keeping element e finite (+∞: no limit)
   };
   Kind kind = value;
   const double* x = nullptr;           // (nvariable) node-major
@@ -96,6 +97,9 @@ class ElementGroup {
   // Deformation groups: the rest coordinates per node R (0 otherwise) and the rest positions the
   // frames were built from (nnode × R, row-major).
   int rest_dim() const { return rest_dim_; }
+  // Whether the group limits steps (an inversion-free deformation energy; more kinds, e.g.
+  // contact's continuous collision detection, plug in the same way): Objective::max_feasible_step.
+  bool limits_step() const { return limits_step_; }
   std::span<const double> node_rest_positions() const { return node_rest_positions_; }
   const ElementColoring& coloring() const { return coloring_; }
   const GroupOptions& options() const { return options_; }
@@ -106,7 +110,7 @@ class ElementGroup {
  protected:
   struct Shape {
     int arity, param_count, residual_count, cache_size;
-    bool has_rest_frames;
+    bool has_rest_frames, limits_step;
   };
   ElementGroup(std::string name, Shape shape, std::vector<int> element_nodes, std::vector<double> element_params,
                ParamCheck param_check, int node_count, GroupOptions options)
@@ -116,6 +120,7 @@ class ElementGroup {
         residual_count_(shape.residual_count),
         cache_size_(shape.cache_size),
         has_rest_frames_(shape.has_rest_frames),
+        limits_step_(shape.limits_step),
         param_check_(param_check),
         options_(options) {
     replace(std::move(element_nodes), std::move(element_params), node_count);
@@ -146,7 +151,7 @@ class ElementGroup {
 
   std::string name_;
   int arity_, param_count_, residual_count_, cache_size_;
-  bool has_rest_frames_;
+  bool has_rest_frames_, limits_step_;
   ParamCheck param_check_;                 // the energy's parameter range (checked_params)
   GroupOptions options_;
   // Deformation groups only:
@@ -184,6 +189,10 @@ class KernelGroup final : public ElementGroup {
     if constexpr (requires { Kernel::cache_size; }) return Kernel::cache_size;
     return N * N;
   }
+  static constexpr bool kernel_limits_step() {
+    if constexpr (requires { Kernel::limits_step; }) return Kernel::limits_step;
+    return false;
+  }
   static constexpr int kernel_residual_count() {
     if constexpr (is_residual) return Kernel::R;
     return 0;
@@ -194,7 +203,7 @@ class KernelGroup final : public ElementGroup {
   KernelGroup(std::string name, std::vector<int> element_nodes, std::vector<double> element_params,
               ParamCheck param_check, int node_count, GroupOptions options)
       : ElementGroup(std::move(name),
-                     Shape{K, P, kernel_residual_count(), kernel_cache_size(), is_deformation},
+                     Shape{K, P, kernel_residual_count(), kernel_cache_size(), is_deformation, kernel_limits_step()},
                      std::move(element_nodes), std::move(element_params), param_check, node_count, options) {}
 
   // A deformation group's rest data: positions (nnode × R, row-major) and the frames built from them.
@@ -207,6 +216,36 @@ class KernelGroup final : public ElementGroup {
   }
 
   double run(const GroupPass& pass) const override {
+    // One function per pass, each inlining the kernel on its own (one function holding every
+    // pass would exhaust the compiler's inlining budget and leave kernel calls out of line).
+    switch (pass.kind) {
+      case GroupPass::value: return run_kind<GroupPass::value>(pass);
+      case GroupPass::gradient: return run_kind<GroupPass::gradient>(pass);
+      case GroupPass::hessian: return run_kind<GroupPass::hessian>(pass);
+      case GroupPass::hessian_vector: return run_kind<GroupPass::hessian_vector>(pass);
+      case GroupPass::hessian_diagonal: return run_kind<GroupPass::hessian_diagonal>(pass);
+      case GroupPass::hessian_block_diagonal: return run_kind<GroupPass::hessian_block_diagonal>(pass);
+      case GroupPass::cache_hessians: return run_kind<GroupPass::cache_hessians>(pass);
+      case GroupPass::cached_hessian_vector: return run_kind<GroupPass::cached_hessian_vector>(pass);
+      case GroupPass::cached_block_diagonal: return run_kind<GroupPass::cached_block_diagonal>(pass);
+      case GroupPass::element_values: return run_kind<GroupPass::element_values>(pass);
+      case GroupPass::residuals: return run_kind<GroupPass::residuals>(pass);
+      case GroupPass::param_gradient: return run_kind<GroupPass::param_gradient>(pass);
+      case GroupPass::param_vjp: return run_kind<GroupPass::param_vjp>(pass);
+      case GroupPass::param_jvp: return run_kind<GroupPass::param_jvp>(pass);
+      case GroupPass::rest_gradient: return run_kind<GroupPass::rest_gradient>(pass);
+      case GroupPass::rest_vjp: return run_kind<GroupPass::rest_vjp>(pass);
+      case GroupPass::rest_jvp: return run_kind<GroupPass::rest_jvp>(pass);
+      case GroupPass::max_step: return run_kind<GroupPass::max_step>(pass);
+    }
+    return 0.0;
+  }
+
+ private:
+  template <GroupPass::Kind kind>
+  [[gnu::noinline]] double run_kind(const GroupPass& request) const {
+    GroupPass pass = request;
+    pass.kind = kind;  // a constant: the switch below folds to the one case
     const Kernel k = bound_kernel();
     const bool proj = pass.project && options_.allow_projection;
     switch (pass.kind) {
@@ -295,6 +334,14 @@ class KernelGroup final : public ElementGroup {
           return 0.0;
         });
         return 0.0;
+      case GroupPass::max_step:  // sent to groups that limit steps only (limits_step())
+        if constexpr (kernel_limits_step()) {
+          colored_sum(coloring_, pass.threads, [&](int e) {
+            pass.element_out[e] = k.max_step(e, gather(pass.x, e), gather(pass.v, e));
+            return 0.0;
+          });
+        }
+        return 0.0;
       case GroupPass::rest_gradient:
       case GroupPass::rest_vjp:
       case GroupPass::rest_jvp: {  // sent to deformation groups only (Objective checks rest_dim())
@@ -308,7 +355,6 @@ class KernelGroup final : public ElementGroup {
     return 0.0;
   }
 
- private:
   // The kernel with this run's parameters, targets and weight.
   Kernel bound_kernel() const {
     Kernel k = kernel_;

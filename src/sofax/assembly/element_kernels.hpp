@@ -28,11 +28,13 @@
 
 #include <Eigen/Core>
 #include <Eigen/LU>  // Dm⁻¹ and L⁻¹ of the F maps
+#include <limits>
 #include <type_traits>
 
 #include "sofax/assembly/rest_frame.hpp"
 #include "sofax/core/dual.hpp"
 #include "sofax/core/psd_projection.hpp"
+#include "sofax/core/simplex_inversion.hpp"
 
 namespace sofax::assembly {
 
@@ -225,6 +227,27 @@ struct DeformationKernel {
           Fs(i, j) = S::variable(F(i, j), i + D * j);
       }
     return Fs;
+  }
+
+  // Per-group feasible step: energies that are +∞ for inverted elements (Model::inversion_free)
+  // with square F (tets in 3D, triangles in the plane) limit a step along dx to the first t at
+  // which det F(x + t·dx) = 0 (det Dm⁻¹ > 0, so det Ds decides); +∞ for every other element.
+  static constexpr bool limits_step = [] {
+    if constexpr (requires { Model::inversion_free; }) return Model::inversion_free && D == J && D >= 2;
+    return false;
+  }();
+
+  double max_step(int, const Local& x, const Local& dx) const {
+    if constexpr (limits_step) {
+      Eigen::Matrix<double, D, D> A, B;
+      for (int j = 0; j < D; ++j)
+        for (int i = 0; i < D; ++i) {
+          A(i, j) = x[(j + 1) * D + i] - x[i];
+          B(i, j) = dx[(j + 1) * D + i] - dx[i];
+        }
+      return simplex_inversion_step<D>(A, B);
+    }
+    return std::numeric_limits<double>::infinity();
   }
 
   double value(int e, const Local& x) const {

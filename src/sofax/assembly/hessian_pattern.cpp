@@ -16,9 +16,6 @@ std::uint64_t next_pattern_id() {
   return ++counter;
 }
 
-std::uint64_t pair_key(int a, int b) {
-  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(a)) << 32) | static_cast<std::uint32_t>(b);
-}
 }  // namespace
 
 HessianPattern::HessianPattern(int node_count, int dofs_per_node, std::span<const Connectivity> static_groups)
@@ -48,24 +45,46 @@ HessianPattern::HessianPattern(int node_count, int dofs_per_node, std::span<cons
 }
 
 bool HessianPattern::set_dynamic(std::span<const Connectivity> dynamic_groups) {
-  // The blocks the dynamic groups need that the static part lacks, sorted and unique.
-  std::vector<std::uint64_t> pairs;
+  // The blocks the dynamic groups need that the static part lacks, per node: bucketed by row node
+  // (a counting sort), then each node's few candidates sorted and merged with its static list.
+  // Sequential in memory, no global sort: cheap enough to redo every Newton iteration.
+  const int nnode = node_count_;
+  std::vector<int> counts(static_cast<std::size_t>(nnode) + 1, 0);
+  for (const Connectivity& c : dynamic_groups)
+    for (std::size_t i = 0; i < c.element_nodes.size(); ++i) counts[c.element_nodes[i] + 1] += c.arity - 1;
+  for (int v = 0; v < nnode; ++v) counts[v + 1] += counts[v];
+  std::vector<int> candidates(static_cast<std::size_t>(counts[nnode]));
+  std::vector<int> fill(counts.begin(), counts.end() - 1);
   for (const Connectivity& c : dynamic_groups) {
     const std::size_t ne = c.element_nodes.size() / c.arity;
     for (std::size_t e = 0; e < ne; ++e) {
       const int* nodes = c.element_nodes.data() + e * c.arity;
-      for (int a = 0; a < c.arity; ++a) {
-        const int* first = static_neighbors_.data() + static_neighbor_offsets_[nodes[a]];
-        const int* last = static_neighbors_.data() + static_neighbor_offsets_[nodes[a] + 1];
+      for (int a = 0; a < c.arity; ++a)
         for (int b = 0; b < c.arity; ++b)
-          if (a != b && !std::binary_search(first, last, nodes[b])) pairs.push_back(pair_key(nodes[a], nodes[b]));
-      }
+          if (a != b) candidates[fill[nodes[a]]++] = nodes[b];
     }
   }
-  std::sort(pairs.begin(), pairs.end());
-  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-  if (pairs == dynamic_pairs_) return false;
-  dynamic_pairs_ = std::move(pairs);
+  std::vector<int> offsets(static_cast<std::size_t>(nnode) + 1, 0);
+  std::vector<int> neighbors;
+  neighbors.reserve(candidates.size());
+  for (int v = 0; v < nnode; ++v) {
+    int* first = candidates.data() + counts[v];
+    int* last = candidates.data() + counts[v + 1];
+    std::sort(first, last);
+    const int* s = static_neighbors_.data() + static_neighbor_offsets_[v];
+    const int* s_end = static_neighbors_.data() + static_neighbor_offsets_[v + 1];
+    for (const int* c = first; c != last; ++c) {
+      if (c != first && *c == c[-1]) continue;  // duplicate
+      while (s != s_end && *s < *c) ++s;
+      if (s != s_end && *s == *c) continue;     // already in the static part
+      neighbors.push_back(*c);
+    }
+    offsets[v + 1] = static_cast<int>(neighbors.size());
+  }
+  if (neighbors.empty()) offsets.clear();  // no dynamic blocks: the static layout
+  if (offsets == dynamic_offsets_ && neighbors == dynamic_neighbors_) return false;
+  dynamic_offsets_ = std::move(offsets);
+  dynamic_neighbors_ = std::move(neighbors);
   build_layout();
   return true;
 }
@@ -73,48 +92,36 @@ bool HessianPattern::set_dynamic(std::span<const Connectivity> dynamic_groups) {
 void HessianPattern::build_layout() {
   const int D = dofs_per_node_;
   const int nnode = node_count_;
-  // Merge each node's static neighbours with its dynamic ones (dynamic_pairs_ is sorted by node).
+  const bool has_dynamic = !dynamic_neighbors_.empty();
+  // Merge each node's static neighbours with its dynamic ones.
   node_neighbor_offsets_.assign(nnode + 1, 0);
-  node_neighbors_.clear();
-  node_neighbors_.reserve(static_neighbors_.size() + dynamic_pairs_.size());
+  node_neighbors_.resize(static_neighbors_.size() + dynamic_neighbors_.size());
   static_slot_offsets_.resize(static_neighbors_.size());
   row_offsets_.assign(static_cast<std::size_t>(nnode) * D + 1, 0);
   node_row_stride_.resize(nnode);
-  std::size_t p = 0;
+  int out = 0;
   for (int v = 0; v < nnode; ++v) {
-    const std::size_t start = node_neighbors_.size();
     int s = static_neighbor_offsets_[v];
     const int s_end = static_neighbor_offsets_[v + 1];
-    std::size_t q = p;
-    while (q < dynamic_pairs_.size() && static_cast<int>(dynamic_pairs_[q] >> 32) == v) ++q;
-    // Ranks of the static neighbours in the merged list, kept to place the static slots below.
-    std::size_t d = p;
-    while (s < s_end || d < q) {
-      const int dyn = d < q ? static_cast<int>(dynamic_pairs_[d] & 0xffffffffu) : std::numeric_limits<int>::max();
-      if (s < s_end && static_neighbors_[s] < dyn) {
-        static_slot_offsets_[s] = static_cast<int>(node_neighbors_.size() - start);  // rank for now
-        node_neighbors_.push_back(static_neighbors_[s++]);
+    int d = has_dynamic ? dynamic_offsets_[v] : 0;
+    const int d_end = has_dynamic ? dynamic_offsets_[v + 1] : 0;
+    const int start = out;
+    const long long row = row_offsets_[static_cast<std::size_t>(D) * v];
+    while (s < s_end || d < d_end) {
+      if (d == d_end || (s < s_end && static_neighbors_[s] < dynamic_neighbors_[d])) {
+        static_slot_offsets_[s] = static_cast<int>(row + static_cast<long long>(D) * (out - start));
+        node_neighbors_[out++] = static_neighbors_[s++];
       } else {
-        node_neighbors_.push_back(dyn);
-        ++d;
+        node_neighbors_[out++] = dynamic_neighbors_[d++];
       }
     }
-    p = q;
-    const int count = static_cast<int>(node_neighbors_.size() - start);
-    node_neighbor_offsets_[v + 1] = static_cast<int>(node_neighbors_.size());
-    const int stride = D * count;
+    node_neighbor_offsets_[v + 1] = out;
+    const int stride = D * (out - start);
     node_row_stride_[v] = stride;
     for (int r = 0; r < D; ++r)
       row_offsets_[static_cast<std::size_t>(D) * v + r + 1] = row_offsets_[static_cast<std::size_t>(D) * v + r] + stride;
-  }
-  if (row_offsets_.back() > std::numeric_limits<int>::max())
-    throw InputError("Hessian pattern", "more than 2^31 nonzeros (" + std::to_string(row_offsets_.back()) +
-                                            "): too large for 32-bit sparse indices");
-  // Ranks → block offsets of the static slots.
-  for (int v = 0; v < nnode; ++v) {
-    const long long row = row_offsets_[static_cast<std::size_t>(D) * v];
-    for (int s = static_neighbor_offsets_[v]; s < static_neighbor_offsets_[v + 1]; ++s)
-      static_slot_offsets_[s] = static_cast<int>(row + static_cast<long long>(D) * static_slot_offsets_[s]);
+    if (row_offsets_[static_cast<std::size_t>(D) * (v + 1)] > std::numeric_limits<int>::max())
+      throw InputError("Hessian pattern", "more than 2^31 nonzeros: too large for 32-bit sparse indices");
   }
   id_ = next_pattern_id();
 }

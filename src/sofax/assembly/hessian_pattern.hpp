@@ -73,14 +73,15 @@ class HessianPattern {
   bool matches(const HessianMatrix& H) const;
 
  private:
-  void build_layout();  // the current layout from the static lists and dynamic_pairs_
+  void build_layout();  // the current layout from the static and dynamic neighbour lists
 
   int node_count_ = 0;
   int dofs_per_node_ = 0;
   std::uint64_t id_ = 0;
   std::vector<int> static_neighbor_offsets_;  // (nnode + 1) into static_neighbors_
   std::vector<int> static_neighbors_;         // sorted neighbours of each node in the static part
-  std::vector<std::uint64_t> dynamic_pairs_;  // sorted (a << 32 | b) blocks not in the static part
+  std::vector<int> dynamic_offsets_;          // (nnode + 1, or empty) into dynamic_neighbors_
+  std::vector<int> dynamic_neighbors_;        // per node, sorted neighbours not in the static part
   std::vector<int> static_slot_offsets_;      // (static neighbour entries) current block offsets
   std::vector<long long> row_offsets_;        // (ndof + 1)
   std::vector<int> node_neighbor_offsets_;    // (nnode + 1) into node_neighbors_

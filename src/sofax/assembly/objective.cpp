@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "sofax/assembly/parameter_layout.hpp"
 
@@ -262,6 +263,26 @@ std::pair<int, int> Objective::find_nonfinite_element(const Eigen::Ref<const Eig
       if (!std::isfinite(values[e])) return {gi, static_cast<int>(e)};
   }
   return {-1, -1};
+}
+
+double Objective::max_feasible_step(const Eigen::Ref<const Eigen::VectorXd>& x,
+                                    const Eigen::Ref<const Eigen::VectorXd>& dx, const EvalOptions& options) const {
+  double step = std::numeric_limits<double>::infinity();
+  bool checked = false;
+  std::vector<double> steps;
+  for (const auto& g : groups_) {
+    if (!g->limits_step()) continue;
+    if (!checked) {
+      check_input(x, "max_feasible_step x");
+      check_input(dx, "max_feasible_step direction");
+      checked = true;
+    }
+    steps.assign(static_cast<std::size_t>(g->element_count()), 0.0);
+    g->run({.kind = GroupPass::max_step, .x = x.data(), .v = dx.data(), .element_out = steps.data(),
+            .threads = options.threads});
+    for (double t : steps) step = std::min(step, t);
+  }
+  return 0.8 * step;
 }
 
 ElementGroup& Objective::mutable_group(int group, const char* what) {

@@ -113,6 +113,13 @@ class Objective {
   void hessian_block_diagonal(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> out,
                               const EvalOptions& options = {}) const;
 
+  // The largest α ≤ +∞ such that no element's energy becomes infinite along x + t·dx, t ∈ [0, α]
+  // (0.8 of the first root, as SimplexInversionGuard), from every group that limits steps
+  // (ElementGroup::limits_step: inversion-free deformation energies); +∞ when none does.
+  // Minimizers apply it to every line search, beside MinimizerOptions::max_step.
+  double max_feasible_step(const Eigen::Ref<const Eigen::VectorXd>& x, const Eigen::Ref<const Eigen::VectorXd>& dx,
+                           const EvalOptions& options = {}) const;
+
   // The index of the group with this name; InputError when there is none.
   int find_group(const std::string& name) const;
 

@@ -23,6 +23,7 @@ struct NeoHookean {
   static constexpr int rows = 3;          // F is rows × cols (space dimension × element dimension)
   static constexpr int cols = 3;
   static constexpr int param_count = 2;   // θ = (μ, λ)
+  static constexpr bool inversion_free = true;  // Ψ = +∞ for det F ≤ 0: steps stop before inverting
 
   template <class S, class T>
   SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, 3, 3>& F, const Eigen::Matrix<T, 2, 1>& theta) {

@@ -16,6 +16,7 @@ struct SymmetricDirichlet {
   static constexpr int rows = 2;
   static constexpr int cols = 2;
   static constexpr int param_count = 0;
+  static constexpr bool inversion_free = true;  // +∞ for det F ≤ 0: steps stop before inverting
 
   template <class S, class T>
   SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, 2, 2>& J, const Eigen::Matrix<T, 0, 1>&) {

@@ -15,13 +15,11 @@
 #include <vector>
 
 #include "sofax/core/error.hpp"
+#include "sofax/core/simplex_inversion.hpp"
 
 namespace sofax::solve {
 
-// Smallest t > 0 with c₀ + c₁t + c₂t² + c₃t³ = 0, searching (0, limit]; +∞ when there is none
-// there (or c₀ = 0). Brackets the roots between critical points and bisects, so the value
-// returned is never past the root.
-double smallest_positive_root(double c0, double c1, double c2, double c3, double limit);
+using sofax::smallest_positive_root;  // core/simplex_inversion.hpp
 
 class SimplexInversionGuard {
  public:

@@ -69,8 +69,7 @@ MinimizerReport minimize_quasi_newton(const assembly::Objective& objective, Eige
     double evaluated_alpha = -1.0;
     {
       detail::ScopedTimer t(report.times.line_search);
-      double max_step = options.max_step ? options.max_step(x, step) : unbounded_step;
-      max_step = std::min(max_step, unbounded_step);
+      const double max_step = detail::feasible_step(objective, x, step, options, unbounded_step);
       const auto phi = [&](double alpha, double& phi_slope) {
         trial = x + alpha * step;
         ++report.energy_evaluations;

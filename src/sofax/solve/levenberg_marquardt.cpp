@@ -69,11 +69,11 @@ MinimizerReport minimize_levenberg_marquardt(const assembly::Objective& objectiv
         w.reduced_step = -w.reduced_gradient;
         w.cholesky->solve(w.reduced_step, w.reduced_step);
       }
-      const double alpha = options.max_step ? std::min(1.0, [&] {
+      const double alpha = [&] {
         w.step.setZero();
         w.elimination.add_prolonged(w.reduced_step, 1.0, w.step);
-        return options.max_step(x, w.step);
-      }()) : 1.0;
+        return detail::feasible_step(objective, x, w.step, options, 1.0);
+      }();
       // m(αδ) − m(0) with H δ = −g − μ S δ (S the scaling): predicted = −α gᵀδ + α²/2 (gᵀδ + μ δᵀSδ).
       const double g_delta = w.reduced_gradient.dot(w.reduced_step);
       const double damping_term = mu * w.reduced_step.dot(scaling.cwiseProduct(w.reduced_step));

@@ -148,13 +148,22 @@ inline bool converged_at_roundoff(const MinimizerOptions& o, double energy, doub
 // step (options.max_step, at most 1); on success x += α·step. Times and counts into report and
 // record; on failure sets roundoff_converged (the predicted decrease −slope at the rounding level
 // of the energy) or line_search_failed, and returns false; x is unchanged then.
+// The largest step α ≤ cap along `step` that keeps the energy finite: the objective's own groups
+// (inversion-free energies, Objective::max_feasible_step) and the caller's options.max_step.
+inline double feasible_step(const assembly::Objective& objective, const Eigen::VectorXd& x, const Eigen::VectorXd& step,
+                            const MinimizerOptions& options, double cap) {
+  double alpha = std::min(cap, objective.max_feasible_step(x, step, {.threads = options.threads}));
+  if (options.max_step) alpha = std::min(alpha, options.max_step(x, step));
+  return alpha;
+}
+
 inline bool armijo_step(const assembly::Objective& objective, Eigen::VectorXd& x, const Eigen::VectorXd& step,
                         double energy, double slope, const MinimizerOptions& options, Eigen::VectorXd& trial,
                         const char* direction, IterationRecord& record, MinimizerReport& report) {
   LineSearchResult search;
   {
     ScopedTimer t(report.times.line_search);
-    const double max_step = options.max_step ? options.max_step(x, step) : 1.0;
+    const double max_step = feasible_step(objective, x, step, options, 1.0);
     const assembly::EvalOptions eval_value{.threads = options.threads};
     const auto phi = [&](double alpha) {
       trial = x + alpha * step;
