@@ -236,7 +236,7 @@ TEST(Parameters, AnInvertedRestElementFromθIsRefusedAndChangesNothing) {
   const double before = o.value(b.x);
   Eigen::VectorXd theta = o.parameters(layout);
   // Move node 13 (the centre of tet_grid(2)) far through its neighbours: tets around it invert.
-  theta.segment(rest + 3 * 13, 3) += Eigen::Vector3d(2.0, 2.0, 2.0);
+  theta.segment<3>(rest + 3 * 13) += Eigen::Vector3d::Constant(2.0);
   test::expect_error([&] { o.set_parameters(layout, theta); }, "group 'solid', element");
   EXPECT_EQ(o.value(b.x), before);
   EXPECT_EQ(o.parameters(layout)[rest + 3 * 13], b.cube.vertex_positions(13, 0));

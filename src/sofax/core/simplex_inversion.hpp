@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace sofax {
 
@@ -44,7 +45,8 @@ inline double smallest_positive_root(double c0, double c1, double c2, double c3,
   } else if (b != 0.0) {
     breaks[count++] = -c / b;
   }
-  std::sort(breaks, breaks + count);
+  for (int i = 1; i < count; ++i)  // insertion sort of at most two values (std::sort trips GCC 12's -Warray-bounds)
+    for (int j = i; j > 0 && breaks[j] < breaks[j - 1]; --j) std::swap(breaks[j], breaks[j - 1]);
   double left = 0.0;
   const bool positive = c0 > 0.0;
   auto changed = [&](double t) {
