@@ -389,15 +389,22 @@ std::vector<double>& element_scratch(std::size_t size) {
 }  // namespace
 
 namespace {
-// θ[first + R·node + c] += per-element rest values (nelement × K·R) of group g, in element order.
-void add_rest_values(const ElementGroup& g, int first, const double* values, Eigen::Ref<Eigen::VectorXd> out) {
+// Visits every (element e, node a, coordinate c) of group g's rest passes with the index of its
+// per-element value, (e·K + a)·R + c, and of its θ entry, first + R·node + c, in element order.
+template <class Visit>
+void for_each_rest_entry(const ElementGroup& g, int first, Visit&& visit) {
   const int K = g.arity(), R = g.rest_dim();
   const auto nodes = g.element_nodes();
   for (int e = 0; e < g.element_count(); ++e)
     for (int a = 0; a < K; ++a)
       for (int c = 0; c < R; ++c)
-        out[first + static_cast<Eigen::Index>(R) * nodes[static_cast<std::size_t>(e) * K + a] + c] +=
-            values[(static_cast<std::size_t>(e) * K + a) * R + c];
+        visit((static_cast<std::size_t>(e) * K + a) * R + c,
+              first + static_cast<Eigen::Index>(R) * nodes[static_cast<std::size_t>(e) * K + a] + c);
+}
+
+// θ[first + R·node + c] += per-element rest values (nelement × K·R) of group g.
+void add_rest_values(const ElementGroup& g, int first, const double* values, Eigen::Ref<Eigen::VectorXd> out) {
+  for_each_rest_entry(g, first, [&](std::size_t k, Eigen::Index i) { out[i] += values[k]; });
 }
 }  // namespace
 
@@ -488,14 +495,9 @@ void Objective::parameter_jvp(const ParameterLayout& layout, const Eigen::Ref<co
              .threads = options.threads});
     }
     if (const int rest_first = layout.rest_first(gi); rest_first >= 0) {
-      const int K = g.arity(), R = g.rest_dim();
-      std::vector<double>& buffer = element_scratch(static_cast<std::size_t>(g.element_count()) * K * R);
-      const auto nodes = g.element_nodes();
-      for (int e = 0; e < g.element_count(); ++e)
-        for (int a = 0; a < K; ++a)
-          for (int c = 0; c < R; ++c)
-            buffer[(static_cast<std::size_t>(e) * K + a) * R + c] =
-                dtheta[rest_first + static_cast<Eigen::Index>(R) * nodes[static_cast<std::size_t>(e) * K + a] + c];
+      std::vector<double>& buffer =
+          element_scratch(static_cast<std::size_t>(g.element_count()) * g.arity() * g.rest_dim());
+      for_each_rest_entry(g, rest_first, [&](std::size_t k, Eigen::Index i) { buffer[k] = dtheta[i]; });
       g.run({.kind = GroupPass::rest_jvp, .x = x.data(), .out = out.data(), .element_in = buffer.data(),
              .threads = options.threads});
     }
