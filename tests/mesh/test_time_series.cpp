@@ -216,6 +216,20 @@ TEST(TimeSeries, InterruptedRunListsOnlyCompleteFrames) {
   EXPECT_TRUE(complete_vtu(dir + "/cloth_000000.vtu"));
 }
 
+TEST(TimeSeries, HeaderExample) {
+  const fs::path run = fs::path(temp_dir()) / "run";
+  sofax::mesh::Mesh beam = sofax::mesh::tet_box({1.0, 0.1, 0.1}, {20, 2, 2});
+  sofax::mesh::TimeSeriesWriter out(run.string(), "beam", {.write_obj = true});
+  const sofax::mesh::VtuCells cells = sofax::mesh::VtuCells::from_mesh(beam);
+  sofax::mesh::Positions x = beam.vertex_positions;
+  for (int step = 0; step < 100; ++step) {
+    x.col(2).array() -= 0.001;
+    out.write_frame(0.01 * step, x, cells);
+  }
+  EXPECT_EQ(parse_pvd((run / "beam.pvd").string()).size(), 100u);
+  EXPECT_TRUE(fs::exists(run / "beam_000099.obj"));
+}
+
 TEST(TimeSeries, UnwritableFolderAndBadNames) {
   const std::string file = testing::write_temp("not-a-folder", "x");
   expect_input_error([&] { TimeSeriesWriter(file + "/out", "a"); }, {file + "/out", "cannot create"});

@@ -19,20 +19,7 @@ constexpr int vtk_line = 3;
 constexpr int vtk_triangle = 5;
 constexpr int vtk_tetra = 10;
 
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+using detail::xml_escape;
 
 // Appends the rows of `m`, one per line, values separated by spaces.
 template <class M>

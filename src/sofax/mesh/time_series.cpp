@@ -42,20 +42,6 @@ void write_atomic_with(const std::string& path, Write write) {
   }
 }
 
-std::string xml_attribute(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 bool same_tets(const Indices<4>& a, const Indices<4>& b) { return a.rows() == b.rows() && a == b; }
 
 }  // namespace
@@ -109,7 +95,7 @@ void TimeSeriesWriter::write_pvd() const {
   for (const auto& [time, file] : frames_) {
     xml += "    <DataSet timestep=\"";
     detail::append_number(xml, time);
-    xml += "\" group=\"\" part=\"0\" file=\"" + xml_attribute(file) + "\"/>\n";
+    xml += "\" group=\"\" part=\"0\" file=\"" + detail::xml_escape(file) + "\"/>\n";
   }
   xml += "  </Collection>\n</VTKFile>\n";
   write_file_atomic(pvd_path(), xml);

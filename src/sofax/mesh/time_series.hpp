@@ -5,12 +5,14 @@
 // half-written file under a final name and the .pvd only ever lists complete frames.
 //
 //   #include <sofax/mesh/time_series.hpp>
-//   sofax::mesh::TimeSeriesWriter out("run/", "beam", {.write_obj = true});
-//   const sofax::mesh::VtuCells cells = sofax::mesh::VtuCells::from_mesh(model_mesh);
+//   sofax::mesh::Mesh beam = sofax::mesh::tet_box({1.0, 0.1, 0.1}, {20, 2, 2});
+//   sofax::mesh::TimeSeriesWriter out("run", "beam", {.write_obj = true});
+//   const sofax::mesh::VtuCells cells = sofax::mesh::VtuCells::from_mesh(beam);
+//   sofax::mesh::Positions x = beam.vertex_positions;
 //   for (int step = 0; step < 100; ++step) {
-//     ... x = positions after the step ...
-//     out.write_frame(step * dt, x, cells, {{"velocity", v}});   // run/beam_000000.vtu, ...
-//   }                                                          // run/beam.pvd lists them
+//     x.col(2).array() -= 0.001;                     // the simulator's step
+//     out.write_frame(0.01 * step, x, cells);         // run/beam_000000.vtu (+ .obj), ...
+//   }                                                 // run/beam.pvd lists all 100
 //
 // Renames are atomic on POSIX filesystems: a reader sees the old file or the new one whole.
 // Files are not fsync'ed, so this guards against the process dying, not against power loss.
