@@ -358,3 +358,45 @@ TEST(ImplicitDynamicsBadInput, TheBuilderNamesBodyElementAndCause) {
 
 }  // namespace
 }  // namespace sofax::physics
+
+namespace sofax::physics {
+namespace {
+
+// Tip deflection of a cantilever under its own weight, from the statics of the same model, against
+// Euler–Bernoulli theory: δ = q L⁴ / (8 E I), q = ρ g A, I = b t³/12 (ν = 0, so no Poisson
+// stiffening at the wall; L/t = 10, so shear adds ~1%). Linear tets are too stiff in bending (they
+// lock), so the error falls under refinement: it must, and the finest mesh must be within 5%.
+double cantilever_tip_deflection(int k, TetMaterial material) {
+  const double L = 1.0, t = 0.1, E = 1e8, rho = 1000.0;
+  ModelBuilder b;
+  const int beam = b.add_solid("beam", mesh::tet_box({L, t, t}, {10 * k, k, k}),
+                               {.model = material, .youngs_modulus = E, .poisson_ratio = 0.0, .density = rho});
+  b.pin(b.nodes_of(beam, "x_min"));
+  const Model model = std::move(b).finalize();
+  StepWorkspace w(model);
+  State s = initial_state(model);
+  const StepReport r = solve_equilibrium(model, s, {}, w);
+  EXPECT_TRUE(r.ok()) << r.message;
+  // The tip: mean vertical displacement of the x_max face.
+  double sum = 0.0;
+  int count = 0;
+  for (int v = 0; v < model.node_count(); ++v)
+    if (model.rest_positions(v, 0) == L) sum += s.x[3 * v + 2] - model.rest_positions(v, 2), ++count;
+  return -sum / count;
+}
+
+TEST(ImplicitDynamics, CantileverDeflectionConvergesToEulerBernoulli) {
+  const double L = 1.0, t = 0.1, E = 1e8, rho = 1000.0, g = 9.81;
+  const double theory = rho * g * t * t * std::pow(L, 4) / (8.0 * E * (t * t * t * t / 12.0));
+  double previous_error = 1.0;
+  for (const int k : {2, 3, 4}) {
+    const double error = std::abs(cantilever_tip_deflection(k, TetMaterial::neo_hookean) / theory - 1.0);
+    std::printf("cantilever k=%d relative error %.4f\n", k, error);
+    EXPECT_LT(error, previous_error) << "k = " << k;
+    previous_error = error;
+  }
+  EXPECT_LT(previous_error, 0.05);
+}
+
+}  // namespace
+}  // namespace sofax::physics

@@ -1,6 +1,8 @@
 #include "sofax/physics/step.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -109,6 +111,31 @@ class Stepper {
     return is_implicit(o_.integrator) ? implicit(s, sub) : explicit_step(s, sub);
   }
 
+  // Static equilibrium: Φ without inertia and damping, min E(x) − fᵀx.
+  bool equilibrium(State& s, const Substep& sub) {
+    w_.set_inertia(s.x, 0.0);
+    w_.set_elastic_weight(1.0);
+    w_.set_forces(external_forces(sub.forces));
+    w_.set_dashpots(s.x, std::numeric_limits<double>::infinity());
+    set_held_dofs(s, sub);
+    Vec x = s.x;
+    if (!start_from(x, s.x)) return false;
+    solve::MinimizerOptions m = newton_options();
+    m.max_iterations = std::max(100, m.max_iterations);
+    // Forces can fall only to the rounding level of the largest element forces (a stiff solid's
+    // ~1e-9 of the weight): stop at 1e-8 of the start, or when Newton's step is below 1e-10 of the
+    // model's size.
+    if (m.gradient_tolerance == 0.0) m.relative_gradient_tolerance = 1e-8;
+    const Eigen::Vector3d extent = model_.rest_positions.colwise().maxCoeff() - model_.rest_positions.colwise().minCoeff();
+    m.step_tolerance = 1e-10 * extent.norm();
+    if (!minimize(x, m, s)) return false;
+    s.x = std::move(x);
+    s.v.setZero();
+    s.a.resize(0);
+    s.has_previous = false;
+    return true;
+  }
+
  private:
   // ---- implicit: the incremental potential ------------------------------------------------
   bool implicit(State& s, const Substep& sub) {
@@ -138,7 +165,6 @@ class Stepper {
     // Mass-proportional damping blends into the inertia term.
     const double w_inertia = 1.0 / (hh * hh) + alpha / h;
     const Vec centre = (x_hat / (hh * hh) + (alpha / h) * s.x) / w_inertia;
-    assembly::Objective& objective = w_.objective;
     w_.set_inertia(centre, w_inertia);
 
     // Forces: gravity, the control's, and the stiffness-damping shift (β/h)∇E(x_n).
@@ -149,61 +175,13 @@ class Stepper {
     w_.set_forces(f);
     w_.set_dashpots(s.x, h / damping_scale);
 
-    // Eliminated dofs: pinned at x_n (their initial positions), driven at the substep's targets.
-    solve::DofConstraints& dofs = w_.dofs;
-    int row = 0;
-    for (int node : model_.pinned_nodes)
-      for (int c = 0; c < 3; ++c) dofs.values[row++] = s.x[3 * node + c];
-    for (Eigen::Index i = 0; i < sub.driven.rows(); ++i)
-      for (int c = 0; c < 3; ++c) dofs.values[row++] = sub.driven(i, c);
-
+    set_held_dofs(s, sub);
     // Warm start: the inertial prediction, unless it makes an element infinite (inverted).
     Vec x = s.x + h * s.v;
-    w_.apply_dofs(x);
-    if (!std::isfinite(objective.value(x, eval_))) {
-      x = s.x;
-      w_.apply_dofs(x);
-    }
-    if (!std::isfinite(objective.value(x, eval_))) {
-      const auto [g, e] = objective.find_nonfinite_element(x);
-      return fail("the step's start has infinite energy (group '" + objective.group(g).name() + "', element " +
-                  std::to_string(e) + "): the prescribed motion inverts it; use smaller steps");
-    }
-
-    solve::MinimizerOptions m;
-    m.max_iterations = o_.max_newton_iterations;
-    m.gradient_tolerance = o_.force_tolerance;
+    if (!start_from(x, s.x)) return false;
+    solve::MinimizerOptions m = newton_options();
     m.step_tolerance = o_.velocity_tolerance * h;
-    m.threads = o_.threads;
-    m.record_history = false;
-
-    if (!w_.constraint_groups.empty()) {
-      solve::AugmentedLagrangianOptions al;
-      al.constraint_tolerance = o_.constraint_tolerance;
-      al.inner = m;
-      al.inner_method =
-          o_.linear_solver == LinearSolver::direct ? solve::InnerMinimizer::newton : solve::InnerMinimizer::newton_krylov;
-      const Vec* warm = s.multipliers.size() == w_.constraint_count ? &s.multipliers : nullptr;
-      const solve::AugmentedLagrangianReport rep =
-          solve::minimize_augmented_lagrangian(objective, w_.constraint_groups, x, al, dofs, warm);
-      r_.newton_iterations += rep.inner_iterations;
-      add_times(r_.times, rep.last_inner.times);
-      if (!rep.converged())
-        return fail("the constraint solve stopped: " + std::string(solve::to_string(rep.status)) + " (" +
-                    rep.message + "), |c| = " + std::to_string(rep.constraint_violation) + " m");
-      s.multipliers = rep.multipliers;
-      r_.constraint_violation = rep.constraint_violation;
-    } else {
-      const solve::MinimizerReport rep =
-          o_.linear_solver == LinearSolver::direct
-              ? solve::minimize_newton(objective, x, m, dofs, &w_.newton)
-              : solve::minimize_newton_krylov(objective, x, m, dofs);
-      r_.newton_iterations += rep.iterations;
-      add_times(r_.times, rep.times);
-      if (!rep.converged())
-        return fail("Newton stopped: " + std::string(solve::to_string(rep.status)) + " after " +
-                    std::to_string(rep.iterations) + " iterations (" + rep.message + ")");
-    }
+    if (!minimize(x, m, s)) return false;
 
     // Velocities (and Newmark's accelerations) from the new positions.
     Vec v;
@@ -221,6 +199,75 @@ class Stepper {
     s.x = std::move(x);
     s.v = std::move(v);
     s.time = sub.t_end;
+    return true;
+  }
+
+  // Eliminated dofs: pinned at x_n (their initial positions), driven at the substep's targets.
+  void set_held_dofs(const State& s, const Substep& sub) {
+    solve::DofConstraints& dofs = w_.dofs;
+    int row = 0;
+    for (int node : model_.pinned_nodes)
+      for (int c = 0; c < 3; ++c) dofs.values[row++] = s.x[3 * node + c];
+    for (Eigen::Index i = 0; i < sub.driven.rows(); ++i)
+      for (int c = 0; c < 3; ++c) dofs.values[row++] = sub.driven(i, c);
+  }
+
+  // x (held dofs written in) if Φ is finite there, else the fallback; false when neither is.
+  bool start_from(Vec& x, const Vec& fallback) {
+    const assembly::Objective& objective = w_.objective;
+    w_.apply_dofs(x);
+    if (std::isfinite(objective.value(x, eval_))) return true;
+    x = fallback;
+    w_.apply_dofs(x);
+    if (std::isfinite(objective.value(x, eval_))) return true;
+    const auto [g, e] = objective.find_nonfinite_element(x);
+    return fail("the step's start has infinite energy (group '" + objective.group(g).name() + "', element " +
+                std::to_string(e) + "): the prescribed motion inverts it; use smaller steps");
+  }
+
+  solve::MinimizerOptions newton_options() const {
+    solve::MinimizerOptions m;
+    m.max_iterations = o_.max_newton_iterations;
+    m.gradient_tolerance = o_.force_tolerance;
+    m.threads = o_.threads;
+    m.record_history = std::getenv("SOFAX_DEBUG") != nullptr;
+    return m;
+  }
+
+  // Newton (or the augmented Lagrangian around it, when there are links) from x.
+  bool minimize(Vec& x, const solve::MinimizerOptions& m, State& s) {
+    assembly::Objective& objective = w_.objective;
+    const solve::DofConstraints& dofs = w_.dofs;
+    if (!w_.constraint_groups.empty()) {
+      solve::AugmentedLagrangianOptions al;
+      al.constraint_tolerance = o_.constraint_tolerance;
+      al.inner = m;
+      al.inner_method =
+          o_.linear_solver == LinearSolver::direct ? solve::InnerMinimizer::newton : solve::InnerMinimizer::newton_krylov;
+      const Vec* warm = s.multipliers.size() == w_.constraint_count ? &s.multipliers : nullptr;
+      const solve::AugmentedLagrangianReport rep =
+          solve::minimize_augmented_lagrangian(objective, w_.constraint_groups, x, al, dofs, warm);
+      r_.newton_iterations += rep.inner_iterations;
+      add_times(r_.times, rep.last_inner.times);
+      if (!rep.converged())
+        return fail("the constraint solve stopped: " + std::string(solve::to_string(rep.status)) + " (" +
+                    rep.message + "), |c| = " + std::to_string(rep.constraint_violation) + " m");
+      s.multipliers = rep.multipliers;
+      r_.constraint_violation = std::max(r_.constraint_violation, rep.constraint_violation);
+      return true;
+    }
+    const solve::MinimizerReport rep = o_.linear_solver == LinearSolver::direct
+                                           ? solve::minimize_newton(objective, x, m, dofs, &w_.newton)
+                                           : solve::minimize_newton_krylov(objective, x, m, dofs);
+    r_.newton_iterations += rep.iterations;
+    if (std::getenv("SOFAX_DEBUG"))
+      for (const auto& it : rep.history)
+        std::fprintf(stderr, "%d E=%.15e g=%.3e a=%.3e step=%.3e shift=%.1e %s\n", it.iteration, it.energy, it.gradient_norm,
+                     it.step_length, it.step_norm, it.regularization, std::string(solve::to_string(it.hessian)).c_str());
+    add_times(r_.times, rep.times);
+    if (!rep.converged())
+      return fail("Newton stopped: " + std::string(solve::to_string(rep.status)) + " after " +
+                  std::to_string(rep.iterations) + " iterations (" + rep.message + ")");
     return true;
   }
 
@@ -333,13 +380,8 @@ void check_integrator_support(const Model& model, const StepOptions& o) {
     throw InputError(where, "stiffness-proportional Rayleigh damping needs an implicit integrator");
 }
 
-}  // namespace
-
-Energies energies(const Model& model, const State& state, StepWorkspace& workspace) {
-  StepWorkspace::Impl& w = workspace.impl();
-  if (w.model != &model) throw InputError("energies", "the workspace was built for another model");
-  check_vector(state.x, model.variable_count(), "x");
-  check_vector(state.v, model.variable_count(), "v");
+// Kinetic energy on the lumped masses; the elastic groups without their damping weight.
+Energies system_energies(const StepWorkspace::Impl& w, const State& state) {
   Energies e;
   e.kinetic = 0.5 * (w.lumped_mass.array() * state.v.array().square()).sum();
   e.elastic = w.elastic_value(state.x, {}) / w.elastic_weight;
@@ -347,16 +389,41 @@ Energies energies(const Model& model, const State& state, StepWorkspace& workspa
   return e;
 }
 
-StepReport step(const Model& model, const State& state_in, State& state_out, const Control& control,
-                StepWorkspace& workspace, const StepOptions& options) {
-  StepWorkspace::Impl& w = workspace.impl();
-  if (w.model != &model) throw InputError("step", "the workspace was built for another model");
-  if (&state_in == &state_out) throw InputError("step", "state_out must not be state_in");
-  check_options(options);
-  check_integrator_support(model, options);
+// Status, residual, support and constraint forces and energies of a finished step (or solve).
+void finish_report(const Model& model, StepWorkspace::Impl& w, const State& state_in, State& state_out, bool ok,
+                   bool implicit, int threads, StepReport& report) {
   const Eigen::Index n = model.variable_count();
-  check_vector(state_in.x, n, "x");
-  check_vector(state_in.v, n, "v");
+  if (!ok) {
+    report.status = StepStatus::failed;
+    state_out = state_in;
+  } else {
+    report.status = StepStatus::converged;
+    report.message.clear();
+    // Support forces: ∇Φ on the eliminated dofs at the solution (what the supports must exert).
+    w.gradient.setZero(n);
+    if (implicit) w.objective.gradient(state_out.x, w.gradient, {.threads = threads});
+    Vec free_g = w.gradient;
+    for (int dof : w.dofs.dofs) free_g[dof] = 0.0;
+    report.residual = free_g.size() ? free_g.lpNorm<Eigen::Infinity>() : 0.0;
+    report.incremental_potential = w.objective.value(state_out.x, {.threads = threads});
+    report.constraint_forces = state_out.multipliers;
+  }
+  const int nheld = static_cast<int>(w.dofs.dofs.size() / 3);
+  report.support_forces = mesh::Positions::Zero(nheld, 3);
+  if (ok && implicit)
+    for (int i = 0; i < nheld; ++i)
+      for (int c = 0; c < 3; ++c) report.support_forces(i, c) = w.gradient[w.dofs.dofs[3 * i + c]];
+  const Energies e = system_energies(w, state_out);
+  report.kinetic_energy = e.kinetic;
+  report.elastic_energy = e.elastic;
+  report.gravity_energy = e.gravity;
+}
+
+void check_step_input(const Model& model, StepWorkspace::Impl& w, const State& state, const Control& control) {
+  if (w.model != &model) throw InputError("step", "the workspace was built for another model");
+  const Eigen::Index n = model.variable_count();
+  check_vector(state.x, n, "x");
+  check_vector(state.v, n, "v");
   const auto ndriven = static_cast<Eigen::Index>(model.driven_nodes.size());
   if (control.driven_positions.size() &&
       (control.driven_positions.rows() != ndriven || !control.driven_positions.allFinite()))
@@ -364,6 +431,26 @@ StepReport step(const Model& model, const State& state_in, State& state_out, con
   if (control.external_forces.size() &&
       (control.external_forces.rows() != model.node_count() || !control.external_forces.allFinite()))
     throw InputError("control external_forces", "need " + std::to_string(model.node_count()) + " finite rows");
+}
+
+}  // namespace
+
+Energies energies(const Model& model, const State& state, StepWorkspace& workspace) {
+  StepWorkspace::Impl& w = workspace.impl();
+  if (w.model != &model) throw InputError("energies", "the workspace was built for another model");
+  check_vector(state.x, model.variable_count(), "x");
+  check_vector(state.v, model.variable_count(), "v");
+  return system_energies(w, state);
+}
+
+StepReport step(const Model& model, const State& state_in, State& state_out, const Control& control,
+                StepWorkspace& workspace, const StepOptions& options) {
+  StepWorkspace::Impl& w = workspace.impl();
+  if (&state_in == &state_out) throw InputError("step", "state_out must not be state_in");
+  check_options(options);
+  check_integrator_support(model, options);
+  check_step_input(model, w, state_in, control);
+  const auto ndriven = static_cast<Eigen::Index>(model.driven_nodes.size());
 
   const auto start = Clock::now();
   StepReport report;
@@ -397,31 +484,30 @@ StepReport step(const Model& model, const State& state_in, State& state_out, con
     }
   }
 
-  if (!ok) {
-    report.status = StepStatus::failed;
-    state_out = state_in;
-  } else {
-    report.status = StepStatus::converged;
-    report.message.clear();
-    // Support forces: ∇Φ on the eliminated dofs at the solution (what the supports must exert).
-    Vec g = Vec::Zero(n);
-    if (is_implicit(options.integrator)) w.objective.gradient(state_out.x, g, {.threads = options.threads});
-    w.gradient = g;
-    Vec free_g = g;
-    for (int dof : w.dofs.dofs) free_g[dof] = 0.0;
-    report.residual = free_g.size() ? free_g.lpNorm<Eigen::Infinity>() : 0.0;
-    report.incremental_potential = w.objective.value(state_out.x, {.threads = options.threads});
-    report.constraint_forces = state_out.multipliers;
-  }
-  const int nheld = static_cast<int>(w.dofs.dofs.size() / 3);
-  report.support_forces = mesh::Positions::Zero(nheld, 3);
-  if (ok && is_implicit(options.integrator))
-    for (int i = 0; i < nheld; ++i)
-      for (int c = 0; c < 3; ++c) report.support_forces(i, c) = w.gradient[w.dofs.dofs[3 * i + c]];
-  const Energies e = energies(model, state_out, workspace);
-  report.kinetic_energy = e.kinetic;
-  report.elastic_energy = e.elastic;
-  report.gravity_energy = e.gravity;
+  finish_report(model, w, state_in, state_out, ok, is_implicit(options.integrator), options.threads, report);
+  report.times.total = std::chrono::duration<double>(Clock::now() - start).count();
+  return report;
+}
+
+}  // namespace sofax::physics
+
+namespace sofax::physics {
+
+StepReport solve_equilibrium(const Model& model, State& state, const Control& control, StepWorkspace& workspace,
+                             const StepOptions& options) {
+  StepWorkspace::Impl& w = workspace.impl();
+  check_options(options);
+  check_step_input(model, w, state, control);
+  const auto start = Clock::now();
+  StepReport report;
+  Substep sub{.h = 0.0, .t_end = state.time, .driven = {}, .forces = &control.external_forces};
+  sub.driven = control.driven_positions.size() ? control.driven_positions : model.driven_positions(state.time);
+  State solved = state;
+  Stepper stepper(model, w, options, report);
+  const bool ok = stepper.equilibrium(solved, sub);
+  report.substeps = 1;
+  finish_report(model, w, state, solved, ok, true, options.threads, report);
+  state = std::move(solved);
   report.times.total = std::chrono::duration<double>(Clock::now() - start).count();
   return report;
 }

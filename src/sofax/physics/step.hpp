@@ -146,6 +146,14 @@ class StepWorkspace {
 StepReport step(const Model& model, const State& state_in, State& state_out, const Control& control,
                 StepWorkspace& workspace, const StepOptions& options = {});
 
+// Static equilibrium of the model at state.time (the long-time limit of damped motion): minimizes
+// E(x) − fᵀx over the free nodes from state.x, with gravity and the control's forces, pinned nodes
+// held and driven nodes at their positions for state.time. On success state.x is the
+// equilibrium and v = 0; on failure state is unchanged. Newton stops at ‖∇_free‖ ≤ 1e-8 of its
+// start (or options.force_tolerance, N, when set) or a step below 1e-10 of the model's size.
+StepReport solve_equilibrium(const Model& model, State& state, const Control& control, StepWorkspace& workspace,
+                             const StepOptions& options = {});
+
 // The system's energies at a state (what StepReport reports).
 struct Energies { double kinetic = 0.0, elastic = 0.0, gravity = 0.0; };
 Energies energies(const Model& model, const State& state, StepWorkspace& workspace);
