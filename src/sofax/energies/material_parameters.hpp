@@ -6,8 +6,8 @@
 //   plane_stress_lambda(μ, λ)    λ_ps = 2μλ / (λ + 2μ): the λ of a thin sheet in plane stress
 //                                (what StVKMembrane and NeoHookeanMembrane take, times thickness)
 //   bending_stiffness(Y, ν, t)   D = Y t³ / (12 (1 − ν²)) [N·m]: the flexural rigidity of a plate of
-//                                thickness t (m), the k of DiscreteShellBending (see its header
-//                                for the factor between k and the continuum energy)
+//                                thickness t (m); DiscreteShellBending matches that plate with
+//                                k = D / 6 (its header derives the factor)
 //
 // The error names the quantity and its value; where is left empty for the caller (who knows the
 // file / JSON path) to fill in, e.g.
