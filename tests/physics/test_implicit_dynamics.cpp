@@ -369,7 +369,7 @@ namespace {
 double cantilever_tip_deflection(int k, TetMaterial material) {
   const double L = 1.0, t = 0.1, E = 1e8, rho = 1000.0;
   ModelBuilder b;
-  const int beam = b.add_solid("beam", mesh::tet_box({L, t, t}, {10 * k, k, k}),
+  const int beam = b.add_solid("beam", mesh::tet_box({L, t, t}, {10 * k, 1, k}),
                                {.model = material, .youngs_modulus = E, .poisson_ratio = 0.0, .density = rho});
   b.pin(b.nodes_of(beam, "x_min"));
   const Model model = std::move(b).finalize();
@@ -389,9 +389,8 @@ TEST(ImplicitDynamics, CantileverDeflectionConvergesToEulerBernoulli) {
   const double L = 1.0, t = 0.1, E = 1e8, rho = 1000.0, g = 9.81;
   const double theory = rho * g * t * t * std::pow(L, 4) / (8.0 * E * (t * t * t * t / 12.0));
   double previous_error = 1.0;
-  for (const int k : {2, 3, 4}) {
+  for (const int k : {4, 8, 12}) {
     const double error = std::abs(cantilever_tip_deflection(k, TetMaterial::neo_hookean) / theory - 1.0);
-    std::printf("cantilever k=%d relative error %.4f\n", k, error);
     EXPECT_LT(error, previous_error) << "k = " << k;
     previous_error = error;
   }

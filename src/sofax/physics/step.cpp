@@ -115,7 +115,7 @@ class Stepper {
   bool equilibrium(State& s, const Substep& sub) {
     w_.set_inertia(s.x, 0.0);
     w_.set_elastic_weight(1.0);
-    w_.set_forces(external_forces(sub.forces));
+    w_.set_forces(external_forces(sub.forces), s.x);
     w_.set_dashpots(s.x, std::numeric_limits<double>::infinity());
     set_held_dofs(s, sub);
     Vec x = s.x;
@@ -123,11 +123,12 @@ class Stepper {
     solve::MinimizerOptions m = newton_options();
     m.max_iterations = std::max(100, m.max_iterations);
     // Forces can fall only to the rounding level of the largest element forces (a stiff solid's
-    // ~1e-9 of the weight): stop at 1e-8 of the start, or when Newton's step is below 1e-10 of the
-    // model's size.
+    // ~1e-9 of the weight): stop at 1e-8 of the start, or when Newton's next step is below 1e-8
+    // of the model's size.
     if (m.gradient_tolerance == 0.0) m.relative_gradient_tolerance = 1e-8;
     const Eigen::Vector3d extent = model_.rest_positions.colwise().maxCoeff() - model_.rest_positions.colwise().minCoeff();
-    m.step_tolerance = 1e-10 * extent.norm();
+    m.direction_tolerance = 1e-8 * extent.norm();
+    m.step_tolerance = m.direction_tolerance;
     if (!minimize(x, m, s)) return false;
     s.x = std::move(x);
     s.v.setZero();
@@ -172,7 +173,7 @@ class Stepper {
     w_.set_elastic_weight(1.0);
     if (beta > 0.0) f += (beta / h) * w_.elastic_gradient(s.x, eval_);
     w_.set_elastic_weight(1.0 + beta / h);
-    w_.set_forces(f);
+    w_.set_forces(f, s.x);
     w_.set_dashpots(s.x, h / damping_scale);
 
     set_held_dofs(s, sub);
@@ -180,7 +181,9 @@ class Stepper {
     Vec x = s.x + h * s.v;
     if (!start_from(x, s.x)) return false;
     solve::MinimizerOptions m = newton_options();
-    m.step_tolerance = o_.velocity_tolerance * h;
+    // Converged when Newton's next step would move no node faster than velocity_tolerance.
+    m.direction_tolerance = o_.velocity_tolerance * h;
+    if (o_.linear_solver == LinearSolver::newton_krylov) m.step_tolerance = m.direction_tolerance;
     if (!minimize(x, m, s)) return false;
 
     // Velocities (and Newmark's accelerations) from the new positions.
@@ -242,6 +245,9 @@ class Stepper {
       solve::AugmentedLagrangianOptions al;
       al.constraint_tolerance = o_.constraint_tolerance;
       al.inner = m;
+      // The inner solves must resolve positions finer than the constraints are to hold.
+      if (al.inner.direction_tolerance > 0.0)
+        al.inner.direction_tolerance = std::min(al.inner.direction_tolerance, 0.1 * o_.constraint_tolerance);
       al.inner_method =
           o_.linear_solver == LinearSolver::direct ? solve::InnerMinimizer::newton : solve::InnerMinimizer::newton_krylov;
       const Vec* warm = s.multipliers.size() == w_.constraint_count ? &s.multipliers : nullptr;

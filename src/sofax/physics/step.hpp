@@ -63,7 +63,7 @@ struct StepOptions {
   double rayleigh_mass = 0.0;     // α, 1/s
   double rayleigh_stiffness = 0.0;  // β, s
   LinearSolver linear_solver = LinearSolver::direct;
-  // Newton stops when the step it takes moves no free node faster than this (‖Δx‖∞/h, m/s)
+  // Newton stops when its next step would move no free node faster than this (‖Δx‖∞/h, m/s)
   // or the force residual ‖∇Φ_free‖₂ (N) is below force_tolerance (0: off).
   double velocity_tolerance = 1e-6;
   double force_tolerance = 0.0;
@@ -150,7 +150,7 @@ StepReport step(const Model& model, const State& state_in, State& state_out, con
 // E(x) − fᵀx over the free nodes from state.x, with gravity and the control's forces, pinned nodes
 // held and driven nodes at their positions for state.time. On success state.x is the
 // equilibrium and v = 0; on failure state is unchanged. Newton stops at ‖∇_free‖ ≤ 1e-8 of its
-// start (or options.force_tolerance, N, when set) or a step below 1e-10 of the model's size.
+// start (or options.force_tolerance, N, when set) or a Newton step below 1e-8 of the model's size.
 StepReport solve_equilibrium(const Model& model, State& state, const Control& control, StepWorkspace& workspace,
                              const StepOptions& options = {});
 

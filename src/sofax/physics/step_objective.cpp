@@ -11,14 +11,11 @@
 #include "sofax/energies/neo_hookean.hpp"
 #include "sofax/energies/spring_dashpot.hpp"
 #include "sofax/energies/stable_neo_hookean.hpp"
-#if __has_include("sofax/energies/stvk.hpp")
 #include "sofax/energies/corotated.hpp"
 #include "sofax/energies/discrete_shell_bending.hpp"
 #include "sofax/energies/linear_elasticity.hpp"
 #include "sofax/energies/neo_hookean_membrane.hpp"
 #include "sofax/energies/stvk.hpp"
-#define SOFAX_ALL_MATERIALS 1
-#endif
 
 namespace sofax::physics {
 
@@ -46,7 +43,6 @@ void add_tets(assembly::ObjectiveBuilder& b, const Model& model, const TetBlock&
     case TetMaterial::stable_neo_hookean:
       b.add_deformation<energies::StableNeoHookean>(name, block.tets, rest, block.lame);
       return;
-#ifdef SOFAX_ALL_MATERIALS
     case TetMaterial::linear:
       b.add_deformation<energies::LinearElasticity>(name, block.tets, rest, block.lame);
       return;
@@ -56,7 +52,6 @@ void add_tets(assembly::ObjectiveBuilder& b, const Model& model, const TetBlock&
     case TetMaterial::corotated:
       b.add_deformation<energies::Corotated>(name, block.tets, rest, block.lame);
       return;
-#endif
     default:
       throw InputError("body '" + model.bodies[block.body].name + "'",
                        std::string("material ") + material_name(block.model) + " is not available");
@@ -64,7 +59,6 @@ void add_tets(assembly::ObjectiveBuilder& b, const Model& model, const TetBlock&
 }
 
 void add_cloth(assembly::ObjectiveBuilder& b, const Model& model, const ClothBlock& block, const std::string& name) {
-#ifdef SOFAX_ALL_MATERIALS
   const auto& rest = model.rest_positions;
   if (block.model == MembraneMaterial::stvk)
     b.add_deformation<energies::StVKMembrane>(name + " membrane", block.triangles, rest, block.membrane);
@@ -72,10 +66,6 @@ void add_cloth(assembly::ObjectiveBuilder& b, const Model& model, const ClothBlo
     b.add_deformation<energies::NeoHookeanMembrane>(name + " membrane", block.triangles, rest, block.membrane);
   if (block.hinges.rows() > 0)
     b.add_elements<energies::DiscreteShellBending>(name + " bending", block.hinges, block.bending);
-#else
-  (void)b, (void)block;
-  throw InputError("body '" + model.bodies[block.body].name + "'", "cloth is not available: " + name);
-#endif
 }
 
 double tet_volume(const mesh::Positions& X, const Eigen::Ref<const Eigen::RowVector4i>& t) {
@@ -175,7 +165,7 @@ StepWorkspace::Impl::Impl(const Model& m) : model(&m) {
   // External forces per node (gravity, controls, damping shifts), set every step.
   {
     Eigen::Matrix<int, Eigen::Dynamic, 1> nodes = Eigen::VectorXi::LinSpaced(n, 0, n - 1);
-    b.add_elements<energies::NodalForce>("forces", nodes, RowParams::Zero(n, 3));
+    b.add_elements<energies::NodalForce>("forces", nodes, RowParams::Zero(n, 6));
     forces = group_count++;
   }
 
@@ -255,8 +245,11 @@ void StepWorkspace::Impl::set_elastic_weight(double weight) {
   elastic_weight = weight;
 }
 
-void StepWorkspace::Impl::set_forces(const Eigen::VectorXd& f) {
-  objective.set_group_parameters(forces, f.reshaped(3, f.size() / 3).transpose());
+void StepWorkspace::Impl::set_forces(const Eigen::VectorXd& f, const Eigen::VectorXd& reference) {
+  RowParams params(f.size() / 3, 6);
+  params.leftCols<3>() = f.reshaped(3, f.size() / 3).transpose();
+  params.rightCols<3>() = reference.reshaped(3, reference.size() / 3).transpose();
+  objective.set_group_parameters(forces, params);
 }
 
 void StepWorkspace::Impl::set_dashpots(const Eigen::VectorXd& x_n, double h) {

@@ -2,7 +2,7 @@
 // per-step updates that move it from step to step without a rebuild (step.hpp has the math).
 // Group order: the elastic groups (tets per material, membranes, bending, springs), then
 // "inertia" (lumped per node, or consistent per tet / triangle plus lumped point masses),
-// "forces" (−f·x per node), "dashpots" (when any spring is damped), and the constraint groups
+// "forces" (−f·(x − x_n) per node), "dashpots" (when any spring is damped), and the constraint groups
 // "attachments" and "links" (residuals the augmented Lagrangian drives to zero).
 // Internal to physics: step.cpp and the adjoints read it, users go through step().
 #pragma once
@@ -46,7 +46,8 @@ struct StepWorkspace::Impl {
   // Inertia: weight w and centre c (3n) so that the group is w/2 ‖x − c‖²_M.
   void set_inertia(const Eigen::VectorXd& centre, double weight);
   void set_elastic_weight(double weight);
-  void set_forces(const Eigen::VectorXd& f);
+  // −f·(x − reference) per node: the reference (the step's start) keeps Φ's values small.
+  void set_forces(const Eigen::VectorXd& f, const Eigen::VectorXd& reference);
   // Dashpots lagged at x_n: (c/h, u₀, n) per damped spring.
   void set_dashpots(const Eigen::VectorXd& x_n, double h);
   // The dashpots' forces at (x, v) added into f (explicit integrators).

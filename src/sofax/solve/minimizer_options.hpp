@@ -29,6 +29,11 @@ struct MinimizerOptions {
   double relative_gradient_tolerance = 0.0;   // ‖g_free‖₂ ≤ this · ‖g_free(x₀)‖₂
   double energy_tolerance = 0.0;              // E_k − E_{k+1} ≤ this · |E_k|
   double step_tolerance = 0.0;                // ‖x_{k+1} − x_k‖∞ ≤ this
+  // Newton (direct): the Newton step d itself, before its line search, ‖d‖∞ ≤ this (IPC's
+  // criterion): step_converged at x without taking d. Unlike step_tolerance it does not stop on a
+  // step the line search cut short, and it needs no energy decrease, so it also ends solves
+  // whose remaining decrease is below the energy's rounding.
+  double direction_tolerance = 0.0;
 
   LineSearchOptions line_search = {};
   MaxStepFunction max_step = {};              // empty: no limit (the energy's +∞ still backtracks)

@@ -132,6 +132,14 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
         slope = w.reduced_gradient.dot(w.reduced_step);
         descent = w.reduced_step.allFinite() && slope < 0.0;
       }
+      if (descent && options.direction_tolerance > 0.0) {
+        const double direction_norm = w.step.lpNorm<Eigen::Infinity>();
+        if (direction_norm <= options.direction_tolerance) {
+          report.status = MinimizerStatus::step_converged;
+          report.message = "Newton step " + std::to_string(direction_norm) + " (max norm) is below the direction tolerance";
+          return report;
+        }
+      }
       if (descent) {
         record.hessian = exact || !options.project_hessian ? StepHessian::exact : StepHessian::projected;
         // Backtracking from the largest feasible step.

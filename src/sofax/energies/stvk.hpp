@@ -1,0 +1,86 @@
+// St. Venant–Kirchhoff materials: linear stress–strain in the Green–Lagrange strain, so rotation
+// invariant (Ψ(RF) = Ψ(F)) but softening under strong compression (Ψ → 0 as F → 0; it has no
+// barrier against inversion and is finite for every F: inversion_free = false).
+//
+// StVenantKirchhoff (tets, F 3×3), per unit rest volume:
+//   E = ½(FᵀF − I),   Ψ(F) = μ E:E + λ/2 (tr E)²,   θ = (μ, λ) Lamé parameters in Pa.
+// StVKMembrane (triangles in 3D, F 3×2 in the triangle's intrinsic 2D rest frame,
+// assembly/rest_frame.hpp), per unit rest AREA:
+//   E = ½(FᵀF − I₂) (2×2),   Ψ(F) = μ_t E:E + λ_t/2 (tr E)²,   θ = (μ_t, λ_t) in N/m,
+// already integrated through the thickness t with plane-stress λ: the caller passes
+//   μ_t = μ·t,  λ_t = λ_ps·t,  λ_ps = 2μλ/(λ + 2μ)   (plane_stress_lambda, material_parameters.hpp).
+// Valid parameters (check_params): μ > 0 and λ ≥ 0 (same for μ_t, λ_t).
+//
+//   const Eigen::RowVector2d lame = sofax::energies::lame_parameters(1e6, 0.3);  // (μ, λ)
+//   const double t = 1e-3;                                                        // thickness, m
+//   const double lambda_ps = sofax::energies::plane_stress_lambda(lame[0], lame[1]);
+//   builder.add_deformation<sofax::energies::StVKMembrane>("cloth", tris, rest,
+//                                                          Eigen::RowVector2d(lame[0] * t, lambda_ps * t));
+#pragma once
+
+#include <Eigen/Core>
+#include <string>
+
+#include "sofax/core/dual.hpp"
+
+namespace sofax::energies {
+
+namespace detail {
+// μ E:E + λ/2 (tr E)² with E = ½(FᵀF − I) (J×J) for F (D×J).
+template <class S, class T, int D, int J>
+SOFAX_HOST_DEVICE S stvk_density(const Eigen::Matrix<S, D, J>& F, const Eigen::Matrix<T, 2, 1>& theta) {
+  Eigen::Matrix<S, J, J> E;
+  for (int b = 0; b < J; ++b)
+    for (int a = 0; a <= b; ++a) {
+      S c = F(0, a) * F(0, b);
+      for (int i = 1; i < D; ++i) c += F(i, a) * F(i, b);
+      E(a, b) = 0.5 * (c - (a == b ? 1.0 : 0.0));
+      if (a != b) E(b, a) = E(a, b);
+    }
+  S tr = E(0, 0);
+  for (int a = 1; a < J; ++a) tr += E(a, a);
+  return theta[0] * squared_norm(E) + 0.5 * theta[1] * tr * tr;
+}
+
+inline std::string check_mu_lambda(const Eigen::Matrix<double, 2, 1>& theta, const char* mu_name,
+                                   const char* lambda_name) {
+  if (!(theta[0] > 0.0)) return std::string(mu_name) + " = " + std::to_string(theta[0]) + " must be > 0";
+  if (!(theta[1] >= 0.0)) return std::string(lambda_name) + " = " + std::to_string(theta[1]) + " must be >= 0";
+  return {};
+}
+}  // namespace detail
+
+struct StVenantKirchhoff {
+  static constexpr int rows = 3;
+  static constexpr int cols = 3;
+  static constexpr int param_count = 2;  // θ = (μ, λ)
+  static constexpr bool inversion_free = false;
+
+  template <class S, class T>
+  SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, 3, 3>& F, const Eigen::Matrix<T, 2, 1>& theta) {
+    return detail::stvk_density<S, T, 3, 3>(F, theta);
+  }
+
+  // Empty when θ is valid, else the cause (the builder names group and element).
+  static std::string check_params(const Eigen::Matrix<double, 2, 1>& theta) {
+    return detail::check_mu_lambda(theta, "shear modulus mu", "Lame lambda");
+  }
+};
+
+struct StVKMembrane {
+  static constexpr int rows = 3;  // triangles in 3D
+  static constexpr int cols = 2;
+  static constexpr int param_count = 2;  // θ = (μ·t, λ_ps·t)
+  static constexpr bool inversion_free = false;  // a triangle in 3D cannot invert, only collapse
+
+  template <class S, class T>
+  SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, 3, 2>& F, const Eigen::Matrix<T, 2, 1>& theta) {
+    return detail::stvk_density<S, T, 3, 2>(F, theta);
+  }
+
+  static std::string check_params(const Eigen::Matrix<double, 2, 1>& theta) {
+    return detail::check_mu_lambda(theta, "membrane shear stiffness mu*t", "membrane plane-stress lambda*t");
+  }
+};
+
+}  // namespace sofax::energies
