@@ -80,4 +80,36 @@ using PointFields = std::vector<std::pair<std::string, Eigen::MatrixXd>>;
 // a PointData array; a field whose row count is not the vertex count is an InputError.
 void write_vtu(const std::string& path, const Mesh& mesh, const PointFields& point_fields = {});
 
+// The cells of a mixed unstructured grid, e.g. one simulated model holding solids, cloth and
+// springs. Written in this order: tets (VTK_TETRA = 10), triangles (VTK_TRIANGLE = 5), edges
+// (VTK_LINE = 3), vertices (VTK_VERTEX = 1); cell fields follow the same order.
+//
+//   sofax::mesh::VtuCells cells = sofax::mesh::VtuCells::from_mesh(model_mesh);
+//   sofax::mesh::write_vtu("frame.vtu", cells, x, {{"velocity", v}}, {{"stress", s}});
+struct VtuCells {
+  Indices<4> tet_indices;        // (ntet × 4)
+  Indices<3> tri_indices;        // (ntri × 3)
+  Indices<2> edge_indices;       // (nedge × 2)
+  std::vector<int> vertex_ids;   // (nparticle): vertices written as VTK_VERTEX cells
+
+  // All of the mesh's tets, triangles and edges, and a VTK_VERTEX for every vertex none uses
+  // (isolated particles), ascending.
+  static VtuCells from_mesh(const Mesh& mesh);
+  long long cell_count() const {
+    return static_cast<long long>(tet_indices.rows()) + tri_indices.rows() + edge_indices.rows() +
+           static_cast<long long>(vertex_ids.size());
+  }
+};
+
+// (name, values): values is (ncell × ncomponents) in VtuCells' cell order.
+using CellFields = std::vector<std::pair<std::string, Eigen::MatrixXd>>;
+
+// ParaView XML unstructured grid, ASCII, with every cell of `cells` (mixed types) at `points`
+// (nvertex × 3); point fields become PointData, cell fields CellData. InputError naming the path
+// for an index out of range, a non-finite point, a field with the wrong row count or no
+// components, or a file that cannot be written. Numbers are the shortest round-trip decimals,
+// written into one buffer (about 30 ms per 100k vertices).
+void write_vtu(const std::string& path, const VtuCells& cells, const Positions& points,
+               const PointFields& point_fields = {}, const CellFields& cell_fields = {});
+
 }  // namespace sofax::mesh

@@ -121,6 +121,9 @@ Mesh finish_mesh(MeshArrays&& arrays, const std::string& name);
 // Throws InputError(name, cause naming the entity).
 void validate_mesh(const Mesh& mesh, const std::string& name);
 
+// `s` with & < > " ' replaced by XML entities (attribute values, names).
+std::string xml_escape(const std::string& s);
+
 // Writes `content` to `path`, InputError naming the path on failure.
 void save_file(const std::string& path, const std::string& content);
 // Appends the shortest decimal that reads back to exactly `value`.
