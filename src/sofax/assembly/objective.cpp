@@ -265,6 +265,23 @@ std::pair<int, int> Objective::find_nonfinite_element(const Eigen::Ref<const Eig
   return {-1, -1};
 }
 
+double Objective::group_value(int group, const Eigen::Ref<const Eigen::VectorXd>& x,
+                              const EvalOptions& options) const {
+  check_group_index(group, group_count(), "group value");
+  check_input(x, "input x");
+  return groups_[group]->run({.kind = GroupPass::value, .x = x.data(), .threads = options.threads});
+}
+
+double Objective::add_group_gradient(int group, const Eigen::Ref<const Eigen::VectorXd>& x,
+                                     Eigen::Ref<Eigen::VectorXd> grad, const EvalOptions& options) const {
+  check_group_index(group, group_count(), "group gradient");
+  check_input(x, "input x");
+  if (grad.size() != variable_count())
+    throw InputError("group gradient", "output has " + std::to_string(grad.size()) + " entries, expected " +
+                                           std::to_string(variable_count()));
+  return groups_[group]->run({.kind = GroupPass::gradient, .x = x.data(), .out = grad.data(), .threads = options.threads});
+}
+
 double Objective::max_feasible_step(const Eigen::Ref<const Eigen::VectorXd>& x,
                                     const Eigen::Ref<const Eigen::VectorXd>& dx, const EvalOptions& options) const {
   double step = std::numeric_limits<double>::infinity();

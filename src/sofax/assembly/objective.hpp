@@ -117,6 +117,12 @@ class Objective {
   // (0.8 of the first root, as SimplexInversionGuard), from every group that limits steps
   // (ElementGroup::limits_step: inversion-free deformation energies); +∞ when none does.
   // Minimizers apply it to every line search, beside MinimizerOptions::max_step.
+  // One group's weighted energy, and its gradient added into grad (physics splits the
+  // incremental potential into kinetic, elastic and external parts with these).
+  double group_value(int group, const Eigen::Ref<const Eigen::VectorXd>& x, const EvalOptions& options = {}) const;
+  double add_group_gradient(int group, const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> grad,
+                            const EvalOptions& options = {}) const;
+
   double max_feasible_step(const Eigen::Ref<const Eigen::VectorXd>& x, const Eigen::Ref<const Eigen::VectorXd>& dx,
                            const EvalOptions& options = {}) const;
 

@@ -64,7 +64,7 @@ struct StepOptions {
   double rayleigh_stiffness = 0.0;  // β, s
   LinearSolver linear_solver = LinearSolver::direct;
   // Newton stops when the step it takes moves no free node faster than this (‖Δx‖∞/h, m/s)
-  // or the force residual ‖∇Φ_free‖∞ (N) is below force_tolerance (0: off).
+  // or the force residual ‖∇Φ_free‖₂ (N) is below force_tolerance (0: off).
   double velocity_tolerance = 1e-6;
   double force_tolerance = 0.0;
   int max_newton_iterations = 50;

@@ -1,0 +1,429 @@
+#include "sofax/physics/step.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "sofax/assembly/objective.hpp"
+#include "sofax/core/error.hpp"
+#include "sofax/energies/constraints.hpp"
+#include "sofax/energies/inertia.hpp"
+#include "sofax/energies/mass_spring.hpp"
+#include "sofax/energies/neo_hookean.hpp"
+#include "sofax/energies/spring_dashpot.hpp"
+#include "sofax/energies/stable_neo_hookean.hpp"
+#include "sofax/solve/augmented_lagrangian.hpp"
+#include "sofax/solve/newton.hpp"
+#include "sofax/solve/newton_krylov.hpp"
+#include "sofax/physics/step_objective.hpp"
+
+namespace sofax::physics {
+
+std::string_view to_string(Integrator integrator) {
+  switch (integrator) {
+    case Integrator::implicit_euler: return "implicit_euler";
+    case Integrator::bdf2: return "bdf2";
+    case Integrator::newmark: return "newmark";
+    case Integrator::explicit_euler: return "explicit_euler";
+    case Integrator::symplectic_euler: return "symplectic_euler";
+    case Integrator::rk4: return "rk4";
+  }
+  return "?";
+}
+
+bool is_implicit(Integrator integrator) {
+  return integrator == Integrator::implicit_euler || integrator == Integrator::bdf2 ||
+         integrator == Integrator::newmark;
+}
+
+std::string_view to_string(StepStatus status) { return status == StepStatus::converged ? "converged" : "failed"; }
+
+State initial_state(const Model& model) {
+  State s;
+  s.x = model.initial_positions.transpose().reshaped();
+  s.v = model.initial_velocities.transpose().reshaped();
+  return s;
+}
+
+mesh::Positions positions(const State& state) {
+  return state.x.reshaped(3, state.x.size() / 3).transpose();
+}
+
+StepWorkspace::StepWorkspace(const Model& model) : impl_(std::make_unique<Impl>(model)) {}
+StepWorkspace::~StepWorkspace() = default;
+StepWorkspace::StepWorkspace(StepWorkspace&&) noexcept = default;
+StepWorkspace& StepWorkspace::operator=(StepWorkspace&&) noexcept = default;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Vec = Eigen::VectorXd;
+
+void add_times(solve::PhaseTimes& sum, const solve::PhaseTimes& t) {
+  sum.assembly += t.assembly;
+  sum.factorization += t.factorization;
+  sum.linear_solve += t.linear_solve;
+  sum.line_search += t.line_search;
+}
+
+void check_options(const StepOptions& o) {
+  if (!(o.time_step > 0.0) || !std::isfinite(o.time_step))
+    throw InputError("step options", "time_step must be positive and finite, got " + std::to_string(o.time_step));
+  if (o.substeps < 1) throw InputError("step options", "substeps must be >= 1, got " + std::to_string(o.substeps));
+  if (!(o.rayleigh_mass >= 0.0) || !std::isfinite(o.rayleigh_mass) || !(o.rayleigh_stiffness >= 0.0) ||
+      !std::isfinite(o.rayleigh_stiffness))
+    throw InputError("step options", "Rayleigh coefficients must be >= 0 and finite");
+  if (!(o.velocity_tolerance >= 0.0) || !(o.force_tolerance >= 0.0) ||
+      (o.velocity_tolerance == 0.0 && o.force_tolerance == 0.0))
+    throw InputError("step options", "velocity_tolerance and force_tolerance must be >= 0, and one of them > 0");
+  if (o.max_newton_iterations < 1) throw InputError("step options", "max_newton_iterations must be >= 1");
+  if (!(o.constraint_tolerance > 0.0)) throw InputError("step options", "constraint_tolerance must be > 0");
+  if (o.max_retries < 0) throw InputError("step options", "max_retries must be >= 0");
+}
+
+void check_vector(const Vec& v, Eigen::Index size, const char* what) {
+  if (v.size() != size)
+    throw InputError(std::string("state ") + what,
+                     "has " + std::to_string(v.size()) + " entries, the model " + std::to_string(size));
+  if (!v.allFinite()) throw InputError(std::string("state ") + what, "is not finite");
+}
+
+// The substep's targets: where the driven nodes must be at its end.
+struct Substep {
+  double h = 0.0;
+  double t_end = 0.0;
+  mesh::Positions driven;          // (ndriven × 3)
+  const mesh::Positions* forces;   // (nnode × 3) or empty
+};
+
+class Stepper {
+ public:
+  Stepper(const Model& model, StepWorkspace::Impl& w, const StepOptions& o, StepReport& r)
+      : model_(model), w_(w), o_(o), r_(r), eval_{.threads = o.threads} {}
+
+  // Advances s by one substep; false (s unchanged) when it did not converge.
+  bool advance(State& s, const Substep& sub) {
+    return is_implicit(o_.integrator) ? implicit(s, sub) : explicit_step(s, sub);
+  }
+
+ private:
+  // ---- implicit: the incremental potential ------------------------------------------------
+  bool implicit(State& s, const Substep& sub) {
+    const double h = sub.h;
+    const bool bdf2 = o_.integrator == Integrator::bdf2 && s.has_previous;
+    const bool newmark = o_.integrator == Integrator::newmark;
+    double hh = h;  // ĥ: the inertia term is ‖x − x̂‖²_M / (2ĥ²)
+    Vec x_hat, bdf_base;
+    if (bdf2) {
+      hh = 2.0 * h / 3.0;
+      bdf_base = (4.0 * s.x - s.x_previous) / 3.0;
+      x_hat = bdf_base + hh * (4.0 * s.v - s.v_previous) / 3.0;
+    } else if (newmark) {
+      if (s.a.size() != s.x.size()) s.a = conservative_accelerations(s.x, sub.forces);
+      hh = 0.5 * h;
+      x_hat = s.x + h * s.v + 0.25 * h * h * s.a;
+    } else {
+      x_hat = s.x + h * s.v;
+    }
+    // Damping C = αM + βK (+ dashpots) acts on v̄ = (x − x_n)/h, the step's mean velocity under
+    // Newmark, where it enters the trapezoidal rule at the midpoint (so C's work, −h v̄ᵀCv̄, is all
+    // the energy a linear system loses): its term in Φ is then (x − x_n)ᵀC(x − x_n)/h, twice
+    // implicit Euler's and BDF2's (x − x_n)ᵀC(x − x_n)/(2h).
+    const double damping_scale = newmark ? 2.0 : 1.0;
+    const double alpha = damping_scale * o_.rayleigh_mass, beta = damping_scale * o_.rayleigh_stiffness;
+
+    // Mass-proportional damping blends into the inertia term.
+    const double w_inertia = 1.0 / (hh * hh) + alpha / h;
+    const Vec centre = (x_hat / (hh * hh) + (alpha / h) * s.x) / w_inertia;
+    assembly::Objective& objective = w_.objective;
+    w_.set_inertia(centre, w_inertia);
+
+    // Forces: gravity, the control's, and the stiffness-damping shift (β/h)∇E(x_n).
+    Vec f = external_forces(sub.forces);
+    w_.set_elastic_weight(1.0);
+    if (beta > 0.0) f += (beta / h) * w_.elastic_gradient(s.x, eval_);
+    w_.set_elastic_weight(1.0 + beta / h);
+    w_.set_forces(f);
+    w_.set_dashpots(s.x, h / damping_scale);
+
+    // Eliminated dofs: pinned at x_n (their initial positions), driven at the substep's targets.
+    solve::DofConstraints& dofs = w_.dofs;
+    int row = 0;
+    for (int node : model_.pinned_nodes)
+      for (int c = 0; c < 3; ++c) dofs.values[row++] = s.x[3 * node + c];
+    for (Eigen::Index i = 0; i < sub.driven.rows(); ++i)
+      for (int c = 0; c < 3; ++c) dofs.values[row++] = sub.driven(i, c);
+
+    // Warm start: the inertial prediction, unless it makes an element infinite (inverted).
+    Vec x = s.x + h * s.v;
+    w_.apply_dofs(x);
+    if (!std::isfinite(objective.value(x, eval_))) {
+      x = s.x;
+      w_.apply_dofs(x);
+    }
+    if (!std::isfinite(objective.value(x, eval_))) {
+      const auto [g, e] = objective.find_nonfinite_element(x);
+      return fail("the step's start has infinite energy (group '" + objective.group(g).name() + "', element " +
+                  std::to_string(e) + "): the prescribed motion inverts it; use smaller steps");
+    }
+
+    solve::MinimizerOptions m;
+    m.max_iterations = o_.max_newton_iterations;
+    m.gradient_tolerance = o_.force_tolerance;
+    m.step_tolerance = o_.velocity_tolerance * h;
+    m.threads = o_.threads;
+    m.record_history = false;
+
+    if (!w_.constraint_groups.empty()) {
+      solve::AugmentedLagrangianOptions al;
+      al.constraint_tolerance = o_.constraint_tolerance;
+      al.inner = m;
+      al.inner_method =
+          o_.linear_solver == LinearSolver::direct ? solve::InnerMinimizer::newton : solve::InnerMinimizer::newton_krylov;
+      const Vec* warm = s.multipliers.size() == w_.constraint_count ? &s.multipliers : nullptr;
+      const solve::AugmentedLagrangianReport rep =
+          solve::minimize_augmented_lagrangian(objective, w_.constraint_groups, x, al, dofs, warm);
+      r_.newton_iterations += rep.inner_iterations;
+      add_times(r_.times, rep.last_inner.times);
+      if (!rep.converged())
+        return fail("the constraint solve stopped: " + std::string(solve::to_string(rep.status)) + " (" +
+                    rep.message + "), |c| = " + std::to_string(rep.constraint_violation) + " m");
+      s.multipliers = rep.multipliers;
+      r_.constraint_violation = rep.constraint_violation;
+    } else {
+      const solve::MinimizerReport rep =
+          o_.linear_solver == LinearSolver::direct
+              ? solve::minimize_newton(objective, x, m, dofs, &w_.newton)
+              : solve::minimize_newton_krylov(objective, x, m, dofs);
+      r_.newton_iterations += rep.iterations;
+      add_times(r_.times, rep.times);
+      if (!rep.converged())
+        return fail("Newton stopped: " + std::string(solve::to_string(rep.status)) + " after " +
+                    std::to_string(rep.iterations) + " iterations (" + rep.message + ")");
+    }
+
+    // Velocities (and Newmark's accelerations) from the new positions.
+    Vec v;
+    if (bdf2) {
+      v = (x - bdf_base) / hh;
+    } else if (newmark) {
+      v = 2.0 * (x - s.x) / h - s.v;  // x − x_n = h (v_n + v_{n+1}) / 2
+      s.a = conservative_accelerations(x, sub.forces);
+    } else {
+      v = (x - s.x) / h;
+    }
+    s.x_previous = std::move(s.x);
+    s.v_previous = std::move(s.v);
+    s.has_previous = true;
+    s.x = std::move(x);
+    s.v = std::move(v);
+    s.time = sub.t_end;
+    return true;
+  }
+
+  Vec external_forces(const mesh::Positions* forces) const {
+    Vec f = w_.gravity_forces;
+    if (forces && forces->size()) f += forces->transpose().reshaped();
+    return f;
+  }
+
+  // M⁻¹(f − ∇E(x)) on the lumped masses, zero on held dofs: Newmark's a, free of damping.
+  Vec conservative_accelerations(const Vec& x, const mesh::Positions* forces) {
+    w_.set_elastic_weight(1.0);
+    Vec a = ((external_forces(forces) - w_.elastic_gradient(x, eval_)).array() / w_.lumped_mass.array()).matrix();
+    for (int dof : w_.dofs.dofs) a[dof] = 0.0;
+    return a;
+  }
+
+  // ---- explicit: a = M⁻¹ f on the lumped masses -------------------------------------------
+  // Forces at (x, v): gravity + control − ∇E − α M v − dashpots; zero acceleration on held nodes.
+  Vec accelerations(const Vec& x, const Vec& v, const mesh::Positions* forces) {
+    w_.set_elastic_weight(1.0);
+    Vec f = external_forces(forces) - w_.elastic_gradient(x, eval_);
+    f -= o_.rayleigh_mass * (w_.lumped_mass.array() * v.array()).matrix();
+    w_.add_dashpot_forces(x, v, f);
+    Vec a = (f.array() / w_.lumped_mass.array()).matrix();
+    for (int dof : w_.dofs.dofs) a[dof] = 0.0;
+    return a;
+  }
+
+  bool explicit_step(State& s, const Substep& sub) {
+    const double h = sub.h;
+    // Held dofs move with constant velocity to their targets over the substep.
+    Vec held_target = s.x;
+    const auto& held = w_.dofs.dofs;  // pinned nodes' dofs, then the driven nodes'
+    auto row = 3 * model_.pinned_nodes.size();
+    for (Eigen::Index i = 0; i < sub.driven.rows(); ++i)
+      for (int c = 0; c < 3; ++c) held_target[held[row++]] = sub.driven(i, c);
+    Vec held_velocity = (held_target - s.x) / h;
+
+    auto velocity_of = [&](Vec v) {
+      for (int dof : held) v[dof] = held_velocity[dof];
+      return v;
+    };
+    const auto t0 = Clock::now();
+    Vec x = s.x, v = velocity_of(s.v);
+    switch (o_.integrator) {
+      case Integrator::explicit_euler: {
+        const Vec a = accelerations(x, v, sub.forces);
+        x += h * v;
+        v += h * a;
+        break;
+      }
+      case Integrator::symplectic_euler: {
+        v += h * accelerations(x, v, sub.forces);
+        v = velocity_of(std::move(v));
+        x += h * v;
+        break;
+      }
+      default: {  // RK4 on (x, v)
+        const Vec k1x = v, k1v = accelerations(x, v, sub.forces);
+        const Vec v2 = velocity_of(v + 0.5 * h * k1v);
+        const Vec k2x = v2, k2v = accelerations(x + 0.5 * h * k1x, v2, sub.forces);
+        const Vec v3 = velocity_of(v + 0.5 * h * k2v);
+        const Vec k3x = v3, k3v = accelerations(x + 0.5 * h * k2x, v3, sub.forces);
+        const Vec v4 = velocity_of(v + h * k3v);
+        const Vec k4x = v4, k4v = accelerations(x + h * k3x, v4, sub.forces);
+        x += (h / 6.0) * (k1x + 2.0 * k2x + 2.0 * k3x + k4x);
+        v += (h / 6.0) * (k1v + 2.0 * k2v + 2.0 * k3v + k4v);
+        break;
+      }
+    }
+    for (int dof : held) x[dof] = held_target[dof];
+    v = velocity_of(std::move(v));
+    r_.times.assembly += std::chrono::duration<double>(Clock::now() - t0).count();
+    if (!x.allFinite() || !v.allFinite() || !std::isfinite(w_.elastic_value(x, eval_)))
+      return fail("the explicit step diverged or inverted an element: the time step " + std::to_string(h) +
+                  " s exceeds the integrator's stable limit");
+    s.x_previous = std::move(s.x);
+    s.v_previous = std::move(s.v);
+    s.has_previous = true;
+    s.x = std::move(x);
+    s.v = std::move(v);
+    s.time = sub.t_end;
+    return true;
+  }
+
+  bool fail(std::string message) {
+    r_.message = std::move(message);
+    return false;
+  }
+
+  const Model& model_;
+  StepWorkspace::Impl& w_;
+  const StepOptions& o_;
+  StepReport& r_;
+  assembly::EvalOptions eval_;
+};
+
+void check_integrator_support(const Model& model, const StepOptions& o) {
+  const std::string where = "step options: integrator " + std::string(to_string(o.integrator));
+  // Newmark's accelerations are M⁻¹ f, taken on the lumped masses.
+  if (o.integrator == Integrator::newmark && model.mass_model == MassModel::consistent)
+    throw InputError(where, "Newmark needs lumped mass");
+  if (is_implicit(o.integrator)) return;
+  if (!model.attachments.empty() || !model.distance_links.empty())
+    throw InputError(where, "explicit integrators do not enforce attachments or distance links; use an implicit one");
+  if (model.mass_model == MassModel::consistent)
+    throw InputError(where, "explicit integrators need lumped mass");
+  if (o.rayleigh_stiffness > 0.0)
+    throw InputError(where, "stiffness-proportional Rayleigh damping needs an implicit integrator");
+}
+
+}  // namespace
+
+Energies energies(const Model& model, const State& state, StepWorkspace& workspace) {
+  StepWorkspace::Impl& w = workspace.impl();
+  if (w.model != &model) throw InputError("energies", "the workspace was built for another model");
+  check_vector(state.x, model.variable_count(), "x");
+  check_vector(state.v, model.variable_count(), "v");
+  Energies e;
+  e.kinetic = 0.5 * (w.lumped_mass.array() * state.v.array().square()).sum();
+  e.elastic = w.elastic_value(state.x, {}) / w.elastic_weight;
+  e.gravity = -w.gravity_forces.dot(state.x);
+  return e;
+}
+
+StepReport step(const Model& model, const State& state_in, State& state_out, const Control& control,
+                StepWorkspace& workspace, const StepOptions& options) {
+  StepWorkspace::Impl& w = workspace.impl();
+  if (w.model != &model) throw InputError("step", "the workspace was built for another model");
+  if (&state_in == &state_out) throw InputError("step", "state_out must not be state_in");
+  check_options(options);
+  check_integrator_support(model, options);
+  const Eigen::Index n = model.variable_count();
+  check_vector(state_in.x, n, "x");
+  check_vector(state_in.v, n, "v");
+  const auto ndriven = static_cast<Eigen::Index>(model.driven_nodes.size());
+  if (control.driven_positions.size() &&
+      (control.driven_positions.rows() != ndriven || !control.driven_positions.allFinite()))
+    throw InputError("control driven_positions", "need " + std::to_string(ndriven) + " finite rows (one per driven node)");
+  if (control.external_forces.size() &&
+      (control.external_forces.rows() != model.node_count() || !control.external_forces.allFinite()))
+    throw InputError("control external_forces", "need " + std::to_string(model.node_count()) + " finite rows");
+
+  const auto start = Clock::now();
+  StepReport report;
+  const double t0 = state_in.time;
+  mesh::Positions driven_start(ndriven, 3);
+  for (Eigen::Index i = 0; i < ndriven; ++i)
+    driven_start.row(i) = state_in.x.segment<3>(3 * model.driven_nodes[i]).transpose();
+
+  bool ok = false;
+  for (int attempt = 0; attempt <= options.max_retries && !ok; ++attempt) {
+    if (attempt > 0 && options.on_failure == FailurePolicy::stop) break;
+    const int substeps = options.substeps << attempt;
+    const double h = options.time_step / substeps;
+    State s = state_in;
+    Stepper stepper(model, w, options, report);
+    ok = true;
+    for (int k = 1; k <= substeps && ok; ++k) {
+      Substep sub{.h = h, .t_end = k == substeps ? t0 + options.time_step : t0 + k * h, .driven = {},
+                  .forces = &control.external_forces};
+      if (control.driven_positions.size())
+        sub.driven = driven_start + (double(k) / substeps) * (control.driven_positions - driven_start);
+      else
+        sub.driven = model.driven_positions(sub.t_end);
+      ok = stepper.advance(s, sub);
+    }
+    report.substeps = substeps;
+    report.retries = attempt;
+    if (ok) {
+      s.step = state_in.step + 1;
+      state_out = std::move(s);
+    }
+  }
+
+  if (!ok) {
+    report.status = StepStatus::failed;
+    state_out = state_in;
+  } else {
+    report.status = StepStatus::converged;
+    report.message.clear();
+    // Support forces: ∇Φ on the eliminated dofs at the solution (what the supports must exert).
+    Vec g = Vec::Zero(n);
+    if (is_implicit(options.integrator)) w.objective.gradient(state_out.x, g, {.threads = options.threads});
+    w.gradient = g;
+    Vec free_g = g;
+    for (int dof : w.dofs.dofs) free_g[dof] = 0.0;
+    report.residual = free_g.size() ? free_g.lpNorm<Eigen::Infinity>() : 0.0;
+    report.incremental_potential = w.objective.value(state_out.x, {.threads = options.threads});
+    report.constraint_forces = state_out.multipliers;
+  }
+  const int nheld = static_cast<int>(w.dofs.dofs.size() / 3);
+  report.support_forces = mesh::Positions::Zero(nheld, 3);
+  if (ok && is_implicit(options.integrator))
+    for (int i = 0; i < nheld; ++i)
+      for (int c = 0; c < 3; ++c) report.support_forces(i, c) = w.gradient[w.dofs.dofs[3 * i + c]];
+  const Energies e = energies(model, state_out, workspace);
+  report.kinetic_energy = e.kinetic;
+  report.elastic_energy = e.elastic;
+  report.gravity_energy = e.gravity;
+  report.times.total = std::chrono::duration<double>(Clock::now() - start).count();
+  return report;
+}
+
+}  // namespace sofax::physics

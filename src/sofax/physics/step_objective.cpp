@@ -1,0 +1,306 @@
+#include "sofax/physics/step_objective.hpp"
+
+#include <Eigen/Geometry>
+#include <Eigen/LU>
+#include <string>
+
+#include "sofax/core/error.hpp"
+#include "sofax/energies/constraints.hpp"
+#include "sofax/energies/inertia.hpp"
+#include "sofax/energies/mass_spring.hpp"
+#include "sofax/energies/neo_hookean.hpp"
+#include "sofax/energies/spring_dashpot.hpp"
+#include "sofax/energies/stable_neo_hookean.hpp"
+#if __has_include("sofax/energies/stvk.hpp")
+#include "sofax/energies/corotated.hpp"
+#include "sofax/energies/discrete_shell_bending.hpp"
+#include "sofax/energies/linear_elasticity.hpp"
+#include "sofax/energies/neo_hookean_membrane.hpp"
+#include "sofax/energies/stvk.hpp"
+#define SOFAX_ALL_MATERIALS 1
+#endif
+
+namespace sofax::physics {
+
+namespace {
+
+using RowParams = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+const char* material_name(TetMaterial m) {
+  switch (m) {
+    case TetMaterial::linear: return "linear";
+    case TetMaterial::stvk: return "stvk";
+    case TetMaterial::corotated: return "corotated";
+    case TetMaterial::neo_hookean: return "neo_hookean";
+    case TetMaterial::stable_neo_hookean: return "stable_neo_hookean";
+  }
+  return "?";
+}
+
+void add_tets(assembly::ObjectiveBuilder& b, const Model& model, const TetBlock& block, const std::string& name) {
+  const auto& rest = model.rest_positions;
+  switch (block.model) {
+    case TetMaterial::neo_hookean:
+      b.add_deformation<energies::NeoHookean>(name, block.tets, rest, block.lame);
+      return;
+    case TetMaterial::stable_neo_hookean:
+      b.add_deformation<energies::StableNeoHookean>(name, block.tets, rest, block.lame);
+      return;
+#ifdef SOFAX_ALL_MATERIALS
+    case TetMaterial::linear:
+      b.add_deformation<energies::LinearElasticity>(name, block.tets, rest, block.lame);
+      return;
+    case TetMaterial::stvk:
+      b.add_deformation<energies::StVenantKirchhoff>(name, block.tets, rest, block.lame);
+      return;
+    case TetMaterial::corotated:
+      b.add_deformation<energies::Corotated>(name, block.tets, rest, block.lame);
+      return;
+#endif
+    default:
+      throw InputError("body '" + model.bodies[block.body].name + "'",
+                       std::string("material ") + material_name(block.model) + " is not available");
+  }
+}
+
+void add_cloth(assembly::ObjectiveBuilder& b, const Model& model, const ClothBlock& block, const std::string& name) {
+#ifdef SOFAX_ALL_MATERIALS
+  const auto& rest = model.rest_positions;
+  if (block.model == MembraneMaterial::stvk)
+    b.add_deformation<energies::StVKMembrane>(name + " membrane", block.triangles, rest, block.membrane);
+  else
+    b.add_deformation<energies::NeoHookeanMembrane>(name + " membrane", block.triangles, rest, block.membrane);
+  if (block.hinges.rows() > 0)
+    b.add_elements<energies::DiscreteShellBending>(name + " bending", block.hinges, block.bending);
+#else
+  (void)b, (void)block;
+  throw InputError("body '" + model.bodies[block.body].name + "'", "cloth is not available: " + name);
+#endif
+}
+
+double tet_volume(const mesh::Positions& X, const Eigen::Ref<const Eigen::RowVector4i>& t) {
+  Eigen::Matrix3d D;
+  for (int a = 0; a < 3; ++a) D.col(a) = (X.row(t[a + 1]) - X.row(t[0])).transpose();
+  return D.determinant() / 6.0;
+}
+
+double triangle_area(const mesh::Positions& X, const Eigen::Ref<const Eigen::RowVector3i>& t) {
+  const Eigen::Vector3d e1 = (X.row(t[1]) - X.row(t[0])).transpose();
+  const Eigen::Vector3d e2 = (X.row(t[2]) - X.row(t[0])).transpose();
+  return 0.5 * e1.cross(e2).norm();
+}
+
+}  // namespace
+
+StepWorkspace::Impl::Impl(const Model& m) : model(&m) {
+  const int n = m.node_count();
+  assembly::ObjectiveBuilder b(n, 3);
+
+  // Elastic energies.
+  for (const TetBlock& block : m.tet_blocks) {
+    elastic_groups.push_back(static_cast<int>(elastic_groups.size()));
+    add_tets(b, m, block, m.bodies[block.body].name + " " + material_name(block.model));
+  }
+  int group_count = static_cast<int>(elastic_groups.size());
+  for (const ClothBlock& block : m.cloth_blocks) {
+    add_cloth(b, m, block, m.bodies[block.body].name);
+    elastic_groups.push_back(group_count++);
+    if (block.hinges.rows() > 0) elastic_groups.push_back(group_count++);
+  }
+  for (const SpringBlock& block : m.spring_blocks) {
+    b.add_elements<energies::MassSpring>(m.bodies[block.body].name + " springs", block.edges, block.spring);
+    elastic_groups.push_back(group_count++);
+  }
+
+  // Inertia. Consistent mass: per tet and per triangle; the rest of a node's mass (springs,
+  // particles) stays lumped.
+  const auto& X = m.initial_positions;
+  Eigen::VectorXd point_mass = m.node_mass;
+  if (m.mass_model == MassModel::consistent) {
+    std::vector<Eigen::RowVector4i> tets;
+    std::vector<double> tet_mass;
+    for (const TetBlock& block : m.tet_blocks)
+      for (Eigen::Index t = 0; t < block.tets.rows(); ++t) {
+        tets.push_back(block.tets.row(t));
+        tet_mass.push_back(block.density[t] * tet_volume(m.rest_positions, block.tets.row(t)));
+        for (int a = 0; a < 4; ++a) point_mass[block.tets(t, a)] -= 0.25 * tet_mass.back();
+      }
+    std::vector<Eigen::RowVector3i> tris;
+    std::vector<double> tri_mass;
+    for (const ClothBlock& block : m.cloth_blocks)
+      for (Eigen::Index t = 0; t < block.triangles.rows(); ++t) {
+        tris.push_back(block.triangles.row(t));
+        tri_mass.push_back(block.areal_density[t] * triangle_area(m.rest_positions, block.triangles.row(t)));
+        for (int a = 0; a < 3; ++a) point_mass[block.triangles(t, a)] -= tri_mass.back() / 3.0;
+      }
+    auto add_consistent = [&](auto tag, const auto& elements, const std::vector<double>& mass, auto& indices,
+                              Eigen::VectorXd& masses, int& group, const char* name) {
+      using Inertia = decltype(tag);
+      constexpr int K = Inertia::arity;
+      if (elements.empty()) return;
+      indices.resize(static_cast<Eigen::Index>(elements.size()), K);
+      RowParams params(indices.rows(), Inertia::param_count);
+      for (Eigen::Index e = 0; e < indices.rows(); ++e) {
+        indices.row(e) = elements[e];
+        params(e, 0) = mass[e];
+        for (int a = 0; a < K; ++a) params.row(e).segment<3>(1 + 3 * a) = X.row(indices(e, a));
+      }
+      masses = Eigen::Map<const Eigen::VectorXd>(mass.data(), static_cast<Eigen::Index>(mass.size()));
+      b.add_elements<Inertia>(name, indices, params);
+      group = group_count++;
+    };
+    add_consistent(energies::ConsistentTetInertia{}, tets, tet_mass, inertia_tets, tet_inertia_mass, tet_inertia,
+                   "inertia tets");
+    add_consistent(energies::ConsistentTriangleInertia{}, tris, tri_mass, inertia_triangles, triangle_inertia_mass,
+                   triangle_inertia, "inertia triangles");
+  }
+  for (int v = 0; v < n; ++v)
+    if (point_mass[v] > 1e-12 * m.node_mass[v]) lumped_inertia_nodes.push_back(v);
+  if (!lumped_inertia_nodes.empty()) {
+    const auto count = static_cast<Eigen::Index>(lumped_inertia_nodes.size());
+    Eigen::Matrix<int, Eigen::Dynamic, 1> nodes(count);
+    RowParams params(count, 4);
+    lumped_inertia_mass.resize(count);
+    for (Eigen::Index i = 0; i < count; ++i) {
+      const int v = lumped_inertia_nodes[i];
+      nodes[i] = v;
+      lumped_inertia_mass[i] = point_mass[v];
+      params(i, 0) = point_mass[v];
+      params.row(i).tail<3>() = X.row(v);
+    }
+    b.add_elements<energies::LumpedInertia>("inertia", nodes, params);
+    lumped_inertia = group_count++;
+  }
+
+  // External forces per node (gravity, controls, damping shifts), set every step.
+  {
+    Eigen::Matrix<int, Eigen::Dynamic, 1> nodes = Eigen::VectorXi::LinSpaced(n, 0, n - 1);
+    b.add_elements<energies::NodalForce>("forces", nodes, RowParams::Zero(n, 3));
+    forces = group_count++;
+  }
+
+  // Dashpots of damped springs.
+  {
+    std::vector<Eigen::RowVector2i> edges;
+    std::vector<double> damping;
+    for (const SpringBlock& block : m.spring_blocks)
+      for (Eigen::Index e = 0; e < block.edges.rows(); ++e)
+        if (block.damping[e] > 0.0) {
+          edges.push_back(block.edges.row(e));
+          damping.push_back(block.damping[e]);
+        }
+    if (!edges.empty()) {
+      dashpot_edges.resize(static_cast<Eigen::Index>(edges.size()), 2);
+      for (Eigen::Index e = 0; e < dashpot_edges.rows(); ++e) dashpot_edges.row(e) = edges[e];
+      dashpot_damping = Eigen::Map<const Eigen::VectorXd>(damping.data(), dashpot_edges.rows());
+      b.add_elements<energies::SpringDashpot>("dashpots", dashpot_edges, RowParams::Zero(dashpot_edges.rows(), 7));
+      dashpots = group_count++;
+    }
+  }
+
+  // Constraints, as residual groups with exact Hessians (quadratic inner convergence).
+  if (!m.attachments.empty()) {
+    mesh::Indices<2> pairs(static_cast<Eigen::Index>(m.attachments.size()), 2);
+    for (Eigen::Index i = 0; i < pairs.rows(); ++i) pairs.row(i) << m.attachments[i].a, m.attachments[i].b;
+    Eigen::Matrix<double, 1, 5> theta;
+    theta << -1.0, 1.0, 0.0, 0.0, 0.0;  // r = x_b − x_a
+    b.add_residuals<energies::NodeCombinationConstraint<2, 3>>("attachments", pairs, theta, {.gauss_newton = false});
+    constraint_groups.push_back(group_count++);
+    constraint_count += 3 * static_cast<int>(pairs.rows());
+  }
+  if (!m.distance_links.empty()) {
+    mesh::Indices<2> pairs(static_cast<Eigen::Index>(m.distance_links.size()), 2);
+    Eigen::VectorXd lengths(pairs.rows());
+    for (Eigen::Index i = 0; i < pairs.rows(); ++i) {
+      pairs.row(i) << m.distance_links[i].a, m.distance_links[i].b;
+      lengths[i] = m.distance_links[i].length;
+    }
+    b.add_residuals<energies::DistanceConstraint<3>>("links", pairs, lengths, {.gauss_newton = false});
+    constraint_groups.push_back(group_count++);
+    constraint_count += static_cast<int>(pairs.rows());
+  }
+  objective = std::move(b).finalize();
+
+  lumped_mass = m.node_mass.replicate(1, 3).transpose().reshaped();
+  gravity_forces = (m.node_mass * m.gravity.transpose()).transpose().reshaped();
+  for (int node : m.pinned_nodes)
+    for (int c = 0; c < 3; ++c) dofs.prescribe(3 * node + c, 0.0);
+  for (int node : m.driven_nodes)
+    for (int c = 0; c < 3; ++c) dofs.prescribe(3 * node + c, 0.0);
+  gradient.resize(m.variable_count());
+}
+
+void StepWorkspace::Impl::set_inertia(const Eigen::VectorXd& centre, double weight) {
+  auto set = [&](int group, const auto& indices, const Eigen::VectorXd& masses) {
+    if (group < 0) return;
+    const int K = static_cast<int>(indices.cols());
+    RowParams params(indices.rows(), 1 + 3 * K);
+    for (Eigen::Index e = 0; e < indices.rows(); ++e) {
+      params(e, 0) = masses[e];
+      for (int a = 0; a < K; ++a) params.row(e).segment<3>(1 + 3 * a) = centre.segment<3>(3 * indices(e, a));
+    }
+    objective.set_group_parameters(group, params);
+    objective.set_group_weight(group, weight);
+  };
+  Eigen::Matrix<int, Eigen::Dynamic, 1, Eigen::ColMajor> lumped =
+      Eigen::Map<const Eigen::VectorXi>(lumped_inertia_nodes.data(), static_cast<Eigen::Index>(lumped_inertia_nodes.size()));
+  set(lumped_inertia, lumped, lumped_inertia_mass);
+  set(tet_inertia, inertia_tets, tet_inertia_mass);
+  set(triangle_inertia, inertia_triangles, triangle_inertia_mass);
+}
+
+void StepWorkspace::Impl::set_elastic_weight(double weight) {
+  if (weight == elastic_weight) return;
+  for (int g : elastic_groups) objective.set_group_weight(g, weight);
+  elastic_weight = weight;
+}
+
+void StepWorkspace::Impl::set_forces(const Eigen::VectorXd& f) {
+  objective.set_group_parameters(forces, f.reshaped(3, f.size() / 3).transpose());
+}
+
+void StepWorkspace::Impl::set_dashpots(const Eigen::VectorXd& x_n, double h) {
+  if (dashpots < 0) return;
+  RowParams params(dashpot_edges.rows(), 7);
+  for (Eigen::Index e = 0; e < dashpot_edges.rows(); ++e) {
+    const Eigen::Vector3d u = x_n.segment<3>(3 * dashpot_edges(e, 1)) - x_n.segment<3>(3 * dashpot_edges(e, 0));
+    const double length = u.norm();
+    params(e, 0) = dashpot_damping[e] / h;
+    params.row(e).segment<3>(1) = u;
+    params.row(e).segment<3>(4) = length > 0.0 ? Eigen::Vector3d(u / length) : Eigen::Vector3d::Zero();
+  }
+  objective.set_group_parameters(dashpots, params);
+}
+
+void StepWorkspace::Impl::add_dashpot_forces(const Eigen::VectorXd& x, const Eigen::VectorXd& v,
+                                             Eigen::VectorXd& f) const {
+  for (Eigen::Index e = 0; e < dashpot_edges.rows(); ++e) {
+    const int a = dashpot_edges(e, 0), b = dashpot_edges(e, 1);
+    const Eigen::Vector3d u = x.segment<3>(3 * b) - x.segment<3>(3 * a);
+    const double length = u.norm();
+    if (length == 0.0) continue;
+    const Eigen::Vector3d dir = u / length;
+    const Eigen::Vector3d force = dashpot_damping[e] * dir.dot(v.segment<3>(3 * b) - v.segment<3>(3 * a)) * dir;
+    f.segment<3>(3 * a) += force;
+    f.segment<3>(3 * b) -= force;
+  }
+}
+
+double StepWorkspace::Impl::elastic_value(const Eigen::VectorXd& x, const assembly::EvalOptions& eval) const {
+  double e = 0.0;
+  for (int g : elastic_groups) e += objective.group_value(g, x, eval);
+  return e;
+}
+
+Eigen::VectorXd StepWorkspace::Impl::elastic_gradient(const Eigen::VectorXd& x,
+                                                      const assembly::EvalOptions& eval) const {
+  Eigen::VectorXd g = Eigen::VectorXd::Zero(x.size());
+  for (int group : elastic_groups) objective.add_group_gradient(group, x, g, eval);
+  return g;
+}
+
+void StepWorkspace::Impl::apply_dofs(Eigen::VectorXd& x) const {
+  for (std::size_t i = 0; i < dofs.dofs.size(); ++i) x[dofs.dofs[i]] = dofs.values[i];
+}
+
+}  // namespace sofax::physics

@@ -1,0 +1,60 @@
+// The incremental potential of a Model as one Objective, built once per StepWorkspace, and the
+// per-step updates that move it from step to step without a rebuild (step.hpp has the math).
+// Group order: the elastic groups (tets per material, membranes, bending, springs), then
+// "inertia" (lumped per node, or consistent per tet / triangle plus lumped point masses),
+// "forces" (−f·x per node), "dashpots" (when any spring is damped), and the constraint groups
+// "attachments" and "links" (residuals the augmented Lagrangian drives to zero).
+// Internal to physics: step.cpp and the adjoints read it, users go through step().
+#pragma once
+
+#include <Eigen/Core>
+#include <vector>
+
+#include "sofax/assembly/objective.hpp"
+#include "sofax/physics/step.hpp"
+#include "sofax/solve/dof_elimination.hpp"
+#include "sofax/solve/newton.hpp"
+
+namespace sofax::physics {
+
+struct StepWorkspace::Impl {
+  explicit Impl(const Model& model);
+
+  const Model* model = nullptr;
+  assembly::Objective objective;
+  std::vector<int> elastic_groups;     // weighted 1 + β/h
+  double elastic_weight = 1.0;
+  int lumped_inertia = -1, tet_inertia = -1, triangle_inertia = -1;
+  std::vector<int> lumped_inertia_nodes;   // nodes of the lumped inertia group, in order
+  Eigen::VectorXd lumped_inertia_mass;     // their masses
+  Eigen::VectorXd tet_inertia_mass, triangle_inertia_mass;  // element masses (consistent)
+  mesh::Indices<4> inertia_tets;
+  mesh::Indices<3> inertia_triangles;
+  int forces = -1;
+  int dashpots = -1;
+  mesh::Indices<2> dashpot_edges;
+  Eigen::VectorXd dashpot_damping;         // c per dashpot, N·s/m
+  std::vector<int> constraint_groups;      // attachments, links (those present)
+  int constraint_count = 0;                // residuals in all of them
+
+  Eigen::VectorXd lumped_mass;             // (3n) per dof, for kinetic energy and explicit steps
+  Eigen::VectorXd gravity_forces;          // (3n) m_i g
+  solve::DofConstraints dofs;              // pinned then driven nodes, 3 dofs each
+  solve::NewtonWorkspace newton;
+  Eigen::VectorXd gradient;                // scratch
+
+  // Inertia: weight w and centre c (3n) so that the group is w/2 ‖x − c‖²_M.
+  void set_inertia(const Eigen::VectorXd& centre, double weight);
+  void set_elastic_weight(double weight);
+  void set_forces(const Eigen::VectorXd& f);
+  // Dashpots lagged at x_n: (c/h, u₀, n) per damped spring.
+  void set_dashpots(const Eigen::VectorXd& x_n, double h);
+  // The dashpots' forces at (x, v) added into f (explicit integrators).
+  void add_dashpot_forces(const Eigen::VectorXd& x, const Eigen::VectorXd& v, Eigen::VectorXd& f) const;
+  // Σ elastic groups (with their current weight).
+  double elastic_value(const Eigen::VectorXd& x, const assembly::EvalOptions& eval) const;
+  Eigen::VectorXd elastic_gradient(const Eigen::VectorXd& x, const assembly::EvalOptions& eval) const;
+  void apply_dofs(Eigen::VectorXd& x) const;  // the eliminated dofs' values into x
+};
+
+}  // namespace sofax::physics

@@ -1,0 +1,360 @@
+// Implicit dynamics against theory: integrator orders on an oscillator's closed form, free fall,
+// conservation of momentum, energy behaviour with and without damping, exact pinned and driven
+// nodes, distance links and attachments met to tolerance, support forces, retries, thread
+// independence and bad input.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+
+#include "dynamics_support.hpp"
+#include "sofax/core/error.hpp"
+#include "sofax/mesh/generators.hpp"
+
+namespace sofax::physics {
+namespace {
+
+using test::Oscillator;
+using test::rollout;
+
+double oscillator_error(const Oscillator& osc, Integrator integrator, double h, double T) {
+  const Model model = osc.model();
+  const State end = rollout(model, static_cast<int>(std::lround(T / h)), {.integrator = integrator, .time_step = h,
+                                                                       .velocity_tolerance = 1e-12,
+                                                                       .force_tolerance = 1e-11});
+  return std::abs(end.x[3] - osc.exact(T));
+}
+
+// The error ratio under halving h is 2^p for an integrator of order p. Measured at t = 9/8 of a
+// period, between a peak and a crossing, so that phase and amplitude errors both
+// show (at a peak a phase error enters only to second order, at a crossing an amplitude error not at all).
+double observed_order(Integrator integrator, double h) {
+  const Oscillator osc{.k = 4.0 * std::numbers::pi * std::numbers::pi};  // ω = 2π: one period per second
+  const double e1 = oscillator_error(osc, integrator, h, 1.125);
+  const double e2 = oscillator_error(osc, integrator, h / 2, 1.125);
+  return std::log2(e1 / e2);
+}
+
+TEST(ImplicitDynamics, ImplicitEulerIsFirstOrderOnTheOscillator) {
+  EXPECT_NEAR(observed_order(Integrator::implicit_euler, 1.0 / 200), 1.0, 0.1);
+}
+
+TEST(ImplicitDynamics, Bdf2IsSecondOrderOnTheOscillator) {
+  EXPECT_NEAR(observed_order(Integrator::bdf2, 1.0 / 80), 2.0, 0.15);
+}
+
+TEST(ImplicitDynamics, NewmarkIsSecondOrderOnTheOscillator) {
+  EXPECT_NEAR(observed_order(Integrator::newmark, 1.0 / 80), 2.0, 0.15);
+}
+
+TEST(ExplicitDynamics, Rk4IsFourthOrderAndSymplecticEulerFirstOnTheOscillator) {
+  EXPECT_NEAR(observed_order(Integrator::rk4, 1.0 / 40), 4.0, 0.2);
+  EXPECT_NEAR(observed_order(Integrator::symplectic_euler, 1.0 / 400), 1.0, 0.15);
+}
+
+TEST(ExplicitDynamics, ExplicitEulerGainsEnergySymplecticEulerKeepsItBounded) {
+  const Oscillator osc;
+  const Model model = osc.model();
+  auto energy_range = [&](Integrator integrator) {
+    double first = 0.0, last = 0.0, max_dev = 0.0;
+    bool increasing = true;
+    double previous = -1.0;
+    rollout(model, 200, {.integrator = integrator, .time_step = 0.01}, [&](const State&, const StepReport& r) {
+      const double E = r.total_energy();
+      if (previous >= 0.0 && !(E > previous)) increasing = false;
+      if (previous < 0.0) first = E;
+      previous = last = E;
+      max_dev = std::max(max_dev, std::abs(E - first));
+    });
+    return std::tuple{increasing, last / first, max_dev / first};
+  };
+  const auto [euler_increasing, euler_ratio, euler_dev] = energy_range(Integrator::explicit_euler);
+  EXPECT_TRUE(euler_increasing);  // (1 + ω²h²) per step, theory
+  EXPECT_NEAR(euler_ratio, std::pow(1.0 + osc.omega() * osc.omega() * 1e-4, 199), 1e-6);
+  const auto [symplectic_increasing, symplectic_ratio, symplectic_dev] = energy_range(Integrator::symplectic_euler);
+  EXPECT_FALSE(symplectic_increasing);
+  EXPECT_LT(symplectic_dev, osc.omega() * 0.01);  // bounded oscillation of size O(ωh)
+}
+
+// Free fall of a point mass: implicit Euler lands at x₀ + v₀t + ½gt² + ½ g h t (theory, exact in
+// floating point up to roundoff since Newton converges in one step on a quadratic), Newmark at the
+// exact parabola.
+TEST(ImplicitDynamics, FreeFallFollowsTheIntegratorsClosedForms) {
+  ModelBuilder b;
+  mesh::Positions p(1, 3);
+  p << 0.0, 0.0, 10.0;
+  b.add_particles("ball", p, 2.0);
+  b.set_initial_velocity({0}, Eigen::Vector3d(1.0, 0.0, 3.0));
+  const Model model = std::move(b).finalize();
+  const double h = 0.05, g = -9.81;
+  const int steps = 40;
+  const double t = steps * h;
+  const State euler = rollout(model, steps, {.integrator = Integrator::implicit_euler, .time_step = h});
+  EXPECT_NEAR(euler.x[0], t, 1e-12);
+  EXPECT_NEAR(euler.x[2], 10.0 + 3.0 * t + 0.5 * g * t * t + 0.5 * g * h * t, 1e-11);
+  EXPECT_NEAR(euler.v[2], 3.0 + g * t, 1e-11);
+  const State newmark = rollout(model, steps, {.integrator = Integrator::newmark, .time_step = h});
+  EXPECT_NEAR(newmark.x[2], 10.0 + 3.0 * t + 0.5 * g * t * t, 1e-11);
+  EXPECT_NEAR(newmark.v[2], 3.0 + g * t, 1e-11);
+}
+
+// A free elastic body falls with its centre of mass on the particle's trajectory: internal forces
+// sum to zero.
+TEST(ImplicitDynamics, FreeFallingSolidsCentreOfMassFollowsTheParticle) {
+  ModelBuilder b;
+  b.add_solid("box", mesh::tet_box({0.2, 0.2, 0.2}, {2, 2, 2}), {.youngs_modulus = 1e4, .density = 500.0});
+  const Model model = std::move(b).finalize();
+  const double h = 1.0 / 30;
+  const int steps = 15;
+  const State end = rollout(model, steps, {.time_step = h});
+  const double M = model.node_mass.sum();
+  Eigen::Vector3d com0 = Eigen::Vector3d::Zero(), com = Eigen::Vector3d::Zero();
+  for (int v = 0; v < model.node_count(); ++v) {
+    com0 += model.node_mass[v] * model.rest_positions.row(v).transpose() / M;
+    com += model.node_mass[v] * end.x.segment<3>(3 * v) / M;
+  }
+  const double t = steps * h, g = -9.81;
+  EXPECT_NEAR(com[0], com0[0], 1e-12);
+  EXPECT_NEAR(com[2], com0[2] + 0.5 * g * t * t + 0.5 * g * h * t, 1e-9);
+}
+
+TEST(ImplicitDynamics, LinearMomentumIsConservedWithoutExternalForces) {
+  for (const Integrator integrator : {Integrator::implicit_euler, Integrator::bdf2, Integrator::newmark}) {
+    ModelBuilder b;
+    const int box = b.add_solid("box", mesh::tet_box({0.3, 0.2, 0.1}, {3, 2, 1}), {.youngs_modulus = 1e4});
+    b.set_gravity(Eigen::Vector3d::Zero());
+    b.set_initial_velocity(b.nodes_of(box, "x_max"), Eigen::Vector3d(0.5, 1.0, -2.0));
+    b.set_initial_velocity(b.nodes_of(box, "x_min"), Eigen::Vector3d(-1.0, 0.2, 1.0));
+    const Model model = std::move(b).finalize();
+    auto momentum = [&](const Eigen::VectorXd& v) {
+      Eigen::Vector3d p = Eigen::Vector3d::Zero();
+      for (int i = 0; i < model.node_count(); ++i) p += model.node_mass[i] * v.segment<3>(3 * i);
+      return p;
+    };
+    const Eigen::Vector3d p0 = momentum(initial_state(model).v);
+    const double scale = model.node_mass.sum() * 2.5;
+    rollout(model, 20, {.integrator = integrator, .time_step = 1.0 / 30}, [&](const State& s, const StepReport&) {
+      EXPECT_LT((momentum(s.v) - p0).norm(), 1e-10 * scale) << to_string(integrator) << " at t = " << s.time;
+    });
+  }
+}
+
+TEST(ImplicitDynamics, NewmarkConservesTheOscillatorsEnergyAndDampingDissipatesIt) {
+  const Oscillator osc;
+  const double E0 = 0.5 * osc.k * osc.amplitude * osc.amplitude;
+  rollout(osc.model(), 100, {.integrator = Integrator::newmark, .time_step = 0.02, .velocity_tolerance = 1e-12},
+          [&](const State&, const StepReport& r) { EXPECT_NEAR(r.total_energy(), E0, 1e-10 * E0); });
+
+  struct Case { const char* name; double spring_damping, alpha, beta; };
+  for (const Case c : {Case{"mass-proportional", 0.0, 0.5, 0.0}, Case{"stiffness-proportional", 0.0, 0.0, 0.01},
+                       Case{"spring dashpot", 0.5, 0.0, 0.0}}) {
+    double previous = E0;
+    rollout(osc.model(c.spring_damping), 100,
+            {.integrator = Integrator::newmark, .time_step = 0.02, .rayleigh_mass = c.alpha,
+             .rayleigh_stiffness = c.beta, .velocity_tolerance = 1e-12},
+            [&](const State& s, const StepReport& r) {
+              EXPECT_LT(r.total_energy(), previous) << c.name << " at t = " << s.time;
+              previous = r.total_energy();
+            });
+    EXPECT_LT(previous, 0.9 * E0) << c.name;
+  }
+}
+
+TEST(ImplicitDynamics, RayleighDampedBeamLosesEnergyMonotonically) {
+  ModelBuilder b;
+  const int beam = b.add_solid("beam", mesh::tet_box({1.0, 0.1, 0.1}, {10, 1, 1}), {.youngs_modulus = 1e5});
+  b.pin(b.nodes_of(beam, "x_min"));
+  const Model model = std::move(b).finalize();
+  double previous = 0.0;  // the rest state's total energy: no motion, no strain, gravity at rest height
+  StepWorkspace w(model);
+  previous = energies(model, initial_state(model), w).elastic + energies(model, initial_state(model), w).gravity;
+  rollout(model, 30, {.time_step = 1.0 / 30, .rayleigh_mass = 0.5, .rayleigh_stiffness = 0.01},
+          [&](const State& s, const StepReport& r) {
+            EXPECT_LT(r.total_energy(), previous) << "t = " << s.time;
+            previous = r.total_energy();
+          });
+}
+
+// The twisted bar: x_min pinned, x_max rotated about the bar's axis.
+Model twisted_bar(double angular_velocity) {
+  ModelBuilder b;
+  const int bar = b.add_solid("bar", mesh::tet_box({1.0, 0.1, 0.1}, {10, 2, 2}), {.youngs_modulus = 1e5});
+  b.pin(b.nodes_of(bar, "x_min"));
+  b.add_motion({.name = "twist", .nodes = b.nodes_of(bar, "x_max"), .center = Eigen::Vector3d(1.0, 0.05, 0.05),
+                .angular_velocity = Eigen::Vector3d(angular_velocity, 0.0, 0.0)});
+  b.set_gravity(Eigen::Vector3d::Zero());
+  return std::move(b).finalize();
+}
+
+TEST(ImplicitDynamics, PinnedNodesStayExactlyAndDrivenNodesFollowTheirMotionExactly) {
+  const Model model = twisted_bar(std::numbers::pi / 2);
+  const State start = initial_state(model);
+  rollout(model, 10, {.time_step = 1.0 / 30}, [&](const State& s, const StepReport& r) {
+    for (int node : model.pinned_nodes)
+      for (int c = 0; c < 3; ++c) EXPECT_EQ(s.x[3 * node + c], start.x[3 * node + c]);
+    const mesh::Positions target = model.driven_positions(s.time);
+    for (std::size_t i = 0; i < model.driven_nodes.size(); ++i)
+      for (int c = 0; c < 3; ++c) EXPECT_EQ(s.x[3 * model.driven_nodes[i] + c], target(i, c));
+    EXPECT_EQ(r.support_forces.rows(), static_cast<Eigen::Index>(model.pinned_nodes.size() + model.driven_nodes.size()));
+  });
+}
+
+TEST(ImplicitDynamics, AFailedStepKeepsTheStateOrRetriesWithSmallerSubsteps) {
+  // 135° of the end per step inverts the elements next to it at Newton's start.
+  const Model model = twisted_bar(std::numbers::pi * 22.5);
+  StepWorkspace w(model);
+  const State start = initial_state(model);
+  State out;
+  const StepReport stop = step(model, start, out, {}, w, {.time_step = 1.0 / 30});
+  EXPECT_EQ(stop.status, StepStatus::failed);
+  EXPECT_FALSE(stop.message.empty());
+  EXPECT_EQ(out.x, start.x);
+  EXPECT_EQ(out.time, start.time);
+  const StepReport retry =
+      step(model, start, out, {}, w, {.time_step = 1.0 / 30, .on_failure = FailurePolicy::retry, .max_retries = 5});
+  EXPECT_TRUE(retry.ok()) << retry.message;
+  EXPECT_GT(retry.retries, 0);
+  EXPECT_EQ(retry.substeps, 1 << retry.retries);
+  EXPECT_DOUBLE_EQ(out.time, 1.0 / 30);
+}
+
+TEST(ImplicitDynamics, DistanceLinksHoldToTheConstraintTolerance) {
+  ModelBuilder b;
+  mesh::Positions p(6, 3);
+  for (int i = 0; i < 6; ++i) p.row(i) << 0.1 * i, 0.0, 0.0;
+  const int chain = b.add_particles("chain", p, 0.1);
+  for (int i = 0; i + 1 < 6; ++i) b.link(b.node(chain, i), b.node(chain, i + 1));
+  b.pin({b.node(chain, 0)});
+  const Model model = std::move(b).finalize();
+  const double tolerance = 1e-7;
+  double lowest = 0.0;
+  rollout(model, 20, {.time_step = 1.0 / 30, .constraint_tolerance = tolerance}, [&](const State& s, const StepReport& r) {
+    for (int i = 0; i + 1 < 6; ++i)
+      EXPECT_NEAR((s.x.segment<3>(3 * (i + 1)) - s.x.segment<3>(3 * i)).norm(), 0.1, tolerance);
+    EXPECT_LE(r.constraint_violation, tolerance);
+    EXPECT_EQ(r.constraint_forces.size(), 5);
+    lowest = std::min(lowest, s.x[3 * 5 + 2]);
+  });
+  EXPECT_LT(lowest, -0.1);  // the chain swings down
+}
+
+TEST(ImplicitDynamics, AttachmentsHoldAndSupportForcesCarryTheWeight) {
+  // A particle attached to the free end of a spring hanging from a pinned anchor, at rest at its
+  // static equilibrium: the anchor carries the weight of both masses.
+  const double k = 200.0, m = 0.5, g = 9.81;
+  ModelBuilder b;
+  mesh::Mesh spring;
+  spring.vertex_positions.resize(2, 3);
+  spring.vertex_positions << 0, 0, 0, 0, 0, -1;
+  spring.edge_indices.resize(1, 2);
+  spring.edge_indices << 0, 1;
+  const int s = b.add_springs("spring", spring, {.stiffness = k, .node_mass = m});
+  mesh::Positions bob(1, 3);
+  bob << 0.0, 0.0, -1.0;
+  const int p = b.add_particles("bob", bob, m);
+  b.pin({b.node(s, 0)});
+  b.attach(b.node(s, 1), b.node(p, 0));
+  // Equilibrium: the spring carries both lower masses, stretched by 2mg/k.
+  mesh::Positions x0(3, 3);
+  x0 << 0, 0, 0, 0, 0, -1 - 2 * m * g / k, 0, 0, -1 - 2 * m * g / k;
+  b.set_initial_positions(x0);
+  const Model model = std::move(b).finalize();
+  rollout(model, 5, {.time_step = 0.01, .force_tolerance = 1e-10, .constraint_tolerance = 1e-10},
+          [&](const State& st, const StepReport& r) {
+            EXPECT_NEAR((st.x.segment<3>(3) - st.x.segment<3>(6)).norm(), 0.0, 1e-10);
+            EXPECT_NEAR(r.support_forces(0, 2), 3 * m * g, 1e-6);  // anchor's own weight too
+            EXPECT_NEAR(st.x[5], x0(1, 2), 1e-8);                   // stays at equilibrium
+            ASSERT_EQ(r.constraint_forces.size(), 3);
+            EXPECT_NEAR(std::abs(r.constraint_forces[2]), m * g, 1e-6);  // the bob's weight
+          });
+}
+
+TEST(ImplicitDynamics, ResultsAreBitIdenticalForAnyThreadCount) {
+  const Model model = twisted_bar(2.0);
+  const State one = rollout(model, 4, {.time_step = 1.0 / 30, .threads = 1});
+  const State two = rollout(model, 4, {.time_step = 1.0 / 30, .threads = 2});
+  EXPECT_EQ(one.x, two.x);
+  EXPECT_EQ(one.v, two.v);
+}
+
+TEST(ImplicitDynamics, ConsistentMassFallsLikeLumpedMass) {
+  // Gravity is uniform, so a free body falls the same with either mass matrix (M g = lumped m g).
+  auto fall = [](MassModel mass) {
+    ModelBuilder b;
+    b.add_solid("box", mesh::tet_box({0.2, 0.2, 0.2}, {2, 2, 2}), {.youngs_modulus = 1e4});
+    b.set_mass_model(mass);
+    const Model model = std::move(b).finalize();
+    return rollout(model, 10, {.time_step = 1.0 / 30, .force_tolerance = 1e-10});
+  };
+  const State lumped = fall(MassModel::lumped), consistent = fall(MassModel::consistent);
+  EXPECT_LT((lumped.x - consistent.x).lpNorm<Eigen::Infinity>(), 1e-8);
+}
+
+TEST(ImplicitDynamicsBadInput, StatesOptionsAndControlsAreChecked) {
+  const Model model = twisted_bar(1.0);
+  StepWorkspace w(model);
+  State s = initial_state(model), out;
+  EXPECT_THROW(step(model, s, out, {}, w, {.time_step = 0.0}), InputError);
+  EXPECT_THROW(step(model, s, out, {}, w, {.substeps = 0}), InputError);
+  EXPECT_THROW(step(model, s, s, {}, w), InputError);
+  State bad = s;
+  bad.x[4] = std::nan("");
+  EXPECT_THROW(step(model, bad, out, {}, w), InputError);
+  bad = s;
+  bad.v.resize(3);
+  EXPECT_THROW(step(model, bad, out, {}, w), InputError);
+  Control c;
+  c.external_forces = mesh::Positions::Zero(2, 3);
+  EXPECT_THROW(step(model, s, out, c, w), InputError);
+  const Model other = twisted_bar(1.0);
+  EXPECT_THROW(step(other, s, out, {}, w), InputError);
+}
+
+TEST(ImplicitDynamicsBadInput, TheBuilderNamesBodyElementAndCause) {
+  auto message = [](auto&& build) -> std::string {
+    try {
+      build();
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_NE(message([] {
+              ModelBuilder b;
+              b.add_solid("beam", mesh::tet_box({1, 1, 1}, {1, 1, 1}), {.poisson_ratio = 0.5});
+              std::move(b).finalize();
+            }).find("body 'beam', tet 0"),
+            std::string::npos);
+  EXPECT_NE(message([] {
+              ModelBuilder b;
+              const int body = b.add_solid("beam", mesh::tet_box({1, 1, 1}, {1, 1, 1}), {});
+              b.nodes_of(body, "nowhere");
+            }).find("selection 'nowhere'"),
+            std::string::npos);
+  EXPECT_NE(message([] {
+              ModelBuilder b;
+              mesh::Mesh m = mesh::tet_box({1, 1, 1}, {1, 1, 1});
+              std::swap(m.tet_indices(3, 0), m.tet_indices(3, 1));
+              b.add_solid("beam", m, {});
+              std::move(b).finalize();
+            }).find("tet 3: inverted"),
+            std::string::npos);
+  EXPECT_NE(message([] {
+              ModelBuilder b;
+              mesh::Mesh m = mesh::tet_box({1, 1, 1}, {1, 1, 1});
+              m.vertex_positions.conservativeResize(m.vertex_count() + 1, 3);
+              m.vertex_positions.bottomRows(1).setZero();
+              b.add_solid("beam", m, {});
+              std::move(b).finalize();
+            }).find("no mass"),
+            std::string::npos);
+  EXPECT_NE(message([] {
+              ModelBuilder b;
+              b.add_solid("a", mesh::tet_box({1, 1, 1}, {1, 1, 1}), {});
+              b.add_solid("a", mesh::tet_box({1, 1, 1}, {1, 1, 1}), {});
+            }).find("already exists"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sofax::physics
