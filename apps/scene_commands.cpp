@@ -131,7 +131,7 @@ int run_command(const RunArgs& a) {
                 a.scene.c_str(), s.model.bodies.size(), s.model.node_count(), steps, s.step.time_step, a.output.c_str());
 
   ProgressPrinter progress(isatty(fileno(stdout)) != 0);
-  scene::RunOptions options{.output_directory = a.output, .duration = a.duration, .threads = a.threads};
+  scene::RunOptions options{.output_directory = a.output, .duration = a.duration, .threads = a.threads, .on_progress = {}};
   if (!a.quiet) options.on_progress = [&](const scene::RunProgress& p) { progress(p); };
   interrupt_requested.store(false);
   options.stop_requested = &interrupt_requested;

@@ -64,7 +64,9 @@ TEST_P(ExampleScene, RunsAFewStableSteps) {
   EXPECT_EQ(r.frames, expected_frames);
   for (const std::string& f : frames) {
     EXPECT_TRUE(fs::is_regular_file(fs::path(out) / f)) << f;
-    if (s.output.obj) EXPECT_TRUE(fs::is_regular_file(fs::path(out) / fs::path(f).replace_extension(".obj"))) << f;
+    if (s.output.obj) {
+      EXPECT_TRUE(fs::is_regular_file(fs::path(out) / fs::path(f).replace_extension(".obj"))) << f;
+    }
   }
   EXPECT_TRUE(fs::is_regular_file(fs::path(out) / "scene.json"));
   fs::remove_all(out);

@@ -25,7 +25,7 @@ constexpr const char* small_beam = R"({
 TEST(RunScene, FramesEveryNStepsAndTheLast) {
   const scene::Scene s = scene::parse_scene(small_beam, "small_beam.json");
   const std::string out = scene::testing::scratch_folder("every");
-  const scene::RunSummary r = scene::run_scene(s, {.output_directory = out});
+  const scene::RunSummary r = scene::run_scene(s, {.output_directory = out, .on_progress = {}});
   ASSERT_EQ(r.status, scene::RunStatus::completed) << r.message;
   EXPECT_EQ(r.steps, 6);
   // Frames 0, 2, 4, 6.
@@ -63,7 +63,7 @@ TEST(RunScene, AFailedStepIsLoggedAndTheFramesBeforeItKept) {
   s.step.max_newton_iterations = 1;
   s.step.velocity_tolerance = 1e-14;
   const std::string out = scene::testing::scratch_folder("failure");
-  const scene::RunSummary r = scene::run_scene(s, {.output_directory = out});
+  const scene::RunSummary r = scene::run_scene(s, {.output_directory = out, .on_progress = {}});
   ASSERT_EQ(r.status, scene::RunStatus::failed);
   EXPECT_FALSE(r.message.empty());
   EXPECT_EQ(r.steps, 0);

@@ -47,7 +47,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         BadScene{"bad_empty.json", {"bad_empty.json:1:1", "empty"}},
         BadScene{"bad_truncated.json", {"bad_truncated.json:6:1", "truncated JSON", "unexpected end of input"}},
-        BadScene{"bad_not_json.json", {"bad_not_json.json:1:1", "not valid JSON"}},
+        BadScene{"bad_not_json.json", {"bad_not_json.json:1:", "not valid JSON", "invalid literal"}},
         BadScene{"bad_wrong_types.json",
                  {"/bodies/0/material/youngs_modulus", "type", "\"stiff\"", "/time/duration", "null"}},
         BadScene{"bad_unknown_key.json",
