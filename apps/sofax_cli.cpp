@@ -1,13 +1,15 @@
 // sofax: the command-line tool. One subcommand per application, each reading any mesh the mesh
 // module reads (or a generated one), printing per-iteration progress and a summary, and writing
 // OBJ or VTU. Bad files and options end with a message naming the file or option and the cause
-// and a non-zero exit code (1 bad input, 3 the solver did not converge, CLI11's codes for a
-// malformed command line).
+// and a non-zero exit code (1 bad input, 3 the solver did not converge or a step failed, 130 a run
+// interrupted by Ctrl-C, CLI11's codes for a malformed command line).
 //
 //   sofax param camelhead.off -o camelhead_uv.obj          # injective UVs (OBJ vt)
 //   sofax arap decimated-knight.off -o knight_arap.obj       # default handles: base fixed, top moved
 //   sofax smooth decimated-knight.off -o knight_smooth.obj --steps 5
 //   sofax statics --grid 10 -o cantilever.vtu                # x = 0 face fixed, gravity −z
+//   sofax run examples/scenes/cantilever.json -o out/cantilever   # a scene: frames + log (scene_commands)
+//   sofax validate examples/scenes/cantilever.json             # check a scene, build its model
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
@@ -25,6 +27,7 @@
 #include "sofax/mesh/generators.hpp"
 #include "sofax/mesh/io.hpp"
 #include "sofax/physics/statics.hpp"
+#include "scene_commands.hpp"
 
 namespace {
 
@@ -314,7 +317,7 @@ int run_statics(const StaticsArgs& a) {
 
 int main(int argc, char** argv) {
   CLI::App app{"sofax: parameterization, ARAP deformation, smoothing and elastic statics on meshes "
-               "(OBJ, OFF, Medit .mesh, Gmsh .msh in; OBJ, VTU out)"};
+               "(OBJ, OFF, Medit .mesh, Gmsh .msh in; OBJ, VTU out), and simulation of scene files (run, validate)"};
   app.require_subcommand(1);
 
   ParamArgs param;
@@ -384,6 +387,11 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
 
+  cli::RunArgs run;
+  CLI::App* run_cmd = cli::add_run_command(app, run);
+  cli::ValidateArgs validate;
+  CLI::App* validate_cmd = cli::add_validate_command(app, validate);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -394,6 +402,8 @@ int main(int argc, char** argv) {
     if (arap_cmd->parsed()) return run_arap(arap);
     if (smooth_cmd->parsed()) return run_smooth(smooth);
     if (statics_cmd->parsed()) return run_statics(statics);
+    if (run_cmd->parsed()) return cli::run_command(run);
+    if (validate_cmd->parsed()) return cli::validate_command(validate);
   } catch (const InputError& e) {
     std::fprintf(stderr, "sofax: error: %s\n", e.what());
     return exit_bad_input;

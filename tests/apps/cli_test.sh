@@ -68,5 +68,27 @@ echo '{"handles": [{"vertices": [0, -4]}]}' > "$out/bad.json"
 expect_error "/handles/0/vertices/1" arap "$meshes/decimated-knight.off" --handles "$out/bad.json" -o "$out/x.obj"
 expect_error "Poisson" statics --grid 2 --poisson-ratio 0.7 -o "$out/x.vtu"
 
+# Scenes: validate and a short run write a complete series; a bad scene exits 1 and creates no
+# output folder (it is checked, and its model built, before anything is written).
+scenes="$(dirname "$0")/../../examples/scenes"
+fixtures="$(dirname "$0")/../scene/fixtures"
+"$sofax" validate "$scenes/cantilever.json" > "$out/log.txt" 2>&1 || { cat "$out/log.txt"; fail "validate cantilever.json"; }
+grep -q "189 nodes" "$out/log.txt" || fail "validate prints no summary"
+expect_ok "$out/cantilever/cantilever.pvd" run "$scenes/cantilever.json" -o "$out/cantilever" --duration 0.1 --resolution 0.5
+[ -s "$out/cantilever/cantilever_000003.vtu" ] || fail "run wrote no frame 3"
+[ "$(wc -l < "$out/cantilever/log.jsonl")" -eq 4 ] || fail "run log.jsonl has not 1 + 3 lines"
+grep -q "paraview $out/cantilever/cantilever.pvd" "$out/log.txt" || fail "run does not say how to view the output"
+for bad in "$fixtures"/bad_*.json; do
+  name=$(basename "$bad" .json)
+  "$sofax" run "$bad" -o "$out/$name" > "$out/log.txt" 2>&1
+  rc=$?
+  [ "$rc" -eq 1 ] || { cat "$out/log.txt"; fail "sofax run $name exited $rc, expected 1"; }
+  grep -q "$name.json" "$out/log.txt" || { cat "$out/log.txt"; fail "sofax run $name: the message does not name the file"; }
+  [ -e "$out/$name" ] && fail "sofax run $name created its output folder"
+  "$sofax" validate "$bad" > /dev/null 2>&1 && fail "sofax validate $name exited 0"
+done
+expect_error "/constraints/pin/0/selection" validate "$fixtures/bad_unknown_selection.json"
+expect_error "no_such_scene.json" run "$out/no_such_scene.json" -o "$out/none"
+
 [ "$failures" -eq 0 ] && echo "all CLI checks passed"
 exit "$failures"

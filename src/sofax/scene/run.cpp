@@ -1,0 +1,175 @@
+#include "sofax/scene/run.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "sofax/core/error.hpp"
+#include "sofax/mesh/time_series.hpp"
+
+namespace sofax::scene {
+
+std::string_view to_string(RunStatus status) {
+  switch (status) {
+    case RunStatus::completed: return "completed";
+    case RunStatus::failed: return "failed";
+    case RunStatus::interrupted: return "interrupted";
+  }
+  return "?";
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Every body's elements in global node ids, as ParaView cells: tets of solids, triangles of
+// cloth, edges of springs, a vertex cell per particle.
+mesh::VtuCells model_cells(const physics::Model& model) {
+  mesh::VtuCells cells;
+  auto append = [](auto& all, const auto& local, int offset) {
+    const Eigen::Index start = all.rows();
+    all.conservativeResize(start + local.rows(), Eigen::NoChange);
+    all.bottomRows(local.rows()) = local.array() + offset;
+  };
+  for (const physics::Body& b : model.bodies) {
+    switch (b.kind) {
+      case physics::BodyKind::solid: append(cells.tet_indices, b.mesh.tet_indices, b.first_node); break;
+      case physics::BodyKind::cloth: append(cells.tri_indices, b.mesh.tri_indices, b.first_node); break;
+      case physics::BodyKind::springs: append(cells.edge_indices, b.mesh.edge_indices, b.first_node); break;
+      case physics::BodyKind::particles:
+        for (int i = 0; i < b.node_count; ++i) cells.vertex_ids.push_back(b.first_node + i);
+        break;
+    }
+  }
+  return cells;
+}
+
+// The supports' forces spread over all nodes (zero where nothing holds a node).
+Eigen::MatrixXd support_field(const physics::Model& model, const physics::StepReport* report) {
+  Eigen::MatrixXd f = Eigen::MatrixXd::Zero(model.node_count(), 3);
+  if (!report) return f;
+  Eigen::Index row = 0;
+  for (const std::vector<int>* ids : {&model.pinned_nodes, &model.driven_nodes})
+    for (int n : *ids) {
+      if (row < report->support_forces.rows()) f.row(n) += report->support_forces.row(row);
+      ++row;
+    }
+  return f;
+}
+
+nlohmann::json log_record(const physics::State& s, const physics::StepReport& r) {
+  nlohmann::json j;
+  j["step"] = s.step;
+  j["time"] = s.time;
+  j["status"] = std::string(physics::to_string(r.status));
+  j["newton_iterations"] = r.newton_iterations;
+  j["substeps"] = r.substeps;
+  j["retries"] = r.retries;
+  j["residual"] = r.residual;
+  j["constraint_violation"] = r.constraint_violation;
+  j["energy"] = {{"total", r.total_energy()}, {"kinetic", r.kinetic_energy}, {"elastic", r.elastic_energy},
+                 {"gravity", r.gravity_energy}};
+  j["times"] = {{"assembly", r.times.assembly}, {"factorization", r.times.factorization},
+                {"linear_solve", r.times.linear_solve}, {"line_search", r.times.line_search},
+                {"total", r.times.total}};
+  if (!r.ok()) j["message"] = r.message;
+  return j;
+}
+
+class Output {
+ public:
+  Output(const Scene& scene, const std::string& folder)
+      : model_(scene.model),
+        cells_(model_cells(scene.model)),
+        writer_(folder, scene.output.base_name, {.write_obj = scene.output.obj}),
+        log_path_((std::filesystem::path(folder) / "log.jsonl").string()),
+        log_(log_path_, std::ios::trunc) {
+    if (!log_) throw InputError(log_path_, "cannot write the step log");
+    mesh::write_file_atomic((std::filesystem::path(folder) / "scene.json").string(), scene.source);
+  }
+
+  void frame(const physics::State& s, const physics::StepReport* report) {
+    const mesh::Positions x = physics::positions(s);
+    const Eigen::MatrixXd displacement = x - model_.rest_positions;
+    const Eigen::MatrixXd velocity = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, 3, Eigen::RowMajor>>(
+        s.v.data(), model_.node_count(), 3);
+    writer_.write_frame(s.time, x, cells_,
+                        {{"displacement", displacement}, {"velocity", velocity}, {"support_force", support_field(model_, report)}});
+  }
+
+  void log(const nlohmann::json& record) { log_ << record.dump() << '\n' << std::flush; }
+
+  int frames() const { return writer_.frame_count(); }
+  std::string pvd_path() const { return writer_.pvd_path(); }
+  const std::string& log_path() const { return log_path_; }
+
+ private:
+  const physics::Model& model_;
+  mesh::VtuCells cells_;
+  mesh::TimeSeriesWriter writer_;
+  std::string log_path_;
+  std::ofstream log_;
+};
+
+}  // namespace
+
+RunSummary run_scene(const Scene& scene, const RunOptions& options) {
+  const Clock::time_point t0 = Clock::now();
+  if (options.output_directory.empty()) throw InputError("output directory", "none given");
+  if (options.duration < 0.0 || !std::isfinite(options.duration))
+    throw InputError("RunOptions::duration", "must be finite and not negative (0: the scene's)");
+  physics::StepOptions step_options = scene.step;
+  if (options.threads >= 0) step_options.threads = options.threads;
+  const int steps = steps_to_cover(options.duration > 0.0 ? options.duration : scene.duration, step_options.time_step);
+
+  // Everything that can reject the scene comes before the folder is created.
+  physics::StepWorkspace workspace(scene.model);
+  physics::State current = physics::initial_state(scene.model), next;
+  Output out(scene, options.output_directory);
+
+  RunSummary summary;
+  summary.steps_planned = steps;
+  summary.pvd_path = out.pvd_path();
+  summary.log_path = out.log_path();
+  const physics::Energies e0 = physics::energies(scene.model, current, workspace);
+  out.log({{"step", 0}, {"time", current.time}, {"status", "initial"},
+           {"energy", {{"total", e0.kinetic + e0.elastic + e0.gravity}, {"kinetic", e0.kinetic},
+                       {"elastic", e0.elastic}, {"gravity", e0.gravity}}}});
+  out.frame(current, nullptr);
+
+  for (int i = 1; i <= steps; ++i) {
+    if (options.stop_requested && options.stop_requested->load()) {
+      summary.status = RunStatus::interrupted;
+      summary.message = "interrupted after step " + std::to_string(i - 1);
+      break;
+    }
+    const physics::StepReport report = physics::step(scene.model, current, next, {}, workspace, step_options);
+    summary.newton_iterations += report.newton_iterations;
+    if (!report.ok()) {
+      physics::State failed = current;  // the step that did not happen, logged at its target time
+      failed.step = i;
+      failed.time = current.time + step_options.time_step;
+      out.log(log_record(failed, report));
+      summary.status = RunStatus::failed;
+      summary.message = "step " + std::to_string(i) + " (t = " + std::to_string(failed.time) + " s) failed: " + report.message;
+      break;
+    }
+    std::swap(current, next);
+    out.log(log_record(current, report));
+    summary.steps = i;
+    summary.time = current.time;
+    if (i % scene.output.every == 0 || i == steps) out.frame(current, &report);
+    if (options.on_progress) {
+      const double elapsed = seconds_since(t0);
+      options.on_progress({i, steps, current.time, elapsed, elapsed / i * (steps - i)});
+    }
+  }
+  summary.frames = out.frames();
+  summary.wall_seconds = seconds_since(t0);
+  return summary;
+}
+
+}  // namespace sofax::scene
