@@ -1,0 +1,140 @@
+// Implicit dynamics (issue "implicit dynamics"): time per step of the Neo-Hookean beam and of
+// the cloth, with Newton iterations and the split into assembly / factorization / linear solve /
+// line search as counters (seconds per step), and the cloth's explicit alternative.
+//   dynamics/beam/<tets>/<direct|krylov>   beam 1 × 0.25 × 0.25 m (E = 1 MPa, ν = 0.3, ρ = 1000),
+//                                          x_min pinned, falling under gravity from rest, h = 1/30,
+//                                          8 steps per iteration of the benchmark
+//   dynamics/cloth/<nx>x<ny>               cloth 2 × 1 m (StVK membrane, E = 1 MPa, t = 1 mm,
+//                                          200 kg/m³, bending) pinned along one short side, h = 1/30
+//   dynamics/cloth_explicit/64x32          symplectic Euler at the largest stable step found by
+//                                          bisection (counter h_explicit), wall time per simulated second
+//   build/bin/sofax-bench --benchmark_filter='dynamics/' --benchmark_repetitions=3
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <string>
+
+#include "sofax/mesh/generators.hpp"
+#include "sofax/physics/model.hpp"
+#include "sofax/physics/step.hpp"
+
+namespace {
+
+using namespace sofax;
+using namespace sofax::physics;
+
+Model beam_model(std::array<int, 3> cells) {
+  ModelBuilder b;
+  const int beam = b.add_solid("beam", mesh::tet_box({1.0, 0.25, 0.25}, cells),
+                               {.model = TetMaterial::neo_hookean, .youngs_modulus = 1e6, .poisson_ratio = 0.3});
+  b.pin(b.nodes_of(beam, "x_min"));
+  return std::move(b).finalize();
+}
+
+Model cloth_model(int nx, int ny) {
+  ModelBuilder b;
+  const int cloth = b.add_cloth("cloth", mesh::cloth_grid(2.0, 1.0, nx, ny, Eigen::Vector3d::Zero(), "xy"),
+                                {.youngs_modulus = 1e6, .thickness = 1e-3, .density = 200.0});
+  b.pin(b.nodes_of(cloth, "side_x_min"));
+  return std::move(b).finalize();
+}
+
+// Steps `steps` times from the state given; counters per step.
+void run_steps(benchmark::State& bench, const Model& model, const StepOptions& options, int steps) {
+  StepWorkspace workspace(model);
+  const State start = initial_state(model);
+  double newton = 0.0, assembly = 0.0, factor = 0.0, solve = 0.0, search = 0.0, total_steps = 0.0;
+  bool failed = false;
+  for (auto _ : bench) {
+    State a = start, b;
+    for (int i = 0; i < steps; ++i) {
+      const StepReport r = step(model, a, b, {}, workspace, options);
+      if (!r.ok()) {
+        bench.SkipWithError(("step failed: " + r.message).c_str());
+        failed = true;
+        break;
+      }
+      newton += r.newton_iterations;
+      assembly += r.times.assembly;
+      factor += r.times.factorization;
+      solve += r.times.linear_solve;
+      search += r.times.line_search;
+      total_steps += 1.0;
+      std::swap(a, b);
+    }
+    if (failed) break;
+  }
+  if (total_steps == 0.0) return;
+  bench.counters["steps"] = steps;
+  bench.counters["newton_per_step"] = newton / total_steps;
+  bench.counters["assembly_s"] = assembly / total_steps;
+  bench.counters["factorization_s"] = factor / total_steps;
+  bench.counters["linear_solve_s"] = solve / total_steps;
+  bench.counters["line_search_s"] = search / total_steps;
+  bench.counters["assembly_share_of_iteration"] =
+      newton > 0 ? assembly / (assembly + factor + solve + search) : 0.0;
+}
+
+void beam(benchmark::State& bench, std::array<int, 3> cells, LinearSolver solver) {
+  const Model model = beam_model(cells);
+  bench.counters["tets"] = static_cast<double>(model.tet_blocks[0].tets.rows());
+  run_steps(bench, model, {.time_step = 1.0 / 30, .linear_solver = solver, .threads = 2}, 8);
+}
+
+void cloth(benchmark::State& bench, int nx, int ny) {
+  const Model model = cloth_model(nx, ny);
+  run_steps(bench, model, {.time_step = 1.0 / 30, .threads = 2}, 30);
+}
+
+// Does symplectic Euler at step h keep the cloth finite and uninverted for 0.25 s?
+bool explicit_stable(const Model& model, double h) {
+  StepWorkspace workspace(model);
+  State a = initial_state(model), b;
+  const int steps = static_cast<int>(std::ceil(0.25 / h));
+  for (int i = 0; i < steps; ++i) {
+    const StepReport r = step(model, a, b, {}, workspace, {.integrator = Integrator::symplectic_euler, .time_step = h});
+    if (!r.ok() || !(r.total_energy() < 1e3)) return false;
+    std::swap(a, b);
+  }
+  return true;
+}
+
+void cloth_explicit(benchmark::State& bench) {
+  const Model model = cloth_model(64, 32);
+  double lo = 1e-6, hi = 1.0 / 30;
+  for (int i = 0; i < 12; ++i) {
+    const double mid = std::sqrt(lo * hi);
+    (explicit_stable(model, mid) ? lo : hi) = mid;
+  }
+  const double h = 0.9 * lo;
+  bench.counters["h_explicit"] = h;
+  const int steps = static_cast<int>(std::ceil(1.0 / h));
+  bench.counters["steps_per_simulated_second"] = steps;
+  StepWorkspace workspace(model);
+  for (auto _ : bench) {
+    State a = initial_state(model), b;
+    for (int i = 0; i < steps; ++i) {
+      step(model, a, b, {}, workspace, {.integrator = Integrator::symplectic_euler, .time_step = h, .threads = 2});
+      std::swap(a, b);
+    }
+  }
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(beam, 10k/direct, std::array<int, 3>{30, 8, 7}, LinearSolver::direct)
+    ->Name("dynamics/beam/10k/direct")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(beam, 10k/krylov, std::array<int, 3>{30, 8, 7}, LinearSolver::newton_krylov)
+    ->Name("dynamics/beam/10k/krylov")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(beam, 100k/direct, std::array<int, 3>{64, 16, 16}, LinearSolver::direct)
+    ->Name("dynamics/beam/100k/direct")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(beam, 100k/krylov, std::array<int, 3>{64, 16, 16}, LinearSolver::newton_krylov)
+    ->Name("dynamics/beam/100k/krylov")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(beam, 1M/direct, std::array<int, 3>{128, 36, 36}, LinearSolver::direct)
+    ->Name("dynamics/beam/1M/direct")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(beam, 1M/krylov, std::array<int, 3>{128, 36, 36}, LinearSolver::newton_krylov)
+    ->Name("dynamics/beam/1M/krylov")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(cloth, 64x32, 64, 32)->Name("dynamics/cloth/64x32")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(cloth, 256x256, 256, 256)
+    ->Name("dynamics/cloth/256x256")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(cloth_explicit)->Name("dynamics/cloth_explicit/64x32")->Unit(benchmark::kMillisecond)->Iterations(1);
