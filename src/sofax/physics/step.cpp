@@ -113,6 +113,7 @@ class Stepper {
 
   // Static equilibrium: Φ without inertia and damping, min E(x) − fᵀx.
   bool equilibrium(State& s, const Substep& sub) {
+    hh_ = 1.0;  // the constraints' first penalty: the total weight's stiffness at 1 m / 1 s²
     w_.set_inertia(s.x, 0.0);
     w_.set_elastic_weight(1.0);
     w_.set_forces(external_forces(sub.forces), s.x);
@@ -164,6 +165,7 @@ class Stepper {
     const double alpha = damping_scale * o_.rayleigh_mass, beta = damping_scale * o_.rayleigh_stiffness;
 
     // Mass-proportional damping blends into the inertia term.
+    hh_ = hh;
     const double w_inertia = 1.0 / (hh * hh) + alpha / h;
     const Vec centre = (x_hat / (hh * hh) + (alpha / h) * s.x) / w_inertia;
     w_.set_inertia(centre, w_inertia);
@@ -250,14 +252,20 @@ class Stepper {
         al.inner.direction_tolerance = std::min(al.inner.direction_tolerance, 0.1 * o_.constraint_tolerance);
       al.inner_method =
           o_.linear_solver == LinearSolver::direct ? solve::InnerMinimizer::newton : solve::InnerMinimizer::newton_krylov;
-      const Vec* warm = s.multipliers.size() == w_.constraint_count ? &s.multipliers : nullptr;
-      const solve::AugmentedLagrangianReport rep =
-          solve::minimize_augmented_lagrangian(objective, w_.constraint_groups, x, al, dofs, warm);
+      // Warm start from the last step: its multipliers and its final penalty. The first penalty
+      // is the stiffness of moving the whole mass: the constraints then bind from the start.
+      const bool warm = s.multipliers.size() == w_.constraint_count;
+      al.initial_penalty = warm && s.constraint_penalty > 0.0 ? s.constraint_penalty : w_.constraint_penalty_scale / (hh_ * hh_);
+      al.max_penalty = std::max(al.max_penalty, al.initial_penalty);
+      const solve::AugmentedLagrangianReport rep = solve::minimize_augmented_lagrangian(
+          objective, w_.constraint_groups, x, al, dofs, warm ? &s.multipliers : nullptr,
+          o_.linear_solver == LinearSolver::direct ? &w_.newton : nullptr);
       r_.newton_iterations += rep.inner_iterations;
-      add_times(r_.times, rep.last_inner.times);
+      add_times(r_.times, rep.times);
       if (!rep.converged())
         return fail("the constraint solve stopped: " + std::string(solve::to_string(rep.status)) + " (" +
                     rep.message + "), |c| = " + std::to_string(rep.constraint_violation) + " m");
+      s.constraint_penalty = rep.penalty;
       s.multipliers = rep.multipliers;
       r_.constraint_violation = std::max(r_.constraint_violation, rep.constraint_violation);
       return true;
@@ -370,6 +378,7 @@ class Stepper {
   const StepOptions& o_;
   StepReport& r_;
   assembly::EvalOptions eval_;
+  double hh_ = 1.0;  // ĥ of the current substep
 };
 
 void check_integrator_support(const Model& model, const StepOptions& o) {

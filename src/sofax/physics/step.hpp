@@ -92,6 +92,7 @@ struct State {
   Eigen::VectorXd x_previous, v_previous, a;
   bool has_previous = false;
   Eigen::VectorXd multipliers;   // the constraint solve's λ, to warm-start the next step
+  double constraint_penalty = 0.0;  // and its final penalty ρ
 };
 
 State initial_state(const Model& model);

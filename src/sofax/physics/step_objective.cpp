@@ -212,6 +212,7 @@ StepWorkspace::Impl::Impl(const Model& m) : model(&m) {
   objective = std::move(b).finalize();
 
   lumped_mass = m.node_mass.replicate(1, 3).transpose().reshaped();
+  constraint_penalty_scale = 10.0 * m.node_mass.sum();
   gravity_forces = (m.node_mass * m.gravity.transpose()).transpose().reshaped();
   for (int node : m.pinned_nodes)
     for (int c = 0; c < 3; ++c) dofs.prescribe(3 * node + c, 0.0);

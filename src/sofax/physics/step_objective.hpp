@@ -36,6 +36,7 @@ struct StepWorkspace::Impl {
   Eigen::VectorXd dashpot_damping;         // c per dashpot, N·s/m
   std::vector<int> constraint_groups;      // attachments, links (those present)
   int constraint_count = 0;                // residuals in all of them
+  double constraint_penalty_scale = 0.0;   // 10 × the total mass: ρ₀ = this / ĥ²
 
   Eigen::VectorXd lumped_mass;             // (3n) per dof, for kinetic energy and explicit steps
   Eigen::VectorXd gravity_forces;          // (3n) m_i g

@@ -67,7 +67,8 @@ AugmentedLagrangianReport minimize_augmented_lagrangian(assembly::Objective& obj
                                                         std::span<const int> constraint_groups, Eigen::VectorXd& x,
                                                         const AugmentedLagrangianOptions& options,
                                                         const DofConstraints& constraints,
-                                                        const Eigen::VectorXd* multipliers) {
+                                                        const Eigen::VectorXd* multipliers,
+                                                        NewtonWorkspace* workspace) {
   check(options);
   const ConstraintLayout layout = layout_of(objective, constraint_groups);
   const Eigen::Index m = layout.offsets.back();
@@ -113,7 +114,9 @@ AugmentedLagrangianReport minimize_augmented_lagrangian(assembly::Objective& obj
   for (int outer = 0;; ++outer) {
     set_penalty(rho);
     switch (options.inner_method) {
-      case InnerMinimizer::newton: report.last_inner = minimize_newton(objective, x, options.inner, constraints); break;
+      case InnerMinimizer::newton:
+        report.last_inner = minimize_newton(objective, x, options.inner, constraints, workspace);
+        break;
       case InnerMinimizer::newton_krylov:
         report.last_inner = minimize_newton_krylov(objective, x, options.inner, constraints);
         break;
@@ -121,6 +124,11 @@ AugmentedLagrangianReport minimize_augmented_lagrangian(assembly::Objective& obj
     }
     const MinimizerReport& inner = report.last_inner;
     report.inner_iterations += inner.iterations;
+    report.times.assembly += inner.times.assembly;
+    report.times.factorization += inner.times.factorization;
+    report.times.linear_solve += inner.times.linear_solve;
+    report.times.line_search += inner.times.line_search;
+    report.times.total += inner.times.total;
     report.outer_iterations = outer + 1;
     report.penalty = rho;
     report.constraint_violation = evaluate_constraints();

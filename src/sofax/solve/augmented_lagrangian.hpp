@@ -32,6 +32,7 @@
 #include "sofax/solve/dof_elimination.hpp"
 #include "sofax/solve/minimizer_options.hpp"
 #include "sofax/solve/minimizer_report.hpp"
+#include "sofax/solve/newton.hpp"
 
 namespace sofax::solve {
 
@@ -76,17 +77,20 @@ struct AugmentedLagrangianReport {
   Eigen::VectorXd multipliers;        // λ, the constraint groups' residuals stacked in the given order
   std::vector<OuterIterationRecord> history;
   MinimizerReport last_inner;         // the last inner solve's full report
+  PhaseTimes times;                   // summed over the inner solves
 
   bool converged() const { return status == ConstrainedStatus::converged; }
 };
 
 // x: in the start, out the last iterate. constraint_groups: indices of residual groups of
 // objective. multipliers: when given (sized as all their residuals), the starting λ; the final λ
-// is in the report. InputError on a group that is not a residual group, bad options or sizes.
+// is in the report. workspace: kept across the inner Newton solves (and calls: time steps), so
+// the Hessian's symbolic analysis is done once (minimize_newton's workspace). InputError on a group that is not a residual group, bad options or sizes.
 AugmentedLagrangianReport minimize_augmented_lagrangian(assembly::Objective& objective,
                                                         std::span<const int> constraint_groups, Eigen::VectorXd& x,
                                                         const AugmentedLagrangianOptions& options = {},
                                                         const DofConstraints& constraints = {},
-                                                        const Eigen::VectorXd* multipliers = nullptr);
+                                                        const Eigen::VectorXd* multipliers = nullptr,
+                                                        NewtonWorkspace* workspace = nullptr);
 
 }  // namespace sofax::solve
