@@ -400,3 +400,34 @@ TEST(ImplicitDynamics, CantileverDeflectionConvergesToEulerBernoulli) {
 
 }  // namespace
 }  // namespace sofax::physics
+
+#include "sofax/physics/step_objective.hpp"
+
+namespace sofax::physics {
+namespace {
+
+// Nothing is rebuilt between steps: the step objective keeps its pattern and Newton's workspace
+// its symbolic factorization, however many steps and Newton iterations.
+TEST(ImplicitDynamics, StepsReuseTheSymbolicFactorization) {
+  ModelBuilder b;
+  const int cloth = b.add_cloth("cloth", mesh::cloth_grid(1.0, 0.5, 16, 8), {});
+  b.pin(b.nodes_of(cloth, "side_x_min"));
+  const Model model = std::move(b).finalize();
+  StepWorkspace w(model);
+  const std::uint64_t pattern = w.impl().objective.pattern().id();
+  State a = initial_state(model), next;
+  int newton = 0;
+  for (int i = 0; i < 5; ++i) {
+    const StepReport r = step(model, a, next, {}, w, {.time_step = 1.0 / 30});
+    ASSERT_TRUE(r.ok()) << r.message;
+    newton += r.newton_iterations;
+    std::swap(a, next);
+  }
+  EXPECT_GT(newton, 5);
+  EXPECT_EQ(w.impl().objective.pattern().id(), pattern);
+  ASSERT_TRUE(w.impl().newton.cholesky.has_value());
+  EXPECT_EQ(w.impl().newton.cholesky->analysis_count(), 1);
+}
+
+}  // namespace
+}  // namespace sofax::physics

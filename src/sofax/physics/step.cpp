@@ -198,12 +198,7 @@ class Stepper {
     } else {
       v = (x - s.x) / h;
     }
-    s.x_previous = std::move(s.x);
-    s.v_previous = std::move(s.v);
-    s.has_previous = true;
-    s.x = std::move(x);
-    s.v = std::move(v);
-    s.time = sub.t_end;
+    accept(s, std::move(x), std::move(v), sub.t_end);
     return true;
   }
 
@@ -359,13 +354,18 @@ class Stepper {
     if (!x.allFinite() || !v.allFinite() || !std::isfinite(w_.elastic_value(x, eval_)))
       return fail("the explicit step diverged or inverted an element: the time step " + std::to_string(h) +
                   " s exceeds the integrator's stable limit");
+    accept(s, std::move(x), std::move(v), sub.t_end);
+    return true;
+  }
+
+  // The substep's result becomes the state; the old one is the history BDF2 reads.
+  static void accept(State& s, Vec x, Vec v, double time) {
     s.x_previous = std::move(s.x);
     s.v_previous = std::move(s.v);
     s.has_previous = true;
     s.x = std::move(x);
     s.v = std::move(v);
-    s.time = sub.t_end;
-    return true;
+    s.time = time;
   }
 
   bool fail(std::string message) {
