@@ -118,18 +118,18 @@ TEST(WriteVtuMixed, BadFieldsAndIndicesNameThePath) {
   EXPECT_FALSE(fs::exists(path));
 }
 
-TEST(WriteVtuMixed, HundredThousandNodesQuickly) {
+// A whole-model frame of 100k nodes is written complete (its speed is a benchmark's business).
+TEST(WriteVtuMixed, HundredThousandNodesAreWrittenWhole) {
   const Mesh m = tet_box({1, 1, 1}, {46, 46, 46});  // 103,823 vertices, 584,016 tets
   const VtuCells cells = VtuCells::from_mesh(m);
   const Eigen::MatrixXd u = m.vertex_positions * 0.001;
   const std::string path = temp_dir() + "/big.vtu";
-  const auto t0 = std::chrono::steady_clock::now();
   write_vtu(path, cells, m.vertex_positions, {{"displacement", u}});
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("mixed VTU, %d vertices + %d tets: %.3f s, %.1f MB\n", m.vertex_count(), m.tet_count(), seconds,
-              static_cast<double>(fs::file_size(path)) / 1e6);
-  EXPECT_LT(seconds, 3.0);  // generous for a shared machine; ~0.2 s expected
-  fs::remove(path);         // 32 MB: not left in the temp folder
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("NumberOfPoints=\"103823\""), std::string::npos);
+  EXPECT_NE(text.rfind("</VTKFile>"), std::string::npos);
+  fs::remove(path);  // 32 MB: not left in the temp folder
 }
 
 // The (timestep, file) pairs of a .pvd, with a check that it is one whole collection.
