@@ -1,8 +1,6 @@
 #include "sofax/physics/step.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -11,12 +9,6 @@
 
 #include "sofax/assembly/objective.hpp"
 #include "sofax/core/error.hpp"
-#include "sofax/energies/constraints.hpp"
-#include "sofax/energies/inertia.hpp"
-#include "sofax/energies/mass_spring.hpp"
-#include "sofax/energies/neo_hookean.hpp"
-#include "sofax/energies/spring_dashpot.hpp"
-#include "sofax/energies/stable_neo_hookean.hpp"
 #include "sofax/solve/augmented_lagrangian.hpp"
 #include "sofax/solve/newton.hpp"
 #include "sofax/solve/newton_krylov.hpp"
@@ -230,7 +222,7 @@ class Stepper {
     m.max_iterations = o_.max_newton_iterations;
     m.gradient_tolerance = o_.force_tolerance;
     m.threads = o_.threads;
-    m.record_history = std::getenv("SOFAX_DEBUG") != nullptr;
+    m.record_history = false;
     return m;
   }
 
@@ -269,10 +261,6 @@ class Stepper {
                                            ? solve::minimize_newton(objective, x, m, dofs, &w_.newton)
                                            : solve::minimize_newton_krylov(objective, x, m, dofs);
     r_.newton_iterations += rep.iterations;
-    if (std::getenv("SOFAX_DEBUG"))
-      for (const auto& it : rep.history)
-        std::fprintf(stderr, "%d E=%.15e g=%.3e a=%.3e step=%.3e shift=%.1e %s\n", it.iteration, it.energy, it.gradient_norm,
-                     it.step_length, it.step_norm, it.regularization, std::string(solve::to_string(it.hessian)).c_str());
     add_times(r_.times, rep.times);
     if (!rep.converged())
       return fail("Newton stopped: " + std::string(solve::to_string(rep.status)) + " after " +

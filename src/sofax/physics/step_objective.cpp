@@ -52,10 +52,9 @@ void add_tets(assembly::ObjectiveBuilder& b, const Model& model, const TetBlock&
     case TetMaterial::corotated:
       b.add_deformation<energies::Corotated>(name, block.tets, rest, block.lame);
       return;
-    default:
-      throw InputError("body '" + model.bodies[block.body].name + "'",
-                       std::string("material ") + material_name(block.model) + " is not available");
   }
+  throw InputError("body '" + model.bodies[block.body].name + "'",
+                   std::string("unknown tet material ") + std::to_string(static_cast<int>(block.model)));
 }
 
 void add_cloth(assembly::ObjectiveBuilder& b, const Model& model, const ClothBlock& block, const std::string& name) {
