@@ -4,6 +4,7 @@
 #include <string>
 
 #include "sofax/core/error.hpp"
+#include "sofax/energies/material_parameters.hpp"
 #include "sofax/energies/neo_hookean.hpp"
 #include "sofax/physics/gravity.hpp"
 #include "sofax/physics/lumped_mass.hpp"
@@ -14,12 +15,11 @@
 namespace sofax::physics {
 
 Eigen::RowVector2d NeoHookeanMaterial::lame() const {
-  const double E = youngs_modulus, nu = poisson_ratio;
-  if (!(E > 0.0) || !std::isfinite(E))
-    throw InputError("material", "Young's modulus must be positive and finite, got " + std::to_string(E));
-  if (!(nu > -1.0 && nu < 0.5))
-    throw InputError("material", "Poisson ratio must lie in (-1, 0.5), got " + std::to_string(nu));
-  return {E / (2.0 * (1.0 + nu)), E * nu / ((1.0 + nu) * (1.0 - 2.0 * nu))};
+  try {
+    return energies::lame_parameters(youngs_modulus, poisson_ratio);
+  } catch (const InputError& e) {
+    throw InputError("material", e.cause());
+  }
 }
 
 assembly::Objective gravity_statics_objective(const mesh::Mesh& solid, const NeoHookeanMaterial& material,
