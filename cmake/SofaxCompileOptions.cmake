@@ -22,7 +22,14 @@ if(SOFAX_NATIVE)
   target_compile_options(sofax_options INTERFACE -march=native)
 endif()
 if(SOFAX_SANITIZE)
+  # UBSan's null, alignment, object-size and pointer-overflow checks instrument every pointer
+  # access of Eigen and the dual-number kernels and double the sanitizer build's compile time
+  # (measured: 86 s against 41 s for one assembly test file). ASan already stops on a null or
+  # out-of-bounds access and a misaligned Eigen load faults, so they are left out; the checks
+  # ASan cannot make (signed overflow, shifts, bounds of arrays, bool/enum values,
+  # unreachable code, division by zero) stay on.
   target_compile_options(sofax_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                                 -fno-sanitize=null,alignment,object-size,pointer-overflow
                                                  -fno-sanitize-recover=undefined)
   target_link_options(sofax_options INTERFACE -fsanitize=address,undefined)
 endif()
