@@ -1,7 +1,9 @@
 // Implicit dynamics (issue "implicit dynamics"): time per step of the Neo-Hookean beam and of
 // the cloth, with Newton iterations and the split into assembly / factorization / linear solve /
 // line search as counters (seconds per step), and the cloth's explicit alternative.
-//   dynamics/beam/<tets>/<direct|krylov>   beam 1 × 0.25 × 0.25 m (E = 1 MPa, ν = 0.3, ρ = 1000),
+//   dynamics/beam/<tets>/<solver>          solver: direct (kept factors precondition CG, the
+//                                          default), direct_refactored (a factorization every
+//                                          Newton iteration) or krylov (block-Jacobi CG); beam 1 × 0.25 × 0.25 m (E = 1 MPa, ν = 0.3, ρ = 1000),
 //                                          x_min pinned, falling under gravity from rest, h = 1/30,
 //                                          8 steps per iteration of the benchmark
 //   dynamics/cloth/<nx>x<ny>               cloth 2 × 1 m (StVK membrane, E = 1 MPa, t = 1 mm,
@@ -43,7 +45,7 @@ Model cloth_model(int nx, int ny) {
 void run_steps(benchmark::State& bench, const Model& model, const StepOptions& options, int steps) {
   StepWorkspace workspace(model);
   const State start = initial_state(model);
-  double newton = 0.0, assembly = 0.0, factor = 0.0, solve = 0.0, search = 0.0, total_steps = 0.0;
+  double newton = 0.0, factorizations = 0.0, assembly = 0.0, factor = 0.0, solve = 0.0, search = 0.0, total_steps = 0.0;
   bool failed = false;
   for (auto _ : bench) {
     State a = start, b;
@@ -55,6 +57,7 @@ void run_steps(benchmark::State& bench, const Model& model, const StepOptions& o
         break;
       }
       newton += r.newton_iterations;
+      factorizations += r.factorizations;
       assembly += r.times.assembly;
       factor += r.times.factorization;
       solve += r.times.linear_solve;
@@ -67,23 +70,32 @@ void run_steps(benchmark::State& bench, const Model& model, const StepOptions& o
   if (total_steps == 0.0) return;
   bench.counters["steps"] = steps;
   bench.counters["newton_per_step"] = newton / total_steps;
+  bench.counters["factorizations_per_step"] = factorizations / total_steps;
   bench.counters["assembly_s"] = assembly / total_steps;
   bench.counters["factorization_s"] = factor / total_steps;
   bench.counters["linear_solve_s"] = solve / total_steps;
   bench.counters["line_search_s"] = search / total_steps;
+  const solve::FactorStatistics factor_stats = workspace.factor_statistics();
+  bench.counters["factor_nonzeros"] = factor_stats.factor_nonzeros;
+  bench.counters["factor_gflop"] = factor_stats.flops * 1e-9;
+  if (!factor_stats.ordering.empty()) bench.SetLabel("ordering " + factor_stats.ordering);
   bench.counters["assembly_share_of_iteration"] =
       newton > 0 ? assembly / (assembly + factor + solve + search) : 0.0;
 }
 
-void beam(benchmark::State& bench, std::array<int, 3> cells, LinearSolver solver) {
+void beam(benchmark::State& bench, std::array<int, 3> cells, LinearSolver solver, bool reuse = true) {
   const Model model = beam_model(cells);
   bench.counters["tets"] = static_cast<double>(model.tet_blocks[0].tets.rows());
-  run_steps(bench, model, {.time_step = 1.0 / 30, .linear_solver = solver, .threads = 2}, 8);
+  run_steps(bench, model,
+            {.time_step = 1.0 / 30, .linear_solver = solver, .reuse_factorization = reuse, .threads = 2}, 8);
 }
 
-void cloth(benchmark::State& bench, int nx, int ny) {
+void cloth(benchmark::State& bench, int nx, int ny, bool reuse = true, double velocity_tolerance = 1e-6) {
   const Model model = cloth_model(nx, ny);
-  run_steps(bench, model, {.time_step = 1.0 / 30, .threads = 2}, 30);
+  run_steps(bench, model,
+            {.time_step = 1.0 / 30, .reuse_factorization = reuse, .velocity_tolerance = velocity_tolerance,
+             .threads = 2},
+            30);
 }
 
 // Does symplectic Euler at step h keep the cloth finite and uninverted for 0.25 s?
@@ -124,10 +136,14 @@ void cloth_explicit(benchmark::State& bench) {
 
 BENCHMARK_CAPTURE(beam, 10k/direct, std::array<int, 3>{30, 8, 7}, LinearSolver::direct)
     ->Name("dynamics/beam/10k/direct")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(beam, 10k/direct_refactored, std::array<int, 3>{30, 8, 7}, LinearSolver::direct, false)
+    ->Name("dynamics/beam/10k/direct_refactored")->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(beam, 10k/krylov, std::array<int, 3>{30, 8, 7}, LinearSolver::newton_krylov)
     ->Name("dynamics/beam/10k/krylov")->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(beam, 100k/direct, std::array<int, 3>{64, 16, 16}, LinearSolver::direct)
     ->Name("dynamics/beam/100k/direct")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(beam, 100k/direct_refactored, std::array<int, 3>{64, 16, 16}, LinearSolver::direct, false)
+    ->Name("dynamics/beam/100k/direct_refactored")->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(beam, 100k/krylov, std::array<int, 3>{64, 16, 16}, LinearSolver::newton_krylov)
     ->Name("dynamics/beam/100k/krylov")->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(beam, 1M/direct, std::array<int, 3>{128, 36, 36}, LinearSolver::direct)
@@ -135,6 +151,10 @@ BENCHMARK_CAPTURE(beam, 1M/direct, std::array<int, 3>{128, 36, 36}, LinearSolver
 BENCHMARK_CAPTURE(beam, 1M/krylov, std::array<int, 3>{128, 36, 36}, LinearSolver::newton_krylov)
     ->Name("dynamics/beam/1M/krylov")->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(cloth, 64x32, 64, 32)->Name("dynamics/cloth/64x32")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(cloth, 64x32/refactored, 64, 32, false)
+    ->Name("dynamics/cloth/64x32/refactored")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(cloth, 64x32/1mm_per_s, 64, 32, true, 1e-3)
+    ->Name("dynamics/cloth/64x32/velocity_tolerance_1mm_per_s")->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(cloth, 256x256, 256, 256)
     ->Name("dynamics/cloth/256x256")->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(cloth_explicit)->Name("dynamics/cloth_explicit/64x32")->Unit(benchmark::kMillisecond)->Iterations(1);

@@ -48,6 +48,9 @@ mesh::Positions positions(const State& state) {
 
 StepWorkspace::StepWorkspace(const Model& model) : impl_(std::make_unique<Impl>(model)) {}
 StepWorkspace::~StepWorkspace() = default;
+solve::FactorStatistics StepWorkspace::factor_statistics() const {
+  return impl_->newton.cholesky ? impl_->newton.cholesky->statistics() : solve::FactorStatistics{};
+}
 StepWorkspace::StepWorkspace(StepWorkspace&&) noexcept = default;
 StepWorkspace& StepWorkspace::operator=(StepWorkspace&&) noexcept = default;
 
@@ -222,6 +225,8 @@ class Stepper {
     m.max_iterations = o_.max_newton_iterations;
     m.gradient_tolerance = o_.force_tolerance;
     m.threads = o_.threads;
+    m.reuse_factorization = o_.reuse_factorization;
+    if (w_.exact_hessian_fails) m.exact_hessian_below = 0.0;
     m.record_history = false;
     return m;
   }
@@ -262,6 +267,7 @@ class Stepper {
                                            : solve::minimize_newton_krylov(objective, x, m, dofs);
     r_.newton_iterations += rep.iterations;
     add_times(r_.times, rep.times);
+    w_.exact_hessian_fails = w_.exact_hessian_fails || rep.exact_hessian_failed;
     if (!rep.converged())
       return fail("Newton stopped: " + std::string(solve::to_string(rep.status)) + " after " +
                   std::to_string(rep.iterations) + " iterations (" + rep.message + ")");
@@ -457,6 +463,7 @@ StepReport step(const Model& model, const State& state_in, State& state_out, con
 
   const auto start = Clock::now();
   StepReport report;
+  const int factorizations_before = w.newton.factorizations;
   const double t0 = state_in.time;
   mesh::Positions driven_start(ndriven, 3);
   for (Eigen::Index i = 0; i < ndriven; ++i)
@@ -488,6 +495,7 @@ StepReport step(const Model& model, const State& state_in, State& state_out, con
   }
 
   finish_report(model, w, state_in, state_out, ok, is_implicit(options.integrator), options.threads, report);
+  report.factorizations = w.newton.factorizations - factorizations_before;
   report.times.total = std::chrono::duration<double>(Clock::now() - start).count();
   return report;
 }

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "sofax/physics/model.hpp"
+#include "sofax/solve/cholesky.hpp"
 #include "sofax/solve/minimizer_report.hpp"
 
 namespace sofax::physics {
@@ -63,6 +64,12 @@ struct StepOptions {
   double rayleigh_mass = 0.0;     // α, 1/s
   double rayleigh_stiffness = 0.0;  // β, s
   LinearSolver linear_solver = LinearSolver::direct;
+  // Direct solves: precondition CG with the factorization kept from an earlier Newton iteration
+  // or step instead of factoring every Hessian (solve::MinimizerOptions::reuse_factorization);
+  // a factorization is made whenever the kept one no longer makes CG converge in a few
+  // iterations. Same minimizer, fewer factorizations; the converged state differs from the
+  // all-factored one only within the Newton tolerance.
+  bool reuse_factorization = true;
   // Newton stops when its next step would move no free node faster than this (‖Δx‖∞/h, m/s)
   // or the force residual ‖∇Φ_free‖₂ (N) is below force_tolerance (0: off).
   double velocity_tolerance = 1e-6;
@@ -108,6 +115,8 @@ struct StepReport {
   StepStatus status = StepStatus::failed;
   std::string message;
   int newton_iterations = 0;      // summed over substeps (and retries that were kept)
+  int factorizations = 0;         // numeric Cholesky factorizations (direct solves): fewer than
+                                  // Newton iterations when kept factors precondition CG
   int substeps = 0;               // substeps taken (more than asked after retries)
   int retries = 0;
   double residual = 0.0;          // ‖∇Φ_free‖∞ at the end, N
@@ -134,6 +143,10 @@ class StepWorkspace {
   ~StepWorkspace();
   StepWorkspace(StepWorkspace&&) noexcept;
   StepWorkspace& operator=(StepWorkspace&&) noexcept;
+
+  // The sparse Cholesky factor of the step's last direct Newton solve: its size and flops, what
+  // bounds the factorization time (zeros before the first direct solve).
+  solve::FactorStatistics factor_statistics() const;
 
   struct Impl;
   Impl& impl() { return *impl_; }

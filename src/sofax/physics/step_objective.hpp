@@ -42,6 +42,10 @@ struct StepWorkspace::Impl {
   Eigen::VectorXd gravity_forces;          // (3n) m_i g
   solve::DofConstraints dofs;              // pinned then driven nodes, 3 dofs each
   solve::NewtonWorkspace newton;
+  // Newton's exact-Hessian tail failed in an earlier step (the incremental potential is
+  // indefinite near its minimum, as for compressed cloth): later steps use projected Hessians
+  // only, instead of paying a failed factorization and a reassembly every step.
+  bool exact_hessian_fails = false;
   Eigen::VectorXd gradient;                // scratch
 
   // Inertia: weight w and centre c (3n) so that the group is w/2 ‖x − c‖²_M.

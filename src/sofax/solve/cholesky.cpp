@@ -11,6 +11,7 @@
 
 #ifdef SOFAX_HAVE_CHOLMOD
 #include <cholmod.h>
+#include <dlfcn.h>
 #endif
 
 namespace sofax::solve {
@@ -63,6 +64,42 @@ std::string_view to_string(CholeskyBackend backend) {
   }
   return "unknown";
 }
+
+#ifdef SOFAX_HAVE_CHOLMOD
+namespace {
+// The supernodal factorization runs its dense blocks through the system BLAS. A multithreaded
+// OpenBLAS (Debian's default) spins its threads on every call: on a factorization of a few
+// hundred MFlop (cloth, small solids: supernodes of tens of columns) that costs 2–3× the CPU
+// time and ~1.8× the wall time of one thread (measured on the 64×32 cloth). So factorizations
+// below this work run BLAS on one thread, larger ones with OpenBLAS's own count. Looked up at
+// run time: with another BLAS there is nothing to set.
+constexpr double kThreadedBlasFlops = 2e9;
+
+void set_blas_threads_for(double flops) {
+  using SetThreads = void (*)(int);
+  using GetThreads = int (*)();
+  static const auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  static const auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  static const int initial = get ? get() : 1;  // OpenBLAS's count at first use (OPENBLAS_NUM_THREADS)
+  if (!set) return;
+  const int wanted = flops < kThreadedBlasFlops ? 1 : initial;
+  if (!get || get() != wanted) set(wanted);
+}
+
+const char* cholmod_ordering_name(int ordering) {
+  switch (ordering) {
+    case CHOLMOD_NATURAL: return "natural";
+    case CHOLMOD_GIVEN: return "given";
+    case CHOLMOD_AMD: return "amd";
+    case CHOLMOD_METIS: return "metis";
+    case CHOLMOD_NESDIS: return "nesdis";
+    case CHOLMOD_COLAMD: return "colamd";
+    case CHOLMOD_POSTORDERED: return "postordered";
+    default: return "unknown";
+  }
+}
+}  // namespace
+#endif
 
 struct SparseCholesky::Impl {
   // The pattern of the last analysis (compared on every call; cheap next to a factorization).
@@ -186,6 +223,9 @@ FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
     if (backend_ == CholeskyBackend::eigen) {
       m.csc = Eigen::Map<const ColumnMatrix>(n, n, nnz, A.outerIndexPtr(), A.innerIndexPtr(), A.valuePtr());
       m.eigen_ldlt.analyzePattern(m.csc);
+      statistics_.factor_nonzeros = static_cast<double>(m.eigen_ldlt.matrixL().nestedExpression().nonZeros());
+      statistics_.flops = 0.0;  // Eigen does not count them
+      statistics_.ordering = "amd";
     }
 #ifdef SOFAX_HAVE_CHOLMOD
     else {
@@ -194,6 +234,9 @@ FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
       m.common.supernodal = CHOLMOD_SUPERNODAL;
       m.llt = cholmod_analyze(&view, &m.common);
       if (!m.llt) return status_;  // out of memory: reported as a numerical failure
+      statistics_.factor_nonzeros = m.common.lnz;
+      statistics_.flops = m.common.fl;
+      statistics_.ordering = cholmod_ordering_name(m.llt->ordering);
     }
 #endif
     ++analysis_count_;
@@ -219,6 +262,7 @@ FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
 #ifdef SOFAX_HAVE_CHOLMOD
   cholmod_sparse view = Impl::view(A);
   m.common.status = CHOLMOD_OK;
+  set_blas_threads_for(statistics_.flops);
   cholmod_factorize(&view, m.llt, &m.common);
   m.using_ldlt = false;
   // rcond = (min Lⱼⱼ / max Lⱼⱼ)² = min dⱼ / max dⱼ: a near-zero pivot means semidefinite.

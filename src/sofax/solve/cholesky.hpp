@@ -17,6 +17,7 @@
 
 #include <Eigen/Core>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "sofax/assembly/hessian_pattern.hpp"
@@ -46,6 +47,14 @@ struct CholeskyOptions {
   // A pivot with |dᵢ| ≤ tol · max|d| counts as zero: the matrix is then not positive definite
   // (with either back-end), and the LDLᵀ fallback pseudo-inverts that pivot.
   double zero_pivot_tolerance = 1e-13;
+};
+
+// What the symbolic analysis of the current pattern found: the size of the factor and the work
+// of one numeric factorization (what bounds its time), and the fill-reducing ordering chosen.
+struct FactorStatistics {
+  double factor_nonzeros = 0.0;  // entries of L
+  double flops = 0.0;            // floating-point operations of one numeric factorization
+  std::string ordering;          // "amd", "metis", "nesdis", "natural", … ("" before an analysis)
 };
 
 // Pivot signs of the last LDLᵀ factorization (all positive after an LLᵀ success).
@@ -80,6 +89,8 @@ class SparseCholesky {
   // x = A⁻¹ b (b, x of size n; may alias). std::logic_error when !can_solve().
   void solve(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Ref<Eigen::VectorXd> x);
 
+  FactorStatistics statistics() const { return statistics_; }
+
   // Symbolic analyses performed so far (one per distinct pattern; the LDLᵀ fallback adds one).
   int analysis_count() const { return analysis_count_; }
 
@@ -90,6 +101,7 @@ class SparseCholesky {
   FactorStatus status_ = FactorStatus::numerical_failure;
   Inertia inertia_;
   int analysis_count_ = 0;
+  FactorStatistics statistics_;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -73,6 +73,9 @@ struct MinimizerReport {
   double gradient_norm = 0.0;
   int energy_evaluations = 0;    // value-only and value + gradient calls, line searches included
   int hessian_evaluations = 0;  // assembled Hessians, or Hessian-vector products (Newton–Krylov)
+  // Newton: the exact (unprojected) Hessian of the tail was tried and failed (not positive
+  // definite, or no descent), so projection came back (MinimizerOptions::exact_hessian_below).
+  bool exact_hessian_failed = false;
   std::vector<IterationRecord> history;
   PhaseTimes times;
 

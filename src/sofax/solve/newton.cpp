@@ -21,6 +21,7 @@ void prepare_workspace(NewtonWorkspace& w, const assembly::Objective& objective,
   w.elimination = DofElimination(objective.variable_count(), constraints);
   w.constraints = constraints;
   if (same) return;
+  w.factor_reusable = false;
   w.pattern_id = objective.pattern().id();
   objective.update_hessian_matrix(w.hessian);  // reuses the storage of an earlier pattern
   w.reduced = ReducedMatrix(w.elimination, w.hessian);
@@ -91,13 +92,43 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
     FactorStatus status;
     for (int attempt = 0;; ++attempt) {
       status = w.cholesky->factorize(w.reduced.matrix());
+      ++w.factorizations;
       if (status == FactorStatus::positive_definite || attempt == max_shifts) break;
       const double next = shift == 0.0 ? 1e-8 * std::max(mean_diagonal, 1e-300) : 10.0 * shift;
       for (int i : w.reduced_diagonal) values[i] += next - shift;
       shift = next;
     }
     record.regularization = shift;
+    w.factor_reusable = status == FactorStatus::positive_definite;
     return status;
+  };
+  // H_ff d = −g_f by CG preconditioned with the kept factor (options.reuse_factorization); false
+  // when CG does not converge within its budget (the caller factors instead).
+  auto solve_with_kept_factor = [&] {
+    detail::ScopedTimer t(report.times.linear_solve);
+    w.reduced.update(w.hessian);
+    const assembly::HessianMatrix& R = w.reduced.matrix();
+    const LinearOperator apply = [&R](const Eigen::VectorXd& v, Eigen::VectorXd& out) { out.noalias() = R * v; };
+    const PreconditionerFunction precondition = [&w](const Eigen::VectorXd& r, Eigen::VectorXd& z) {
+      z.resize(r.size());
+      w.cholesky->solve(r, z);
+    };
+    // Iterations that stay cheaper than a factorization (see MinimizerOptions::reuse_factorization).
+    const FactorStatistics stats = w.cholesky->statistics();
+    int budget = options.reuse_max_iterations;
+    if (stats.flops > 0.0 && stats.factor_nonzeros > 0.0)
+      budget = std::min(budget, static_cast<int>(stats.flops / (8.0 * 4.0 * stats.factor_nonzeros)));
+    if (budget < 1) return false;
+    w.reduced_step.setZero();
+    const PcgResult result =
+        pcg(apply, precondition, -w.reduced_gradient, w.reduced_step,
+            {.relative_tolerance = options.reuse_tolerance, .max_iterations = budget}, &w.pcg);
+    if (result.status != PcgStatus::converged) return false;
+    w.step.setZero();
+    w.elimination.add_prolonged(w.reduced_step, 1.0, w.step);
+    record.linear_iterations = result.iterations;
+    record.regularization = 0.0;
+    return true;
   };
 
   for (int k = 0;; ++k) {
@@ -117,18 +148,20 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
     // descent, no acceptable step), projection comes back for good and the iterate is retried:
     // the exact tail can cost an iteration's work, never the solve.
     for (;;) {
-      const FactorStatus status = factor(exact ? 0 : options.max_regularization_attempts);
+      const bool reused = options.reuse_factorization && w.factor_reusable && solve_with_kept_factor();
+      const FactorStatus status =
+          reused ? FactorStatus::positive_definite : factor(exact ? 0 : options.max_regularization_attempts);
       bool descent = false;
       double slope = 0.0;
       if (status == FactorStatus::positive_definite) {
-        {
+        if (!reused) {
           detail::ScopedTimer t(report.times.linear_solve);
           w.reduced_step = -w.reduced_gradient;
           w.cholesky->solve(w.reduced_step, w.reduced_step);
           w.step.setZero();
           w.elimination.add_prolonged(w.reduced_step, 1.0, w.step);
+          record.linear_iterations = 1;
         }
-        record.linear_iterations = 1;
         slope = w.reduced_gradient.dot(w.reduced_step);
         descent = w.reduced_step.allFinite() && slope < 0.0;
       }
@@ -162,6 +195,7 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
       }
       exact = false;
       exact_abandoned = true;
+      report.exact_hessian_failed = true;
       assemble();
     }
     step_norm = record.step_norm;

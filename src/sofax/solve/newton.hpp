@@ -24,6 +24,7 @@
 #include "sofax/solve/dof_elimination.hpp"
 #include "sofax/solve/minimizer_options.hpp"
 #include "sofax/solve/minimizer_report.hpp"
+#include "sofax/solve/pcg.hpp"
 
 namespace sofax::solve {
 
@@ -40,6 +41,11 @@ struct NewtonWorkspace {
   ReducedMatrix reduced;
   std::vector<int> reduced_diagonal;  // value index of each (i, i) in the reduced matrix
   std::optional<SparseCholesky> cholesky;
+  // The factor holds a positive definite factorization of this pattern and these constrained
+  // dofs (of an earlier Hessian): what MinimizerOptions::reuse_factorization preconditions with.
+  bool factor_reusable = false;
+  int factorizations = 0;  // numeric factorizations so far (reuse saves them)
+  PcgWorkspace pcg;
   Eigen::VectorXd gradient, reduced_gradient, reduced_step, step, trial;
 };
 
