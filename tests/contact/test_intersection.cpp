@@ -1,0 +1,116 @@
+// The exact intersection check: orientation signs on exactly coplanar inputs where plain double
+// arithmetic can be wrong, segment/triangle and triangle/triangle cases incl. touching and
+// coplanar ones (touching counts as intersecting), and whole surfaces.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "sofax/contact/intersection.hpp"
+#include "sofax/mesh/generators.hpp"
+
+namespace {
+
+using namespace sofax;
+using namespace sofax::contact;
+using V3 = Eigen::Vector3d;
+
+TEST(Intersection, Orient3dSignsAndExactCoplanarity) {
+  EXPECT_EQ(orient3d({0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}), 1);
+  EXPECT_EQ(orient3d({0, 0, 0}, {0, 1, 0}, {1, 0, 0}, {0, 0, 1}), -1);
+  EXPECT_EQ(orient3d({0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0.3, 0.2, 0}), 0);
+  // Points on the plane z = x + y with large coordinates (all sums exact): coplanar exactly, and
+  // one ulp above / below the plane gives +1 / −1 (abc counter-clockwise seen from +z).
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<long> coordinate(1L << 24, 1L << 26);
+  for (int i = 0; i < 200; ++i) {
+    auto on_plane = [&](double x, double y) { return V3(x, y, x + y); };
+    const V3 a = on_plane(static_cast<double>(coordinate(rng)), static_cast<double>(coordinate(rng))), b = a + V3(1, 0, 1), c = a + V3(0, 1, 1);
+    const V3 d = on_plane(static_cast<double>(coordinate(rng)), static_cast<double>(coordinate(rng)));
+    EXPECT_EQ(orient3d(a, b, c, d), 0);
+    V3 up = d, down = d;
+    up.z() = std::nextafter(d.z(), INFINITY);
+    down.z() = std::nextafter(d.z(), -INFINITY);
+    EXPECT_EQ(orient3d(a, b, c, up), 1);
+    EXPECT_EQ(orient3d(a, b, c, down), -1);
+  }
+}
+
+TEST(Intersection, SegmentTriangleCrossingMissingAndTouching) {
+  const V3 a(0, 0, 0), b(1, 0, 0), c(0, 1, 0);
+  EXPECT_TRUE(segment_triangle_intersect({0.2, 0.2, -1}, {0.2, 0.2, 1}, a, b, c));   // through the face
+  EXPECT_FALSE(segment_triangle_intersect({0.8, 0.8, -1}, {0.8, 0.8, 1}, a, b, c));  // beside it
+  EXPECT_FALSE(segment_triangle_intersect({0.2, 0.2, 0.1}, {0.2, 0.2, 1}, a, b, c)); // above it
+  EXPECT_TRUE(segment_triangle_intersect({0.2, 0.2, 0}, {0.2, 0.2, 1}, a, b, c));    // endpoint on the face
+  EXPECT_TRUE(segment_triangle_intersect({0, 0, -1}, {0, 0, 1}, a, b, c));           // through a corner
+  EXPECT_TRUE(segment_triangle_intersect({0.5, 0, -1}, {0.5, 0, 1}, a, b, c));       // through an edge
+  EXPECT_FALSE(segment_triangle_intersect({0.5, -1e-300, -1}, {0.5, -1e-300, 1}, a, b, c));  // just outside
+  // Coplanar: overlapping, crossing an edge, touching a corner, disjoint.
+  EXPECT_TRUE(segment_triangle_intersect({0.1, 0.1, 0}, {0.2, 0.1, 0}, a, b, c));
+  EXPECT_TRUE(segment_triangle_intersect({-1, 0.5, 0}, {2, 0.5, 0}, a, b, c));
+  EXPECT_TRUE(segment_triangle_intersect({1, 0, 0}, {2, 0, 0}, a, b, c));
+  EXPECT_TRUE(segment_triangle_intersect({-1, 2, 0}, {2, -1, 0}, a, b, c));            // along the hypotenuse
+  EXPECT_FALSE(segment_triangle_intersect({-1, 2.001, 0}, {2.001, -1, 0}, a, b, c));
+  EXPECT_FALSE(segment_triangle_intersect({2, 2, 0}, {3, 1, 0}, a, b, c));
+  // Degenerate triangle (collinear corners) and degenerate segment (a point).
+  EXPECT_TRUE(segment_triangle_intersect({0.5, -1, 0}, {0.5, 1, 0}, a, b, {0.5, 0, 0}));
+  EXPECT_FALSE(segment_triangle_intersect({0.5, 0.1, -1}, {0.5, 0.1, 1}, a, b, {0.5, 0, 0}));
+  EXPECT_TRUE(segment_triangle_intersect({0.25, 0.25, 0}, {0.25, 0.25, 0}, a, b, c));
+  EXPECT_FALSE(segment_triangle_intersect({0.25, 0.25, 1e-200}, {0.25, 0.25, 1e-200}, a, b, c));
+}
+
+TEST(Intersection, SegmentSegmentIncludingCollinear) {
+  EXPECT_TRUE(segment_segment_intersect({0, 0, 0}, {1, 1, 0}, {1, 0, 0}, {0, 1, 0}));
+  EXPECT_FALSE(segment_segment_intersect({0, 0, 0}, {1, 1, 0}, {1, 0, 1e-12}, {0, 1, 1e-12}));  // skew
+  EXPECT_TRUE(segment_segment_intersect({0, 0, 0}, {1, 0, 0}, {1, 0, 0}, {2, 0, 0}));            // end to end
+  EXPECT_FALSE(segment_segment_intersect({0, 0, 0}, {1, 0, 0}, {std::nextafter(1.0, 2.0), 0, 0}, {2, 0, 0}));
+  EXPECT_TRUE(segment_segment_intersect({0, 0, 0}, {2, 0, 0}, {0.5, 0, 0}, {1, 0, 0}));          // overlap
+  EXPECT_FALSE(segment_segment_intersect({0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {1, 1, 0}));           // parallel
+}
+
+TEST(Intersection, TriangleTriangleCases) {
+  const V3 a0(0, 0, 0), a1(1, 0, 0), a2(0, 1, 0);
+  EXPECT_TRUE(triangle_triangle_intersect(a0, a1, a2, {0.2, 0.2, -1}, {0.3, 0.2, 1}, {0.2, 0.3, 1}));
+  EXPECT_FALSE(triangle_triangle_intersect(a0, a1, a2, {0.2, 0.2, 0.1}, {0.3, 0.2, 1}, {0.2, 0.3, 1}));
+  // B's edge pierces A although no vertex of A is near B's plane, and A's edges miss B: the
+  // check needs B's edges against A.
+  EXPECT_TRUE(triangle_triangle_intersect(a0, a1, a2, {0.25, 0.25, -1}, {0.25, 0.25, 1}, {5, 5, 0.5}));
+  // Coplanar overlap, coplanar disjoint, touching at one vertex.
+  EXPECT_TRUE(triangle_triangle_intersect(a0, a1, a2, {0.2, 0.2, 0}, {2, 0.2, 0}, {0.2, 2, 0}));
+  EXPECT_FALSE(triangle_triangle_intersect(a0, a1, a2, {1, 1, 0}, {2, 1, 0}, {1, 2, 0}));
+  EXPECT_TRUE(triangle_triangle_intersect(a0, a1, a2, {1, 0, 0}, {2, 0, 1}, {2, 1, 1}));
+  // Touching along a shared line from opposite sides (a dihedral fold).
+  EXPECT_TRUE(triangle_triangle_intersect(a0, a1, a2, {0, 0, 0}, {1, 0, 0}, {0.5, 0, 1}));
+}
+
+TEST(Intersection, SurfacesOfTwoBoxes) {
+  const mesh::Mesh box = mesh::tet_box({1, 1, 1}, {2, 2, 2});
+  CollisionSurfaceBuilder builder;
+  builder.add_solid(box.tet_indices, 0);
+  builder.add_solid(box.tet_indices, box.vertex_count());
+  const CollisionSurface s = builder.finalize();
+  auto positions = [&](const V3& shift) {
+    Eigen::VectorXd x(6 * box.vertex_count());
+    for (int n = 0; n < box.vertex_count(); ++n) {
+      x.segment<3>(3 * n) = box.vertex_positions.row(n).transpose();
+      x.segment<3>(3 * (n + box.vertex_count())) = box.vertex_positions.row(n).transpose() + shift;
+    }
+    return s.vertex_positions(x);
+  };
+  EXPECT_TRUE(surface_intersections(s, positions({1.01, 0.2, 0.3})).empty());      // apart
+  const SurfaceIntersections overlap = surface_intersections(s, positions({0.5, 0.2, 0.3}));
+  EXPECT_FALSE(overlap.edge_triangle.empty());
+  EXPECT_FALSE(overlap.triangle_triangle.empty());
+  for (auto [e, t] : overlap.edge_triangle) EXPECT_NE(s.edge_body[static_cast<std::size_t>(e)], s.tri_body[static_cast<std::size_t>(t)]);
+  // Face to face contact (distance exactly 0) is an intersection by the convention.
+  EXPECT_FALSE(surface_intersections(s, positions({1.0, 0.2, 0.3})).empty());
+  // One box alone: all pairs sharing a vertex are skipped, the rest do not meet.
+  CollisionSurfaceBuilder single;
+  single.add_solid(box.tet_indices);
+  const CollisionSurface one = single.finalize();
+  Eigen::VectorXd x(3 * box.vertex_count());
+  for (int n = 0; n < box.vertex_count(); ++n) x.segment<3>(3 * n) = box.vertex_positions.row(n).transpose();
+  EXPECT_TRUE(surface_intersections(one, one.vertex_positions(x)).empty());
+}
+
+}  // namespace
