@@ -195,6 +195,85 @@ TEST(ContactStepGuard, BoxThrownAtBoxStaysIntersectionFree) {
   EXPECT_GE(fall.alpha, (1 - s) * 0.25 - 1e-12);
 }
 
+// A cloth triangle sliding 1e-3 above a large, slightly tilted static triangle (so that their
+// boxes overlap and the pairs are candidates), staying over it: the guard gives the whole step
+// (a spurious small or zero step would stall a sliding contact).
+TEST(ContactStepGuard, SlidingClothOverStaticFloorTakesTheWholeStep) {
+  mesh::Mesh floor;
+  floor.vertex_positions.resize(3, 3);
+  floor.vertex_positions << -10, -10, 0, 10, -10, 0, 0, 10, 4e-3;  // height 2e-3 at y = 0
+  floor.tri_indices.resize(1, 3);
+  floor.tri_indices << 0, 1, 2;
+  mesh::Indices<3> patch(1, 3);
+  patch << 0, 1, 2;
+  CollisionSurfaceBuilder builder;
+  builder.add_cloth(patch);
+  builder.add_static(floor);
+  const ContactStepGuard guard(builder.finalize());
+  Eigen::VectorXd x(9), dx(9);
+  x << 0, 0, 3e-3, 0.1, 0, 3e-3, 0, 0.1, 3e-3;
+  dx << 0.8, 0.3, 0, 0.8, 0.3, 0, 0.8, 0.3, 0;
+  const MaxStepReport r = guard.evaluate(x, dx);
+  EXPECT_GT(r.point_triangle_candidates, 0u);
+  EXPECT_EQ(r.alpha, 1.0);
+  EXPECT_EQ(r.time_of_impact, no_impact);
+  // The same patch moving down onto the floor (height 2e-3 + 2e-4·y): its corner at y = 0.1 is
+  // 0.98e-3 above it vertically and closes at 2e-3 (both scaled by the normal's cosine), so
+  // t* = 0.49, the first advance (1 − s)·t*.
+  dx << 0, 0, -2e-3, 0, 0, -2e-3, 0, 0, -2e-3;
+  EXPECT_NEAR(guard(x, dx), (1 - s) * 0.49, 1e-6);
+  // A patch corner exactly on a floor corner (distance 0): the step is 0, and said so.
+  x.head<3>() << 10, -10, 0;
+  const MaxStepReport touching = guard.evaluate(x, dx);
+  EXPECT_EQ(touching.alpha, 0.0);
+  EXPECT_TRUE(touching.initially_too_close);
+}
+
+// Random points against random moving, turning colliders: the signed distance, sampled densely
+// along [0, t], stays ≥ s·φ(0), which checks the speed bound of rotating poses.
+TEST(Ccd, RandomCollidersNeverPassTheFirstImpact) {
+  std::mt19937 rng(99);
+  std::uniform_real_distribution<double> unit(-1, 1), positive(0.2, 1);
+  auto rv = [&] { return V3(unit(rng), unit(rng), unit(rng)); };
+  auto random_pose = [&] {
+    return Pose{0.5 * rv(), Eigen::Quaterniond(Eigen::AngleAxisd(3 * unit(rng), rv().normalized()))};
+  };
+  int hits = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    Collider c;
+    switch (trial % 4) {
+      case 0: c = Collider::plane(); break;
+      case 1: c = Collider::sphere(positive(rng)); break;
+      case 2: c = Collider::box({positive(rng), positive(rng), positive(rng)}); break;
+      default: c = Collider::capsule(0.5 * positive(rng), positive(rng)); break;
+    }
+    const MovingCollider m{c, random_pose(), random_pose()};
+    V3 p = 3 * rv();
+    if (signed_distance(c, m.start, p) <= 0.05) p += 4 * (p - m.start.translation).normalized();
+    if (c.shape == ColliderShape::plane) p = m.start.translation + m.start.rotation * V3(unit(rng), unit(rng), 1 + positive(rng));
+    const V3 dp = 3 * rv();
+    const double t = point_collider_ccd(p, dp, m, 1.0);
+    const double phi0 = signed_distance(c, m.start, p);
+    ASSERT_GT(phi0, 0.0);
+    const double alpha = std::min(t, 1.0);
+    EXPECT_GT(alpha, 0.0) << "trial " << trial;
+    for (int k = 0; k <= 2000; ++k) {
+      const double tau = alpha * k / 2000;
+      ASSERT_GE(signed_distance(c, interpolate(m.start, m.end, tau), p + tau * dp), s * phi0 * (1 - 1e-9))
+          << "trial " << trial << " tau " << tau;
+    }
+    for (int k = 0; k <= 2000; ++k) {
+      const double tau = k / 2000.0;
+      if (signed_distance(c, interpolate(m.start, m.end, tau), p + tau * dp) < 0.5 * s * phi0) {
+        ++hits;
+        EXPECT_LT(t, tau) << "trial " << trial;
+        break;
+      }
+    }
+  }
+  EXPECT_GT(hits, 20);
+}
+
 // Random motions of random point–triangle and edge–edge pairs: along a dense sampling of [0, t]
 // the distance stays ≥ s·d(0) (so t is at or before the first impact), the configuration at t
 // does not intersect (exact check), and when sampling finds the pair meeting, t is before it.
