@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <random>
+#include <string>
 
 #include "sofax/contact/intersection.hpp"
 #include "sofax/mesh/generators.hpp"
+#include "sofax/mesh/io.hpp"
 
 namespace {
 
@@ -111,6 +114,46 @@ TEST(Intersection, SurfacesOfTwoBoxes) {
   Eigen::VectorXd x(3 * box.vertex_count());
   for (int n = 0; n < box.vertex_count(); ++n) x.segment<3>(3 * n) = box.vertex_positions.row(n).transpose();
   EXPECT_TRUE(surface_intersections(one, one.vertex_positions(x)).empty());
+}
+
+}  // namespace
+
+namespace {
+
+std::string mesh_path(const std::string& file) {
+  const char* env = std::getenv("SOFAX_MESH_DIR");
+  return std::string(env && *env ? env : SOFAX_MESH_DIR_FALLBACK) + "/" + file;
+}
+
+// The bunny as a moving surface: clean as given; a shifted copy overlapping it is caught, and
+// as two static obstacles the pair is not checked.
+TEST(Intersection, BunnyAndAnOverlappingCopy) {
+  const sofax::mesh::Mesh bunny = sofax::mesh::read_mesh(mesh_path("bunny.off"));
+  const int n = bunny.vertex_count();
+  sofax::contact::CollisionSurfaceBuilder builder;
+  builder.add_cloth(bunny.tri_indices, 0);
+  builder.add_cloth(bunny.tri_indices, n);
+  const sofax::contact::CollisionSurface s = builder.finalize();
+  const Eigen::Vector3d extent =
+      bunny.vertex_positions.colwise().maxCoeff().transpose() - bunny.vertex_positions.colwise().minCoeff().transpose();
+  auto positions = [&](const Eigen::Vector3d& shift) {
+    Eigen::VectorXd x(6 * n);
+    for (int i = 0; i < n; ++i) {
+      x.segment<3>(3 * i) = bunny.vertex_positions.row(i).transpose();
+      x.segment<3>(3 * (n + i)) = bunny.vertex_positions.row(i).transpose() + shift;
+    }
+    return s.vertex_positions(x);
+  };
+  EXPECT_TRUE(sofax::contact::surface_intersections(s, positions(1.5 * extent)).empty());
+  const auto hits = sofax::contact::surface_intersections(s, positions(0.2 * extent));
+  EXPECT_GT(hits.triangle_triangle.size(), 10u);
+  sofax::contact::CollisionSurfaceBuilder statics;
+  statics.add_static(bunny);
+  sofax::mesh::Mesh moved = bunny;
+  moved.vertex_positions.rowwise() += (0.2 * extent).transpose();
+  statics.add_static(moved);
+  const sofax::contact::CollisionSurface obstacles = statics.finalize();
+  EXPECT_TRUE(sofax::contact::surface_intersections(obstacles, obstacles.vertex_positions(Eigen::VectorXd())).empty());
 }
 
 }  // namespace
