@@ -21,6 +21,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <array>
 #include <cstddef>
 #include <limits>
 #include <memory>
