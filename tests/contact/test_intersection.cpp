@@ -62,6 +62,33 @@ TEST(Intersection, SegmentTriangleCrossingMissingAndTouching) {
   EXPECT_FALSE(segment_triangle_intersect({0.25, 0.25, 1e-200}, {0.25, 0.25, 1e-200}, a, b, c));
 }
 
+// Coplanar configurations on small integer grids of tilted planes (many touching, collinear
+// and corner cases): the projected orient2d path agrees with the all-rational reference.
+TEST(Intersection, CoplanarProjectionAgreesWithRationalReference) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> grid(-3, 3);
+  int hits = 0, misses = 0;
+  for (int plane = 0; plane < 3; ++plane)
+    for (int trial = 0; trial < 2000; ++trial) {
+      auto point = [&] {
+        const double u = grid(rng), v = grid(rng);
+        switch (plane) {
+          case 0: return V3(u, v, 0);
+          case 1: return V3(u, v, u - 2 * v + 0.5);
+          default: return V3(0.25 * u, 3 * u + v, v);  // x = u/4 with y, z spanning: a steep plane
+        }
+      };
+      const V3 p = point(), q = point(), a = point(), b = point(), c = point();
+      const bool reference = detail::coplanar_segment_triangle_rational(p, q, a, b, c);
+      ASSERT_EQ(segment_triangle_intersect(p, q, a, b, c), reference)
+          << "plane " << plane << " p " << p.transpose() << " q " << q.transpose() << " a " << a.transpose() << " b "
+          << b.transpose() << " c " << c.transpose();
+      (reference ? hits : misses)++;
+    }
+  EXPECT_GT(hits, 1000);
+  EXPECT_GT(misses, 1000);
+}
+
 TEST(Intersection, SegmentSegmentIncludingCollinear) {
   EXPECT_TRUE(segment_segment_intersect({0, 0, 0}, {1, 1, 0}, {1, 0, 0}, {0, 1, 0}));
   EXPECT_FALSE(segment_segment_intersect({0, 0, 0}, {1, 1, 0}, {1, 0, 1e-12}, {0, 1, 1e-12}));  // skew

@@ -72,6 +72,54 @@ bool exact_coplanar_segment_triangle(const Q3& p, const Q3& q, const Q3& a, cons
   return exact_segment_segment(p, q, a, b) || exact_segment_segment(p, q, b, c) || exact_segment_segment(p, q, c, a);
 }
 
+// Sign of det[a − c, b − c] for 2D points: +1 when abc turns counter-clockwise. Filtered with
+// Shewchuk's ccwerrboundA, exact in rationals otherwise.
+int orient2d(const Eigen::Vector2d& a, const Eigen::Vector2d& b, const Eigen::Vector2d& c) {
+  const double left = (a.x() - c.x()) * (b.y() - c.y()), right = (a.y() - c.y()) * (b.x() - c.x());
+  const double det = left - right, detsum = std::abs(left) + std::abs(right);
+  constexpr double eps = 0x1p-53;
+  constexpr double errbound = (3.0 + 16.0 * eps) * eps;
+  if (std::isfinite(detsum) && detsum > 1e-250 && std::abs(det) > errbound * detsum) return det > 0 ? 1 : -1;
+  const mpq_class ax(a.x()), ay(a.y()), bx(b.x()), by(b.y()), cx(c.x()), cy(c.y());
+  return sgn((ax - cx) * (by - cy) - (ay - cy) * (bx - cx));
+}
+
+// r within the box of pq (exact: comparisons only); with orient2d(p, q, r) = 0, r is on pq.
+bool in_box(const Eigen::Vector2d& p, const Eigen::Vector2d& q, const Eigen::Vector2d& r) {
+  return std::min(p.x(), q.x()) <= r.x() && r.x() <= std::max(p.x(), q.x()) && std::min(p.y(), q.y()) <= r.y() &&
+         r.y() <= std::max(p.y(), q.y());
+}
+
+bool segment_segment_2d(const Eigen::Vector2d& p, const Eigen::Vector2d& q, const Eigen::Vector2d& r,
+                        const Eigen::Vector2d& s) {
+  const int o1 = orient2d(p, q, r), o2 = orient2d(p, q, s), o3 = orient2d(r, s, p), o4 = orient2d(r, s, q);
+  if (o1 * o2 < 0 && o3 * o4 < 0) return true;  // proper crossing
+  return (o1 == 0 && in_box(p, q, r)) || (o2 == 0 && in_box(p, q, s)) || (o3 == 0 && in_box(r, s, p)) ||
+         (o4 == 0 && in_box(r, s, q));
+}
+
+// Coplanar segment and triangle, projected along an axis where the triangle does not
+// degenerate (an affine bijection of their plane, so incidences are kept); false in `done`
+// when the triangle is degenerate in every projection (then the rational path decides).
+bool coplanar_segment_triangle_projected(const Eigen::Vector3d& p, const Eigen::Vector3d& q, const Eigen::Vector3d& a,
+                                         const Eigen::Vector3d& b, const Eigen::Vector3d& c, bool& done) {
+  done = false;
+  for (int k = 0; k < 3; ++k) {
+    const int i = (k + 1) % 3, j = (k + 2) % 3;
+    auto P = [&](const Eigen::Vector3d& v) { return Eigen::Vector2d(v(i), v(j)); };
+    const Eigen::Vector2d A = P(a), B = P(b), C = P(c), Pp = P(p), Pq = P(q);
+    const int sigma = orient2d(A, B, C);
+    if (sigma == 0) continue;
+    done = true;
+    auto inside = [&](const Eigen::Vector2d& x) {
+      return orient2d(A, B, x) * sigma >= 0 && orient2d(B, C, x) * sigma >= 0 && orient2d(C, A, x) * sigma >= 0;
+    };
+    return inside(Pp) || inside(Pq) || segment_segment_2d(Pp, Pq, A, B) || segment_segment_2d(Pp, Pq, B, C) ||
+           segment_segment_2d(Pp, Pq, C, A);
+  }
+  return false;
+}
+
 }  // namespace
 
 int orient3d(const Eigen::Vector3d& a, const Eigen::Vector3d& b, const Eigen::Vector3d& c, const Eigen::Vector3d& d) {
@@ -105,7 +153,11 @@ bool segment_triangle_intersect(const Eigen::Vector3d& p, const Eigen::Vector3d&
                                 const Eigen::Vector3d& b, const Eigen::Vector3d& c) {
   const int op = orient3d(a, b, c, p), oq = orient3d(a, b, c, q);
   if (op * oq > 0) return false;  // both strictly on one side
-  if (op == 0 && oq == 0) return exact_coplanar_segment_triangle(Q3(p), Q3(q), Q3(a), Q3(b), Q3(c));
+  if (op == 0 && oq == 0) {
+    bool done = false;
+    const bool hit = coplanar_segment_triangle_projected(p, q, a, b, c, done);
+    return done ? hit : exact_coplanar_segment_triangle(Q3(p), Q3(q), Q3(a), Q3(b), Q3(c));
+  }
   // The segment crosses (or touches) the plane of a non-degenerate triangle at one point; it is
   // in the closed triangle iff the line pq passes each edge on the same side (zeros allowed).
   const int s1 = orient3d(p, q, a, b), s2 = orient3d(p, q, b, c), s3 = orient3d(p, q, c, a);
@@ -119,6 +171,12 @@ bool triangle_triangle_intersect(const Eigen::Vector3d& a0, const Eigen::Vector3
   return segment_triangle_intersect(a0, a1, b0, b1, b2) || segment_triangle_intersect(a1, a2, b0, b1, b2) ||
          segment_triangle_intersect(a2, a0, b0, b1, b2) || segment_triangle_intersect(b0, b1, a0, a1, a2) ||
          segment_triangle_intersect(b1, b2, a0, a1, a2) || segment_triangle_intersect(b2, b0, a0, a1, a2);
+}
+
+bool detail::coplanar_segment_triangle_rational(const Eigen::Vector3d& p, const Eigen::Vector3d& q,
+                                                const Eigen::Vector3d& a, const Eigen::Vector3d& b,
+                                                const Eigen::Vector3d& c) {
+  return exact_coplanar_segment_triangle(Q3(p), Q3(q), Q3(a), Q3(b), Q3(c));
 }
 
 SurfaceIntersections surface_intersections(const CollisionSurface& s, const mesh::Positions& V) {

@@ -6,11 +6,12 @@
 //
 // Predicates are exact for finite double inputs: orient3d is evaluated in double with Shewchuk's
 // a-priori error bound (1997, "Adaptive precision floating-point arithmetic and fast robust
-// geometric predicates", errboundA), and only when the sign is uncertain, in GMP rationals
-// (mpq_class: every double converts exactly; the rare coplanar and degenerate cases are
-// computed in rationals throughout). GMP rather than hand-written expansion arithmetic: a
-// test oracle must be obviously right more than it must be fast, and the filter makes the
-// exact path rare.
+// geometric predicates", errboundA), and only when the sign is uncertain in GMP rationals
+// (mpq_class: every double converts exactly). Coplanar segment–triangle cases are projected
+// along an axis where the triangle does not degenerate and decided by orient2d, filtered the
+// same way (ccwerrboundA); degenerate triangles and segment–segment cases are decided in
+// rationals throughout. GMP rather than hand-written expansion arithmetic: a test oracle must
+// be obviously right more than it must be fast, and the filters make the exact path rare.
 //
 // Convention: primitives are closed sets, so touching counts as intersecting: a vertex exactly
 // on a triangle, an edge crossing another edge of a coplanar triangle, coplanar overlaps, all
@@ -54,5 +55,12 @@ struct SurfaceIntersections {
 // skipped (obstacles are not checked against themselves). The body self-contact flags are
 // ignored: every other pair is checked.
 SurfaceIntersections surface_intersections(const CollisionSurface& surface, const mesh::Positions& V);
+
+namespace detail {
+// The coplanar segment–triangle test computed in rationals throughout (precondition: the five
+// points coplanar): the reference the projected orient2d path is tested against.
+bool coplanar_segment_triangle_rational(const Eigen::Vector3d& p, const Eigen::Vector3d& q, const Eigen::Vector3d& a,
+                                        const Eigen::Vector3d& b, const Eigen::Vector3d& c);
+}  // namespace detail
 
 }  // namespace sofax::contact
