@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <functional>
 #include <random>
 
 #include "sofax/contact/ccd.hpp"
@@ -169,6 +170,7 @@ TEST(ContactStepGuard, BoxThrownAtBoxStaysIntersectionFree) {
     dx.segment<3>(3 * (n + i)) = V3(-3, 0.1, -0.2);  // far through the first box within one step
   }
   // Several line-search-like steps: each one capped by the guard, always certified.
+  const int threads = omp_get_max_threads();
   for (int step = 0; step < 5; ++step) {
     omp_set_num_threads(1);
     const MaxStepReport one = guard.evaluate(x, dx);
@@ -182,6 +184,10 @@ TEST(ContactStepGuard, BoxThrownAtBoxStaysIntersectionFree) {
     x += one.alpha * dx;
     EXPECT_TRUE(surface_intersections(guard.surface(), guard.surface().vertex_positions(x)).empty()) << "step " << step;
   }
+  omp_set_num_threads(threads);
+  // It plugs into MinimizerOptions::max_step (a std::function of this signature).
+  const std::function<double(const Eigen::VectorXd&, const Eigen::VectorXd&)> max_step = guard;
+  EXPECT_EQ(max_step(x, dx), guard.evaluate(x, dx).alpha);
   // Far apart and moving apart: the whole step, no impact.
   Eigen::VectorXd apart = x;
   for (int i = 0; i < n; ++i) apart.segment<3>(3 * (n + i)) += V3(5, 0, 0);
