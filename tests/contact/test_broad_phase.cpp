@@ -1,6 +1,7 @@
 // Broad phase: the tree finds exactly the brute-force set on random soups (static, swept,
 // inflated), every pair within d̂ is a candidate, and collider candidates follow their bound.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <random>
 #include <set>
@@ -55,7 +56,14 @@ TEST(BroadPhase, TreeEqualsBruteForceOnRandomSoups) {
       const RandomScene sc = random_scene(seed, 80, seed % 2 ? 0.0 : 0.1);
       const mesh::Positions V0 = sc.surface.vertex_positions(sc.x);
       const mesh::Positions V1 = V0 + sc.surface.vertex_displacements(sc.dx);
+      const int threads = omp_get_max_threads();
+      omp_set_num_threads(1);
+      const Candidates serial = swept_candidates(sc.surface, V0, V1, inflation);
+      omp_set_num_threads(3);
       const Candidates tree = swept_candidates(sc.surface, V0, V1, inflation);
+      omp_set_num_threads(threads);
+      EXPECT_EQ(serial.point_triangle, tree.point_triangle);
+      EXPECT_EQ(serial.edge_edge, tree.edge_edge);
       const Candidates brute = brute_force_candidates(sc.surface, V0, V1, inflation);
       EXPECT_EQ(tree.point_triangle, brute.point_triangle) << "seed " << seed << " inflation " << inflation;
       EXPECT_EQ(tree.edge_edge, brute.edge_edge) << "seed " << seed << " inflation " << inflation;

@@ -47,17 +47,30 @@ Candidates swept_candidates(const CollisionSurface& s, const mesh::Positions& V0
   for (int e = 0; e < s.edge_count(); ++e) edge_boxes[static_cast<std::size_t>(e)] = swept_box<2>(V0, V1, edge_of(s, e));
   const BoxTree tri_tree(tri_boxes), edge_tree(edge_boxes);
 
+  // Queries in parallel into per-thread lists, merged and sorted: the same output for any
+  // thread count.
   Candidates c;
-  for (int v = 0; v < s.vertex_count(); ++v) {
-    const Box q = swept_box<1>(V0, V1, {v});
-    tri_tree.query(q, inflation, [&](int t) {
-      if (s.point_triangle_allowed(v, t)) c.point_triangle.push_back({v, t});
-    });
-  }
-  for (int a = 0; a < s.edge_count(); ++a) {
-    edge_tree.query(edge_boxes[static_cast<std::size_t>(a)], inflation, [&](int b) {
-      if (a < b && s.edge_edge_allowed(a, b)) c.edge_edge.push_back({a, b});
-    });
+#pragma omp parallel
+  {
+    Candidates local;
+#pragma omp for schedule(dynamic, 256) nowait
+    for (int v = 0; v < s.vertex_count(); ++v) {
+      const Box q = swept_box<1>(V0, V1, {v});
+      tri_tree.query(q, inflation, [&](int t) {
+        if (s.point_triangle_allowed(v, t)) local.point_triangle.push_back({v, t});
+      });
+    }
+#pragma omp for schedule(dynamic, 256) nowait
+    for (int a = 0; a < s.edge_count(); ++a) {
+      edge_tree.query(edge_boxes[static_cast<std::size_t>(a)], inflation, [&](int b) {
+        if (a < b && s.edge_edge_allowed(a, b)) local.edge_edge.push_back({a, b});
+      });
+    }
+#pragma omp critical
+    {
+      c.point_triangle.insert(c.point_triangle.end(), local.point_triangle.begin(), local.point_triangle.end());
+      c.edge_edge.insert(c.edge_edge.end(), local.edge_edge.begin(), local.edge_edge.end());
+    }
   }
   std::sort(c.point_triangle.begin(), c.point_triangle.end());
   std::sort(c.edge_edge.begin(), c.edge_edge.end());

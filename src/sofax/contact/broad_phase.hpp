@@ -14,8 +14,8 @@
 //
 // A pair is a candidate when the boxes overlap after the query box is grown by `inflation` on
 // every side (so every pair within distance `inflation` is one), and the surface allows it
-// (CollisionSurface::point_triangle_allowed / edge_edge_allowed). The output is sorted and
-// therefore the same whatever the thread count.
+// (CollisionSurface::point_triangle_allowed / edge_edge_allowed). Queries run in parallel
+// (OpenMP); the output is sorted and therefore the same whatever the thread count.
 #pragma once
 
 #include <array>
