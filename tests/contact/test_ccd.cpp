@@ -11,6 +11,7 @@
 #include "sofax/contact/ccd.hpp"
 #include "sofax/contact/distance.hpp"
 #include "sofax/contact/intersection.hpp"
+#include "sofax/core/error.hpp"
 #include "sofax/mesh/generators.hpp"
 
 namespace {
@@ -104,6 +105,15 @@ TEST(Ccd, SlidingContactIsNotAnImpact) {
   CcdOptions thick;
   thick.min_distance = 0.5e-3;
   EXPECT_EQ(point_triangle_ccd({0, 0, 1e-3}, big0, big1, big2, {1, 0.5, 0}, zero, zero, zero, 1.0, thick), no_impact);
+  // Sliding needs about |v|/((1 − s)·d) ≈ 1240 advances; a budget of 100 stops early (after
+  // 100 advances of 0.9e-3/|v| each), still safe and not zero.
+  CcdOptions short_budget;
+  short_budget.max_iterations = 100;
+  const double early = point_triangle_ccd({0, 0, 1e-3}, big0, big1, big2, {1, 0.5, 0}, zero, zero, zero, 1.0, short_budget);
+  EXPECT_NEAR(early, 100 * 0.9e-3 / std::sqrt(1.25), 1e-9);
+  CcdOptions bad;
+  bad.separation_fraction = 1.0;
+  EXPECT_THROW(point_triangle_ccd({0, 0, 1}, t0, t1, t2, zero, zero, zero, zero, 1.0, bad), InputError);
 }
 
 TEST(Ccd, MinimumDistanceIsKept) {

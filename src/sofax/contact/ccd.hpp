@@ -4,7 +4,10 @@
 // l_p = max|Δ| of one side + max|Δ| of the other), distance d(t) can fall by at most l_p·τ
 // over a time τ, so t advances by t_l = (1 − s)(d − ξ)/l_p, a lower bound on the impact time
 // from the current t, until the distance drops below s·(d(0) − ξ) + ξ; the last t before that
-// is returned. ξ is a minimum distance (a thickness, or 0), s the separation fraction kept.
+// is returned. ξ is a minimum distance (a thickness, or 0), s the separation fraction kept:
+// s is the paper's (Algorithm 1, s = 0.1), so the distance may close to 10% of its start per
+// step; ipc-toolkit's `conservative_rescaling` is 1 − s. A result of no_impact means the
+// distance stays above ξ over [0, t_max] and is still ≥ s·(d(0) − ξ) + ξ at t_max.
 //
 //   sofax::contact::CcdOptions options;                                // s = 0.1, ξ = 0
 //   double t = sofax::contact::point_triangle_ccd(p, t0, t1, t2, dp, dt0, dt1, dt2, 1.0, options);
@@ -36,7 +39,10 @@ namespace sofax::contact {
 struct CcdOptions {
   double separation_fraction = 0.1;  // s ∈ (0, 1): the fraction of d(0) − ξ the returned t keeps
   double min_distance = 0.0;         // ξ ≥ 0 (metres): distances stay above ξ
-  long max_iterations = 1000000;     // ACCD advances; when reached the current t is returned (early)
+  // ACCD advances; when reached the current t is returned (early, so still safe). A bound on
+  // iterations rather than a time tolerance: sliding at distance d with relative speed l_p needs
+  // l_p/((1 − s)d) advances, and stopping at a small t_l would report a spurious tiny step there.
+  long max_iterations = 1000000;
 };
 
 constexpr double no_impact = std::numeric_limits<double>::infinity();
