@@ -182,6 +182,7 @@ struct Collider<ColliderKind::capsule> {
 // One node against an analytic collider: θ = (κ, d̂², ξ, pose (colliders.hpp)).
 template <ColliderKind K>
 struct ColliderBarrier {
+  static constexpr ColliderKind kind = K;
   static constexpr int arity = 1;
   static constexpr int dim = 3;
   static constexpr int param_count = 3 + Collider<K>::pose_size;
