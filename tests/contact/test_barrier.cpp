@@ -266,6 +266,26 @@ TEST(ContactBarriers, ValuesAndDerivativesOfEveryPairType) {
   }
 }
 
+TEST(ContactBarriers, VanishBeyondTheActivationDistance) {
+  // d = 0.4 > ξ + d̂ = 0.05 + 0.3 = 0.35 (at 0.35 itself b is a rounding-level 1e-50: the C2 join): value and gradient exactly zero
+  const Eigen::Vector3d theta(3.0, 0.09, 0.05);
+  const auto expect_zero = [](const assembly::Objective& o, const Eigen::VectorXd& x) {
+    EXPECT_EQ(o.value(x), 0.0);
+    Eigen::VectorXd g(x.size());
+    o.gradient(x, g);
+    EXPECT_EQ(g.norm(), 0.0);
+    EXPECT_EQ(test::dense_hessian(o, x).norm(), 0.0);
+  };
+  expect_zero(one_element<PointTriangleBarrier>(theta), nodes_of({V(0.2, 0.2, 0.4), V(0, 0, 0), V(1, 0, 0), V(0, 1, 0)}));
+  expect_zero(one_element<EdgeEdgeBarrier>(Eigen::Vector4d(3.0, 0.09, 0.05, 1e-3)),
+              nodes_of({V(0, 0, 0), V(1, 0, 0), V(0.5, -0.5, 0.4), V(0.5, 0.5, 0.4)}));
+  expect_zero(one_element<PointEdgeBarrier>(theta), nodes_of({V(0.5, 0, 0.4), V(0, 0, 0), V(1, 0, 0)}));
+  expect_zero(one_element<PointPointBarrier>(theta), nodes_of({V(0, 0, 0.4), V(0, 0, 0)}));
+  Eigen::Matrix<double, 9, 1> plane;
+  plane << 3.0, 0.09, 0.05, 0, 0, 0, 0, 0, 1;
+  expect_zero(one_element<PlaneBarrier>(plane), V(0.3, 0.1, 0.4));
+}
+
 TEST(ContactBarriers, MollifierIsC1AtItsThresholdAndParallelEdgesAreFinite) {
   const double eps = 0.02;
   EXPECT_EQ(edge_edge_mollifier(eps, eps), 1.0);
