@@ -132,6 +132,36 @@ TEST(FrictionParams, LaggedQuantitiesMatchTheirDefinitions) {
   EXPECT_EQ(V(tc.segment<3>(11)), V(0.01, 0, 0));
 }
 
+TEST(FrictionParams, BatchRowsEqualThePerPairParameters) {
+  Eigen::Matrix<double, Eigen::Dynamic, 3, Eigen::RowMajor> lagged(5, 3), start(5, 3);
+  lagged << 0, 0, 0, 1, 0, 0, 0, 1, 0, 0.3, 0.2, 0.1, 0.2, 0.4, -0.12;
+  start = lagged.array() + 0.01;
+  Eigen::Matrix<int, Eigen::Dynamic, 4, Eigen::RowMajor> pairs(2, 4);
+  pairs << 3, 0, 1, 2, 4, 0, 1, 2;
+  const auto of = [](const Eigen::Matrix<double, 12, 1>& xl, const Eigen::Matrix<double, 12, 1>& xs) {
+    return point_triangle_friction_params(xl, xs, 0.3, 2.0, 0.09, 0.0, kEps);
+  };
+  const auto theta = lagged_friction_params<22>(pairs, lagged, start, of);
+  ASSERT_EQ(theta.rows(), 2);
+  for (int k = 0; k < 2; ++k) {
+    Eigen::Matrix<double, 12, 1> xl, xs;
+    for (int i = 0; i < 4; ++i) xl.segment<3>(3 * i) = lagged.row(pairs(k, i)), xs.segment<3>(3 * i) = start.row(pairs(k, i));
+    EXPECT_TRUE(theta.row(k).transpose() == of(xl, xs));
+  }
+  EXPECT_GT(theta(1, 0), 0.0);
+  pairs(1, 2) = 5;
+  test::expect_error([&] { lagged_friction_params<22>(pairs, lagged, start, of); }, "node id 5 out of range");
+  // one-node pairs (colliders) work through the same function
+  const Eigen::VectorXi nodes = Eigen::VectorXi::LinSpaced(2, 3, 4);
+  Eigen::Matrix<double, 6, 1> plane;
+  plane << 0, 0, -0.2, 0, 0, 1;
+  const auto tc = lagged_friction_params<14>(nodes, lagged, start, [&](const auto& xl, const auto& xs) {
+    return collider_friction_params<ColliderKind::plane>(xl, xs, plane, V::Zero(), 0.3, 2.0, 0.09, 0.0, kEps);
+  });
+  EXPECT_EQ(tc.rows(), 2);
+  EXPECT_TRUE(V(tc.row(0).segment<3>(8).transpose()) == V(start.row(3).transpose()));
+}
+
 template <class Energy>
 assembly::Objective one_element(const Eigen::Matrix<double, Energy::param_count, 1>& theta) {
   ObjectiveBuilder b(Energy::arity, 3);

@@ -45,6 +45,7 @@
 #include "sofax/contact/contact_energies.hpp"  // Collider<K>
 #include "sofax/contact/distance.hpp"
 #include "sofax/core/dual.hpp"
+#include "sofax/core/error.hpp"
 
 namespace sofax::contact {
 
@@ -349,6 +350,39 @@ Eigen::Matrix<double, 14, 1> collider_friction_params(const Vec3<double>& p_lagg
   auto theta = detail::friction_head<14>(mu, lambda, eps_v_h, orthonormal_complement(n));
   theta.segment<3>(8) = p_start;
   theta.segment<3>(11) = collider_displacement;
+  return theta;
+}
+
+// The lagged θ of every pair of one type at once: row k from the nodes pairs(k, ·) (npair × K
+// node ids) looked up in x_lagged and x_start (nnode × 3 each); params_of(xl, xs) is one of the
+// per-pair functions above with its scalars bound. InputError for a node id out of range.
+//
+//   const auto theta = sofax::contact::lagged_friction_params<22>(pt_pairs, x_lagged, x_start,
+//       [&](const auto& xl, const auto& xs) {
+//         return sofax::contact::point_triangle_friction_params(xl, xs, mu, kappa, dhat2, xi, eps_v_h); });
+//   builder.add_elements<sofax::contact::PointTriangleFriction>("pt-friction", pt_pairs, theta);  // (npair × 22)
+template <int P, class Pairs, class Lagged, class Start, class ParamsOf>
+Eigen::Matrix<double, Eigen::Dynamic, P, Eigen::RowMajor> lagged_friction_params(const Eigen::MatrixBase<Pairs>& pairs,
+                                                                                 const Eigen::MatrixBase<Lagged>& x_lagged,
+                                                                                 const Eigen::MatrixBase<Start>& x_start,
+                                                                                 const ParamsOf& params_of) {
+  constexpr int K = Pairs::ColsAtCompileTime;
+  static_assert(K >= 1 && K <= 4, "pairs must have 1 to 4 columns fixed at compile time");
+  if (x_lagged.cols() != 3 || x_start.cols() != 3 || x_lagged.rows() != x_start.rows())
+    throw InputError("friction pairs", "x_lagged and x_start must both be (nnode x 3)");
+  Eigen::Matrix<double, Eigen::Dynamic, P, Eigen::RowMajor> theta(pairs.rows(), P);
+  for (Eigen::Index k = 0; k < pairs.rows(); ++k) {
+    Eigen::Matrix<double, 3 * K, 1> xl, xs;
+    for (int i = 0; i < K; ++i) {
+      const int n = pairs(k, i);
+      if (n < 0 || n >= x_lagged.rows())
+        throw InputError("friction pair " + std::to_string(k), "node id " + std::to_string(n) + " out of range [0, " +
+                                                                   std::to_string(x_lagged.rows()) + ")");
+      xl.template segment<3>(3 * i) = x_lagged.row(n).transpose();
+      xs.template segment<3>(3 * i) = x_start.row(n).transpose();
+    }
+    theta.row(k) = params_of(xl, xs).transpose();
+  }
   return theta;
 }
 
