@@ -45,7 +45,7 @@ Model cloth_model(int nx, int ny) {
 void run_steps(benchmark::State& bench, const Model& model, const StepOptions& options, int steps) {
   StepWorkspace workspace(model);
   const State start = initial_state(model);
-  double newton = 0.0, factorizations = 0.0, assembly = 0.0, factor = 0.0, solve = 0.0, search = 0.0, total_steps = 0.0;
+  double newton = 0.0, factorizations = 0.0, cg = 0.0, assembly = 0.0, factor = 0.0, solve = 0.0, search = 0.0, total_steps = 0.0;
   bool failed = false;
   for (auto _ : bench) {
     State a = start, b;
@@ -58,6 +58,7 @@ void run_steps(benchmark::State& bench, const Model& model, const StepOptions& o
       }
       newton += r.newton_iterations;
       factorizations += r.factorizations;
+      cg += r.kept_factor_cg_iterations;
       assembly += r.times.assembly;
       factor += r.times.factorization;
       solve += r.times.linear_solve;
@@ -71,6 +72,7 @@ void run_steps(benchmark::State& bench, const Model& model, const StepOptions& o
   bench.counters["steps"] = steps;
   bench.counters["newton_per_step"] = newton / total_steps;
   bench.counters["factorizations_per_step"] = factorizations / total_steps;
+  bench.counters["kept_factor_cg_per_newton"] = newton > 0 ? cg / newton : 0.0;
   bench.counters["assembly_s"] = assembly / total_steps;
   bench.counters["factorization_s"] = factor / total_steps;
   bench.counters["linear_solve_s"] = solve / total_steps;

@@ -464,6 +464,7 @@ StepReport step(const Model& model, const State& state_in, State& state_out, con
   const auto start = Clock::now();
   StepReport report;
   const int factorizations_before = w.newton.factorizations;
+  const int cg_before = w.newton.kept_factor_cg_iterations;
   const double t0 = state_in.time;
   mesh::Positions driven_start(ndriven, 3);
   for (Eigen::Index i = 0; i < ndriven; ++i)
@@ -496,6 +497,7 @@ StepReport step(const Model& model, const State& state_in, State& state_out, con
 
   finish_report(model, w, state_in, state_out, ok, is_implicit(options.integrator), options.threads, report);
   report.factorizations = w.newton.factorizations - factorizations_before;
+  report.kept_factor_cg_iterations = w.newton.kept_factor_cg_iterations - cg_before;
   report.times.total = std::chrono::duration<double>(Clock::now() - start).count();
   return report;
 }

@@ -117,6 +117,7 @@ struct StepReport {
   int newton_iterations = 0;      // summed over substeps (and retries that were kept)
   int factorizations = 0;         // numeric Cholesky factorizations (direct solves): fewer than
                                   // Newton iterations when kept factors precondition CG
+  int kept_factor_cg_iterations = 0;  // CG iterations preconditioned by a kept factor
   int substeps = 0;               // substeps taken (more than asked after retries)
   int retries = 0;
   double residual = 0.0;          // ‖∇Φ_free‖∞ at the end, N

@@ -54,7 +54,8 @@ struct MinimizerOptions {
   // CG's budget is also capped where it would cost more than a factorization: each iteration is
   // ~4·nnz(L) flops of triangular solves, which run ~8× slower per flop than the supernodal
   // factorization's dense kernels, so at most flops(factorization) / (8 · 4·nnz(L)) iterations
-  // (from the symbolic analysis: deterministic, not timed).
+  // (from the symbolic analysis: deterministic, not timed). A solve that needed more than half
+  // of that budget marks the factor stale: the next iteration factors anew.
   // IterationRecord::linear_iterations: CG iterations of a reused step, 1 for a factored one.
   bool reuse_factorization = false;
   double reuse_tolerance = 1e-3;  // inexact Newton: the step's direction to 0.1%

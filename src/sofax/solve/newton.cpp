@@ -123,7 +123,11 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
     const PcgResult result =
         pcg(apply, precondition, -w.reduced_gradient, w.reduced_step,
             {.relative_tolerance = options.reuse_tolerance, .max_iterations = budget}, &w.pcg);
+    w.kept_factor_cg_iterations += result.iterations;
     if (result.status != PcgStatus::converged) return false;
+    // A factor that needed more than half its budget has gone stale: the next iteration factors
+    // anew rather than pay as much again.
+    if (2 * result.iterations > budget) w.factor_reusable = false;
     w.step.setZero();
     w.elimination.add_prolonged(w.reduced_step, 1.0, w.step);
     record.linear_iterations = result.iterations;

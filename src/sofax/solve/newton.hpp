@@ -45,6 +45,7 @@ struct NewtonWorkspace {
   // dofs (of an earlier Hessian): what MinimizerOptions::reuse_factorization preconditions with.
   bool factor_reusable = false;
   int factorizations = 0;  // numeric factorizations so far (reuse saves them)
+  int kept_factor_cg_iterations = 0;  // CG iterations preconditioned by a kept factor so far
   PcgWorkspace pcg;
   Eigen::VectorXd gradient, reduced_gradient, reduced_step, step, trial;
 };
