@@ -8,10 +8,12 @@
 //                                          200 kg/m³, bending) pinned along one short side, h = 1/30
 //   dynamics/cloth_explicit/64x32          symplectic Euler at the largest stable step found by
 //                                          bisection (counter h_explicit), wall time per simulated second
-//   dynamics/cloth/64x32/assembly/<group>  one projected Hessian assembly (what a Newton iteration
-//                                          does) of one group of that cloth alone, 2 threads, at a
-//                                          draped state: bending (closed-form kernel), bending_dual
-//                                          (the all-dual reference, DualPathOnly), membrane
+//   dynamics/cloth/64x32/assembly/<group>[/exact]
+//                                          one Hessian assembly of one group of that cloth alone,
+//                                          2 threads, at a draped state, PSD-projected (what a Newton
+//                                          iteration does) or exact (the derivatives alone): bending
+//                                          (closed-form kernel), bending_dual (the all-dual
+//                                          reference, DualPathOnly), membrane
 //   build/bin/sofax-bench --benchmark_filter='dynamics/' --benchmark_repetitions=3
 #include <benchmark/benchmark.h>
 
@@ -129,7 +131,7 @@ void cloth_explicit(benchmark::State& bench) {
 }
 
 // One group of the 64×32 cloth (same mesh and material as cloth_model) in its own objective.
-void cloth_group_assembly(benchmark::State& bench, const std::string& group) {
+void cloth_group_assembly(benchmark::State& bench, const std::string& group, bool project) {
   const mesh::Mesh cloth = mesh::cloth_grid(2.0, 1.0, 64, 32, Eigen::Vector3d::Zero(), "xy");
   const auto& X = cloth.vertex_positions;
   assembly::ObjectiveBuilder b(static_cast<int>(X.rows()), 3);
@@ -157,7 +159,7 @@ void cloth_group_assembly(benchmark::State& bench, const std::string& group) {
   }
   assembly::HessianMatrix H = objective.make_hessian();
   Eigen::VectorXd g(x.size());
-  const assembly::EvalOptions options{.threads = 2, .project = true};
+  const assembly::EvalOptions options{.threads = 2, .project = project};
   objective.hessian(x, g, H, options);  // untimed: the matrix's pages touched
   for (auto _ : bench) benchmark::DoNotOptimize(objective.hessian(x, g, H, options));
   bench.counters["elements"] = objective.group(0).element_count();
@@ -165,12 +167,18 @@ void cloth_group_assembly(benchmark::State& bench, const std::string& group) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(cloth_group_assembly, bending, std::string("bending"))
+BENCHMARK_CAPTURE(cloth_group_assembly, bending, std::string("bending"), true)
     ->Name("dynamics/cloth/64x32/assembly/bending")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(cloth_group_assembly, bending_dual, std::string("bending_dual"))
+BENCHMARK_CAPTURE(cloth_group_assembly, bending_exact, std::string("bending"), false)
+    ->Name("dynamics/cloth/64x32/assembly/bending/exact")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(cloth_group_assembly, bending_dual, std::string("bending_dual"), true)
     ->Name("dynamics/cloth/64x32/assembly/bending_dual")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(cloth_group_assembly, membrane, std::string("membrane"))
+BENCHMARK_CAPTURE(cloth_group_assembly, bending_dual_exact, std::string("bending_dual"), false)
+    ->Name("dynamics/cloth/64x32/assembly/bending_dual/exact")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(cloth_group_assembly, membrane, std::string("membrane"), true)
     ->Name("dynamics/cloth/64x32/assembly/membrane")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(cloth_group_assembly, membrane_exact, std::string("membrane"), false)
+    ->Name("dynamics/cloth/64x32/assembly/membrane/exact")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(beam, 10k/direct, std::array<int, 3>{30, 8, 7}, LinearSolver::direct)
     ->Name("dynamics/beam/10k/direct")->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(beam, 10k/krylov, std::array<int, 3>{30, 8, 7}, LinearSolver::newton_krylov)

@@ -17,6 +17,7 @@
 #include "energy_test_support.hpp"
 #include "sofax/core/translation_invariant.hpp"
 #include "sofax/energies/discrete_shell_bending.hpp"
+#include "sofax/energies/inertia.hpp"
 
 namespace {
 
@@ -258,6 +259,39 @@ TEST(ClothKernels, AssembledBendingEqualsAllDualAssembly) {
     }
   // and the closed-form objective against central differences as a whole
   test::expect_derivatives_ok(closed, x);
+}
+
+template <class Inertia>
+void expect_inertia_paths_agree(unsigned seed) {
+  constexpr int N = Inertia::arity * 3, P = Inertia::param_count;
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  for (int i = 0; i < 20; ++i) {
+    Eigen::Matrix<double, N, 1> x;
+    Eigen::Matrix<double, P, 1> theta;
+    for (int k = 0; k < N; ++k) x[k] = u(rng);
+    for (int k = 0; k < P; ++k) theta[k] = u(rng);
+    theta[0] = 1.0 + theta[0];
+    const EnergyKernel<Inertia> closed{.element_params = theta.data(), .weight = 0.7};
+    const EnergyKernel<DualPathOnly<Inertia>> dual{.element_params = theta.data(), .weight = 0.7};
+    static_assert(EnergyKernel<Inertia>::closed_form_hessian && EnergyKernel<Inertia>::closed_form_gradient);
+    Eigen::Matrix<double, N, 1> g_closed, g_dual, g_only;
+    Eigen::Matrix<double, N, N> H_closed, H_dual;
+    for (const bool project : {false, true}) {
+      const double E_closed = closed.hessian(0, x, g_closed, H_closed, project);
+      const double E_dual = dual.hessian(0, x, g_dual, H_dual, project);
+      EXPECT_NEAR(E_closed, E_dual, 1e-14 * std::abs(E_dual));
+      EXPECT_TRUE(entries_match(g_closed, g_dual, 1e-14));
+      EXPECT_TRUE(entries_match(H_closed, H_dual, 1e-14));
+    }
+    EXPECT_NEAR(closed.gradient(0, x, g_only), dual.value(0, x), 1e-14 * std::abs(dual.value(0, x)));
+    EXPECT_TRUE(entries_match(g_only, g_dual, 1e-14));
+  }
+}
+
+TEST(ClothKernels, ConsistentInertiaClosedFormEqualsDual) {
+  expect_inertia_paths_agree<energies::ConsistentTriangleInertia>(21);
+  expect_inertia_paths_agree<energies::ConsistentTetInertia>(22);
 }
 
 }  // namespace
