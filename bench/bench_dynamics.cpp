@@ -10,12 +10,22 @@
 //                                          200 kg/m³, bending) pinned along one short side, h = 1/30
 //   dynamics/cloth_explicit/64x32          symplectic Euler at the largest stable step found by
 //                                          bisection (counter h_explicit), wall time per simulated second
+//   dynamics/cloth/64x32/assembly/<group>[/exact]
+//                                          one Hessian assembly of one group of that cloth alone,
+//                                          2 threads, at a draped state, PSD-projected (what a Newton
+//                                          iteration does) or exact (the derivatives alone): bending
+//                                          (closed-form kernel), bending_dual (the all-dual
+//                                          reference, DualPathOnly), membrane
 //   build/bin/sofax-bench --benchmark_filter='dynamics/' --benchmark_repetitions=3
 #include <benchmark/benchmark.h>
 
 #include <cmath>
 #include <string>
 
+#include "sofax/assembly/objective.hpp"
+#include "sofax/energies/discrete_shell_bending.hpp"
+#include "sofax/energies/material_parameters.hpp"
+#include "sofax/energies/stvk.hpp"
 #include "sofax/mesh/generators.hpp"
 #include "sofax/physics/model.hpp"
 #include "sofax/physics/step.hpp"
@@ -134,8 +144,55 @@ void cloth_explicit(benchmark::State& bench) {
   }
 }
 
+// One group of the 64×32 cloth (same mesh and material as cloth_model) in its own objective.
+void cloth_group_assembly(benchmark::State& bench, const std::string& group, bool project) {
+  const mesh::Mesh cloth = mesh::cloth_grid(2.0, 1.0, 64, 32, Eigen::Vector3d::Zero(), "xy");
+  const auto& X = cloth.vertex_positions;
+  assembly::ObjectiveBuilder b(static_cast<int>(X.rows()), 3);
+  if (group == "membrane") {
+    const Eigen::RowVector2d lame = energies::lame_parameters(1e6, 0.3);
+    b.add_deformation<energies::StVKMembrane>(
+        group, cloth.tri_indices, X,
+        Eigen::RowVector2d(lame[0] * 1e-3, energies::plane_stress_lambda(lame[0], lame[1]) * 1e-3));
+  } else {
+    const energies::HingeIndices hinges = energies::hinges_of(cloth.tri_indices);
+    const energies::HingeParams params =
+        energies::hinge_rest_params(X, hinges, energies::bending_stiffness(1e6, 0.3, 1e-3) / 6.0);
+    if (group == "bending")
+      b.add_elements<energies::DiscreteShellBending>(group, hinges, params);
+    else
+      b.add_elements<assembly::DualPathOnly<energies::DiscreteShellBending>>(group, hinges, params);
+  }
+  const assembly::Objective objective = std::move(b).finalize();
+  // draped: hanging from x = 0 with a fold across, every hinge bent and the membrane strained
+  Eigen::VectorXd x(3 * X.rows());
+  for (Eigen::Index v = 0; v < X.rows(); ++v) {
+    const double s = X(v, 0), t = X(v, 1);
+    x.segment<3>(3 * v) << 0.8 * std::sin(0.5 * s), t * (1.0 + 0.02 * s), -0.8 * (1.0 - std::cos(0.5 * s)) +
+                                                                            0.05 * std::sin(6.0 * s) * std::cos(5.0 * t);
+  }
+  assembly::HessianMatrix H = objective.make_hessian();
+  Eigen::VectorXd g(x.size());
+  const assembly::EvalOptions options{.threads = 2, .project = project};
+  objective.hessian(x, g, H, options);  // untimed: the matrix's pages touched
+  for (auto _ : bench) benchmark::DoNotOptimize(objective.hessian(x, g, H, options));
+  bench.counters["elements"] = objective.group(0).element_count();
+}
+
 }  // namespace
 
+BENCHMARK_CAPTURE(cloth_group_assembly, bending, std::string("bending"), true)
+    ->Name("dynamics/cloth/64x32/assembly/bending")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(cloth_group_assembly, bending_exact, std::string("bending"), false)
+    ->Name("dynamics/cloth/64x32/assembly/bending/exact")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(cloth_group_assembly, bending_dual, std::string("bending_dual"), true)
+    ->Name("dynamics/cloth/64x32/assembly/bending_dual")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(cloth_group_assembly, bending_dual_exact, std::string("bending_dual"), false)
+    ->Name("dynamics/cloth/64x32/assembly/bending_dual/exact")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(cloth_group_assembly, membrane, std::string("membrane"), true)
+    ->Name("dynamics/cloth/64x32/assembly/membrane")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(cloth_group_assembly, membrane_exact, std::string("membrane"), false)
+    ->Name("dynamics/cloth/64x32/assembly/membrane/exact")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(beam, 10k/direct, std::array<int, 3>{30, 8, 7}, LinearSolver::direct)
     ->Name("dynamics/beam/10k/direct")->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(beam, 10k/direct_refactored, std::array<int, 3>{30, 8, 7}, LinearSolver::direct, false)

@@ -28,13 +28,16 @@
 
 #include <Eigen/Core>
 #include <Eigen/LU>  // Dm⁻¹ and L⁻¹ of the F maps
+#include <concepts>
 #include <limits>
+#include <string>
 #include <type_traits>
 
 #include "sofax/assembly/rest_frame.hpp"
 #include "sofax/core/dual.hpp"
 #include "sofax/core/psd_projection.hpp"
 #include "sofax/core/simplex_inversion.hpp"
+#include "sofax/core/translation_invariant.hpp"
 
 namespace sofax::assembly {
 
@@ -78,6 +81,18 @@ Eigen::Matrix<S, Rows, Cols> dual_constants(const Eigen::Matrix<double, Rows, Co
 }
 }  // namespace detail
 
+// EnergyKernel<Energy>: Energy provides arity, dim, param_count and
+//   template <class S, class T> static S energy(const Eigen::Matrix<S, N, 1>& x, const Eigen::Matrix<T, P, 1>& θ),
+// written once over the scalar type: value, hvp and the parameter derivatives always run it (on
+// double or dual numbers), and so do gradient and hessian unless the energy opts into closed forms:
+//   static double gradient(const Local& x, const Params& θ, Local& grad)                  → E
+//   static double gradient_hessian(const Local& x, const Params& θ, Local& grad, LocalHessian& hess) → E
+// (unweighted; the kernel applies the weight and the PSD projection as for the dual path). A
+// closed form must equal the dual path to roundoff, which its tests check against
+// DualPathOnly<Energy> below. An energy may also declare
+//   static constexpr bool translation_invariant = true;   // E(x_a + t) = E(x) for every node a
+// and the projection then runs on the (K−1)·D relative variables, exactly
+// (core/translation_invariant.hpp).
 template <class Energy>
 struct EnergyKernel {
   static constexpr int K = Energy::arity;
@@ -95,24 +110,55 @@ struct EnergyKernel {
 
   double value(int e, const Local& x) const { return weight * Energy::energy(x, params(e)); }
 
+  // Opt-in closed forms (see the struct comment): used by gradient / hessian when present.
+  static constexpr bool closed_form_gradient =
+      requires(const Local& x, const Params& t, Local& g) { { Energy::gradient(x, t, g) } -> std::same_as<double>; };
+  static constexpr bool closed_form_hessian =
+      requires(const Local& x, const Params& t, Local& g, LocalHessian& h) {
+        { Energy::gradient_hessian(x, t, g, h) } -> std::same_as<double>;
+      };
+  static constexpr bool translation_invariant = [] {
+    if constexpr (requires { Energy::translation_invariant; }) return Energy::translation_invariant && K > 1;
+    return false;
+  }();
+
   double gradient(int e, const Local& x, Local& grad) const {
-    using S = Dual1<N>;
-    Eigen::Matrix<S, N, 1> xs;
-    for (int i = 0; i < N; ++i) xs[i] = S::variable(x[i], i);
-    const S E = Energy::energy(xs, params(e));
-    grad = weight * E.g;
-    return weight * E.v;
+    if constexpr (closed_form_gradient) {
+      const double E = Energy::gradient(x, params(e), grad);
+      grad *= weight;
+      return weight * E;
+    } else {
+      using S = Dual1<N>;
+      Eigen::Matrix<S, N, 1> xs;
+      for (int i = 0; i < N; ++i) xs[i] = S::variable(x[i], i);
+      const S E = Energy::energy(xs, params(e));
+      grad = weight * E.g;
+      return weight * E.v;
+    }
   }
 
   double hessian(int e, const Local& x, Local& grad, LocalHessian& hess, bool project) const {
-    using S = Dual2<N>;
-    Eigen::Matrix<S, N, 1> xs;
-    for (int i = 0; i < N; ++i) xs[i] = S::variable(x[i], i);
-    const S E = Energy::energy(xs, params(e));
-    grad = weight * E.gradient();
-    hess = weight * E.hessian();
-    if (project) project_psd<N>(hess);
-    return weight * E.v;
+    double E;
+    if constexpr (closed_form_hessian) {
+      E = Energy::gradient_hessian(x, params(e), grad, hess);
+      grad *= weight;
+      hess *= weight;
+    } else {
+      using S = Dual2<N>;
+      Eigen::Matrix<S, N, 1> xs;
+      for (int i = 0; i < N; ++i) xs[i] = S::variable(x[i], i);
+      const S Es = Energy::energy(xs, params(e));
+      grad = weight * Es.gradient();
+      hess = weight * Es.hessian();
+      E = Es.v;
+    }
+    if (project) {
+      if constexpr (translation_invariant)
+        project_psd_translation_invariant<K, D>(hess);
+      else
+        project_psd<N>(hess);
+    }
+    return weight * E;
   }
 
   // (∇²E) u, from one directional second-order sweep: O(N) per operation.
@@ -154,6 +200,28 @@ struct EnergyKernel {
       const S E = Energy::energy(detail::dual_variables<S>(x), detail::dual_constants<S>(params(e), &dtheta));
       out = weight * E.tangent_gradient();
     }
+  }
+};
+
+// Energy with only its definition: arity, dim, param_count, energy() and check_params, none of
+// the closed-form hooks nor translation_invariant. EnergyKernel<DualPathOnly<E>> is the all-dual
+// reference that EnergyKernel<E>'s closed forms are tested and benchmarked against.
+template <class Energy>
+struct DualPathOnly {
+  static constexpr int arity = Energy::arity;
+  static constexpr int dim = Energy::dim;
+  static constexpr int param_count = Energy::param_count;
+
+  template <class S, class T>
+  SOFAX_HOST_DEVICE static S energy(const Eigen::Matrix<S, arity * dim, 1>& x,
+                                    const Eigen::Matrix<T, param_count, 1>& theta) {
+    return Energy::energy(x, theta);
+  }
+
+  static std::string check_params(const Eigen::Matrix<double, param_count, 1>& theta)
+    requires requires(const Eigen::Matrix<double, param_count, 1>& t) { Energy::check_params(t); }
+  {
+    return Energy::check_params(theta);
   }
 };
 

@@ -45,6 +45,7 @@
 
 #include "sofax/core/dual.hpp"
 #include "sofax/core/error.hpp"
+#include "sofax/core/translation_invariant.hpp"
 
 namespace sofax::energies {
 
@@ -70,15 +71,140 @@ SOFAX_HOST_DEVICE S hinge_dihedral_angle(const Eigen::Matrix<S, 12, 1>& x) {
   return atan2(sin_part, cos_part);
 }
 
+// θ of hinge_dihedral_angle with its closed-form gradient (12) and, when hess is given, Hessian
+// (12×12): the same function, the same documented choices (θ = 0 with zero derivatives for a
+// zero-length edge and for a degenerate face), no dual numbers.
+// Derivation. θ depends only on y = (e, a, b) = (x1 − x0, x2 − x0, x3 − x0) (9), and dividing
+// both atan2 arguments above by ‖e‖ > 0 gives two polynomials in y (n_A × n_B = −det(e, a, b) e,
+// and Binet–Cauchy for n_A·n_B):
+//   θ = atan2(s, c),   s = −‖e‖ det(e, a, b),   c = n_A·n_B = (e·a)(e·b) − (e·e)(a·b),
+//   ∇θ  = θ_s ∇s + θ_c ∇c,                       θ_s = c/r², θ_c = −s/r², r² = s² + c²,
+//   ∇²θ = θ_s ∇²s + θ_c ∇²c + θ_ss ∇s∇sᵀ + θ_cc ∇c∇cᵀ + θ_sc (∇s∇cᵀ + ∇c∇sᵀ),
+//         θ_ss = −2sc/r⁴ = −θ_cc,  θ_sc = (s² − c²)/r⁴,
+// with ∇det = (a × b, b × e, e × a), ∇‖e‖ = (ê, 0, 0), ∇²‖e‖ = (I − êêᵀ)/‖e‖ in the e-block, and
+// the constant-coefficient blocks of ∇²det and ∇²c written below. Back to x: ∂/∂x_{1,2,3} are the
+// e-, a-, b-parts, ∂/∂x0 = −(their sum) (θ is translation invariant), likewise for the Hessian.
+// The dual path (hinge_dihedral_angle over Dual2) is the reference it is tested against.
+SOFAX_HOST_DEVICE inline double hinge_dihedral_angle_derivatives(const Eigen::Matrix<double, 12, 1>& x,
+                                                                  Eigen::Matrix<double, 12, 1>& grad,
+                                                                  Eigen::Matrix<double, 12, 12>* hess = nullptr) {
+  using V3 = Eigen::Vector3d;
+  using M3 = Eigen::Matrix3d;
+  grad.setZero();
+  if (hess) hess->setZero();
+  const V3 x0 = x.segment<3>(0);
+  const V3 e = x.segment<3>(3) - x0, a = x.segment<3>(6) - x0, b = x.segment<3>(9) - x0;
+  const double length2 = e.squaredNorm();
+  if (length2 == 0.0) return 0.0;  // zero-length edge: documented θ = 0
+  const double length = std::sqrt(length2);
+  // The values as hinge_dihedral_angle computes them (divided by ‖e‖), so that θ and the
+  // degenerate test (both arguments exactly zero) agree with it to the last bit where it matters.
+  const V3 n_A = e.cross(a), n_B = b.cross(e);
+  const double s = n_A.cross(n_B).dot(e) / length;
+  const double c = n_A.dot(n_B);
+  if (s == 0.0 && c == 0.0) return 0.0;  // degenerate face: atan2(0, 0) = 0, zero derivatives
+  const double theta = std::atan2(s, c);
+
+  // ∇s, ∇c in y = (e, a, b)
+  const double det = e.dot(a.cross(b));
+  const V3 e_hat = e / length;
+  const V3 a_x_b = a.cross(b);
+  const double ea = e.dot(a), eb = e.dot(b), ab = a.dot(b);
+  // (per component: comma-initializing from 3-vectors trips GCC 12's -Warray-bounds under AVX-512)
+  Eigen::Matrix<double, 9, 1> gs, gc, grad_det;  // ∇det = (a × b, b × e, e × a) = (a × b, n_B, n_A)
+  for (int i = 0; i < 3; ++i) {
+    grad_det[i] = a_x_b[i];
+    grad_det[3 + i] = n_B[i];
+    grad_det[6 + i] = n_A[i];
+    gs[i] = -(det * e_hat[i] + length * a_x_b[i]);
+    gs[3 + i] = -length * n_B[i];
+    gs[6 + i] = -length * n_A[i];
+    gc[i] = a[i] * eb + b[i] * ea - 2.0 * ab * e[i];
+    gc[3 + i] = e[i] * eb - b[i] * length2;
+    gc[6 + i] = e[i] * ea - a[i] * length2;
+  }
+
+  // atan2's partials, with ŝ = s/r, ĉ = c/r to keep r⁴ out of the arithmetic's range
+  const double r = std::sqrt(s * s + c * c), s_hat = s / r, c_hat = c / r;
+  const double theta_s = c_hat / r, theta_c = -s_hat / r;
+  const Eigen::Matrix<double, 9, 1> gy = theta_s * gs + theta_c * gc;
+  grad.segment<9>(3) = gy;
+  grad.segment<3>(0) = -(gy.segment<3>(0) + gy.segment<3>(3) + gy.segment<3>(6));
+  if (!hess) return theta;
+
+  // ∇²s = −(det ∇²‖e‖ + ∇‖e‖∇detᵀ + ∇det∇‖e‖ᵀ + ‖e‖ ∇²det); ∇²det has zero diagonal blocks and
+  // ∂²det/∂e∂a = −[b]×, ∂²det/∂e∂b = [a]×, ∂²det/∂a∂b = −[e]× ([v]× u = v × u).
+  auto cross_matrix = [](const V3& v) {
+    M3 m;
+    m << 0.0, -v.z(), v.y(), v.z(), 0.0, -v.x(), -v.y(), v.x(), 0.0;
+    return m;
+  };
+  const M3 I = M3::Identity();
+  Eigen::Matrix<double, 9, 9> Hs, Hc;
+  Hs.setZero();
+  Hs.block<3, 3>(0, 0) = det * (I - e_hat * e_hat.transpose()) / length;
+  Hs.block<3, 9>(0, 0) += e_hat * grad_det.transpose();
+  Hs.block<9, 3>(0, 0) += grad_det * e_hat.transpose();
+  const M3 H_ea = -length * cross_matrix(b), H_eb = length * cross_matrix(a), H_ab = -length * cross_matrix(e);
+  Hs.block<3, 3>(0, 3) += H_ea;
+  Hs.block<3, 3>(3, 0) += H_ea.transpose();
+  Hs.block<3, 3>(0, 6) += H_eb;
+  Hs.block<3, 3>(6, 0) += H_eb.transpose();
+  Hs.block<3, 3>(3, 6) += H_ab;
+  Hs.block<3, 3>(6, 3) += H_ab.transpose();
+  Hs = -Hs;
+  // ∇²c: ee = abᵀ + baᵀ − 2(a·b)I, ea = (e·b)I + beᵀ − 2ebᵀ, eb = (e·a)I + aeᵀ − 2eaᵀ,
+  // ab = eeᵀ − (e·e)I, aa = bb = 0.
+  Hc.setZero();
+  Hc.block<3, 3>(0, 0) = a * b.transpose() + b * a.transpose() - 2.0 * ab * I;
+  const M3 C_ea = eb * I + b * e.transpose() - 2.0 * e * b.transpose();
+  const M3 C_eb = ea * I + a * e.transpose() - 2.0 * e * a.transpose();
+  const M3 C_ab = e * e.transpose() - length2 * I;
+  Hc.block<3, 3>(0, 3) = C_ea;
+  Hc.block<3, 3>(3, 0) = C_ea.transpose();
+  Hc.block<3, 3>(0, 6) = C_eb;
+  Hc.block<3, 3>(6, 0) = C_eb.transpose();
+  Hc.block<3, 3>(3, 6) = C_ab;
+  Hc.block<3, 3>(6, 3) = C_ab;  // symmetric
+  const double r2 = r * r;
+  const double theta_ss = -2.0 * s_hat * c_hat / r2, theta_sc = (s_hat * s_hat - c_hat * c_hat) / r2;
+  const Eigen::Matrix<double, 9, 9> Hy =
+      theta_s * Hs + theta_c * Hc + theta_ss * (gs * gs.transpose() - gc * gc.transpose()) +
+      theta_sc * (gs * gc.transpose() + gc * gs.transpose());
+  expand_translation_invariant_hessian<4, 3>(Hy, *hess);
+  return theta;
+}
+
 struct DiscreteShellBending {
   static constexpr int arity = 4;        // (x0, x1) the shared edge, x2 and x3 the opposite vertices
   static constexpr int dim = 3;
   static constexpr int param_count = 3;  // θ = (k, θ̄, w)
+  // E(x0 + t, …, x3 + t) = E(x): assembly projects the local Hessian in the 9 relative variables
+  // (exact; EnergyKernel).
+  static constexpr bool translation_invariant = true;
 
   template <class S, class T>
   SOFAX_HOST_DEVICE static S energy(const Eigen::Matrix<S, 12, 1>& x, const Eigen::Matrix<T, 3, 1>& theta) {
     const S d = hinge_dihedral_angle(x) - theta[1];
     return theta[0] * theta[2] * d * d;
+  }
+
+  // Closed-form derivatives (EnergyKernel's hook; energy() above stays the definition and the
+  // reference): ∇E = 2kw(θ − θ̄)∇θ, ∇²E = 2kw(∇θ∇θᵀ + (θ − θ̄)∇²θ).
+  SOFAX_HOST_DEVICE static double gradient(const Eigen::Matrix<double, 12, 1>& x, const Eigen::Matrix<double, 3, 1>& theta,
+                                           Eigen::Matrix<double, 12, 1>& grad) {
+    const double d = hinge_dihedral_angle_derivatives(x, grad) - theta[1], kw = theta[0] * theta[2];
+    grad *= 2.0 * kw * d;
+    return kw * d * d;
+  }
+
+  SOFAX_HOST_DEVICE static double gradient_hessian(const Eigen::Matrix<double, 12, 1>& x,
+                                                   const Eigen::Matrix<double, 3, 1>& theta,
+                                                   Eigen::Matrix<double, 12, 1>& grad, Eigen::Matrix<double, 12, 12>& hess) {
+    const double d = hinge_dihedral_angle_derivatives(x, grad, &hess) - theta[1], kw = theta[0] * theta[2];
+    hess = (2.0 * kw) * (grad * grad.transpose() + d * hess);
+    grad *= 2.0 * kw * d;
+    return kw * d * d;
   }
 
   // Empty when θ is valid, else the cause (the builder names group and element).

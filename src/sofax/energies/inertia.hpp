@@ -13,7 +13,9 @@
 //   ConsistentTriangleInertia (arity 3, dim 3): M_ab = ρtA/12 (1 + δ_ab) (Σ_ab M_ab = ρtA),
 //     θ = (ρtA, x̂₀ (3), x̂₁ (3), x̂₂ (3)) — 10 values.
 //   NodalForce (arity 1, dim 3):              E = −f·(x − x₀),  θ = (f (3) in N, x₀ (3)); −∇E = f.
-// All quadratic or linear in x: constant Hessians (M_e ⊗ I₃; zero for NodalForce).
+// All quadratic or linear in x: constant Hessians (M_e ⊗ I₃; zero for NodalForce). The consistent
+// masses also give their gradient and Hessian in closed form (EnergyKernel's hook), which
+// assembly uses instead of second-order duals over 9 or 12 variables.
 // Valid parameters (check_params): masses ≥ 0 (the builder already rejects non-finite values).
 //
 //   // row i: (m_i, x̂_i): node_ids (nnode × 1), params (nnode × 4)
@@ -44,6 +46,35 @@ SOFAX_HOST_DEVICE S consistent_inertia(const Eigen::Matrix<S, 3 * K, 1>& x, cons
     square_of_sum += column_sum * column_sum;
   }
   return (0.5 / divisor) * theta[0] * (square_of_sum + sum_of_squares);
+}
+
+// Closed-form derivatives of consistent_inertia (EnergyKernel's hook): with c = θ[0] / divisor,
+//   ∂E/∂x_a = c (d_a + Σ_b d_b),   ∇²E = c (I + 11ᵀ) ⊗ I₃ (constant);   returns E.
+template <int K>
+SOFAX_HOST_DEVICE double consistent_inertia_gradient(const Eigen::Matrix<double, 3 * K, 1>& x,
+                                                     const Eigen::Matrix<double, 1 + 3 * K, 1>& theta, double divisor,
+                                                     Eigen::Matrix<double, 3 * K, 1>& grad,
+                                                     Eigen::Matrix<double, 3 * K, 3 * K>* hess = nullptr) {
+  const double c = theta[0] / divisor;
+  double sum_of_squares = 0.0, square_of_sum = 0.0;
+  for (int i = 0; i < 3; ++i) {
+    double column_sum = 0.0;
+    for (int a = 0; a < K; ++a) {
+      const double d = x[3 * a + i] - theta[1 + 3 * a + i];
+      grad[3 * a + i] = d;
+      sum_of_squares += d * d;
+      column_sum += d;
+    }
+    square_of_sum += column_sum * column_sum;
+    for (int a = 0; a < K; ++a) grad[3 * a + i] = c * (grad[3 * a + i] + column_sum);
+  }
+  if (hess) {
+    hess->setZero();
+    for (int a = 0; a < K; ++a)
+      for (int b = 0; b < K; ++b)
+        for (int i = 0; i < 3; ++i) (*hess)(3 * a + i, 3 * b + i) = a == b ? 2.0 * c : c;
+  }
+  return 0.5 * c * (square_of_sum + sum_of_squares);
 }
 
 inline std::string check_mass(double m, const char* name) {
@@ -82,6 +113,17 @@ struct ConsistentTetInertia {
     return detail::consistent_inertia<4, S, T>(x, theta, 20.0);
   }
 
+  // closed forms (EnergyKernel's hook; energy() above is the definition and the reference)
+  SOFAX_HOST_DEVICE static double gradient(const Eigen::Matrix<double, 12, 1>& x, const Eigen::Matrix<double, 13, 1>& theta,
+                                           Eigen::Matrix<double, 12, 1>& grad) {
+    return detail::consistent_inertia_gradient<4>(x, theta, 20.0, grad);
+  }
+  SOFAX_HOST_DEVICE static double gradient_hessian(const Eigen::Matrix<double, 12, 1>& x,
+                                                   const Eigen::Matrix<double, 13, 1>& theta,
+                                                   Eigen::Matrix<double, 12, 1>& grad, Eigen::Matrix<double, 12, 12>& hess) {
+    return detail::consistent_inertia_gradient<4>(x, theta, 20.0, grad, &hess);
+  }
+
   static std::string check_params(const Eigen::Matrix<double, 13, 1>& theta) {
     return detail::check_mass(theta[0], "tet mass rho*V");
   }
@@ -95,6 +137,17 @@ struct ConsistentTriangleInertia {
   template <class S, class T>
   SOFAX_HOST_DEVICE static S energy(const Eigen::Matrix<S, 9, 1>& x, const Eigen::Matrix<T, 10, 1>& theta) {
     return detail::consistent_inertia<3, S, T>(x, theta, 12.0);
+  }
+
+  // closed forms (EnergyKernel's hook; energy() above is the definition and the reference)
+  SOFAX_HOST_DEVICE static double gradient(const Eigen::Matrix<double, 9, 1>& x, const Eigen::Matrix<double, 10, 1>& theta,
+                                           Eigen::Matrix<double, 9, 1>& grad) {
+    return detail::consistent_inertia_gradient<3>(x, theta, 12.0, grad);
+  }
+  SOFAX_HOST_DEVICE static double gradient_hessian(const Eigen::Matrix<double, 9, 1>& x,
+                                                   const Eigen::Matrix<double, 10, 1>& theta,
+                                                   Eigen::Matrix<double, 9, 1>& grad, Eigen::Matrix<double, 9, 9>& hess) {
+    return detail::consistent_inertia_gradient<3>(x, theta, 12.0, grad, &hess);
   }
 
   static std::string check_params(const Eigen::Matrix<double, 10, 1>& theta) {
