@@ -272,4 +272,64 @@ SOFAX_INLINE S edge_edge_distance_squared(const Vec3<S>& ea0, const Vec3<S>& ea1
   return line_line_distance_squared(ea0, ea1, eb0, eb1);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Closest points (doubles), consistent with the types above: the coordinates friction lags.
+
+// α ∈ [0, 1] with e0 + α (e1 − e0) the point of the edge closest to p (0 for a zero-length edge).
+SOFAX_INLINE double point_edge_closest_point(const Vec3<double>& p, const Vec3<double>& e0, const Vec3<double>& e1) {
+  switch (point_edge_distance_type(p, e0, e1)) {
+    case PointEdgeDistanceType::P_E0: return 0.0;
+    case PointEdgeDistanceType::P_E1: return 1.0;
+    case PointEdgeDistanceType::P_E: break;
+  }
+  const Vec3<double> e = e1 - e0;
+  return e.dot(p - e0) / e.squaredNorm();
+}
+
+// (β₁, β₂) with t0 + β₁ (t1 − t0) + β₂ (t2 − t0) the point of the triangle closest to p (β₁, β₂ ≥ 0,
+// β₁ + β₂ ≤ 1).
+SOFAX_INLINE Eigen::Vector2d point_triangle_closest_point(const Vec3<double>& p, const Vec3<double>& t0,
+                                                          const Vec3<double>& t1, const Vec3<double>& t2) {
+  using T = PointTriangleDistanceType;
+  switch (point_triangle_distance_type(p, t0, t1, t2)) {
+    case T::P_T0: return {0.0, 0.0};
+    case T::P_T1: return {1.0, 0.0};
+    case T::P_T2: return {0.0, 1.0};
+    case T::P_E0: return {point_edge_closest_point(p, t0, t1), 0.0};
+    case T::P_E1: {
+      const double a = point_edge_closest_point(p, t1, t2);  // t1 + a (t2 − t1)
+      return {1.0 - a, a};
+    }
+    case T::P_E2: return {0.0, 1.0 - point_edge_closest_point(p, t2, t0)};  // t2 + a (t0 − t2)
+    case T::P_T: break;
+  }
+  // projection on the plane: the 2×2 normal equations of min ‖t0 + β₁ e1 + β₂ e2 − p‖
+  const Vec3<double> e1 = t1 - t0, e2 = t2 - t0, r = p - t0;
+  const double a11 = e1.dot(e1), a12 = e1.dot(e2), a22 = e2.dot(e2), b1 = e1.dot(r), b2 = e2.dot(r);
+  const double det = a11 * a22 - a12 * a12;  // = ‖e1 × e2‖² > 0 (P_T is never chosen for degenerate triangles)
+  return {(a22 * b1 - a12 * b2) / det, (a11 * b2 - a12 * b1) / det};
+}
+
+// (α, β) with ea0 + α (ea1 − ea0) and eb0 + β (eb1 − eb0) the closest points of the two edges.
+SOFAX_INLINE Eigen::Vector2d edge_edge_closest_point(const Vec3<double>& ea0, const Vec3<double>& ea1,
+                                                     const Vec3<double>& eb0, const Vec3<double>& eb1) {
+  using T = EdgeEdgeDistanceType;
+  switch (edge_edge_distance_type(ea0, ea1, eb0, eb1)) {
+    case T::EA0_EB0: return {0.0, 0.0};
+    case T::EA0_EB1: return {0.0, 1.0};
+    case T::EA1_EB0: return {1.0, 0.0};
+    case T::EA1_EB1: return {1.0, 1.0};
+    case T::EA_EB0: return {point_edge_closest_point(eb0, ea0, ea1), 0.0};
+    case T::EA_EB1: return {point_edge_closest_point(eb1, ea0, ea1), 1.0};
+    case T::EA0_EB: return {0.0, point_edge_closest_point(ea0, eb0, eb1)};
+    case T::EA1_EB: return {1.0, point_edge_closest_point(ea1, eb0, eb1)};
+    case T::EA_EB: break;
+  }
+  // the lines' closest points: normal equations of min ‖ea0 + α u − eb0 − β v‖
+  const Vec3<double> u = ea1 - ea0, v = eb1 - eb0, w = ea0 - eb0;
+  const double a = u.dot(u), b = u.dot(v), c = v.dot(v), d = u.dot(w), e = v.dot(w);
+  const double D = a * c - b * b;  // > 0: EA_EB is never chosen for parallel edges
+  return {(b * e - c * d) / D, (a * e - b * d) / D};
+}
+
 }  // namespace sofax::contact
