@@ -199,7 +199,7 @@ Vec ContactStep::barrier_gradient(const Vec& x) const {
 }
 
 void ContactStep::set_active_set(const Vec& x) {
-  active_ = pairs_within(x, xi_ + 2.0 * dhat_, nullptr);  // margin: d̂ beyond the barrier's reach
+  active_ = pairs_within(x, xi_ + 2.0 * dhat_ + motion_, nullptr);
   const bool any = !active_.point_triangle.empty() || !active_.edge_edge.empty() || !active_.node_collider.empty();
   if (groups_.kappa == 0.0 && any) {
     // IPC's initial κ at the step's first contact: ‖∇E + κ∇B‖ least squares, on the free dofs,

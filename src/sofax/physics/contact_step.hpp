@@ -61,9 +61,13 @@ class ContactStep {
   ContactStep(const Model& model, assembly::Objective& objective, ContactGroups& groups,
               const std::vector<int>& held_dofs, double t_start, double t_end, double h, double hh, int threads);
 
-  // The pairs within d̂ + margin at x become the barrier groups' elements (κ set at the first
-  // contact when adaptive).
+  // The pairs within ξ + d̂ + margin at x become the barrier groups' elements (κ set at the
+  // first contact when adaptive). The margin is d̂ plus the step's predicted motion (set_motion):
+  // a pair Newton will bring within d̂ must be in the set before it gets there, or CCD alone
+  // stops it, shortening every step geometrically.
   void set_active_set(const Eigen::VectorXd& x);
+  // The largest node displacement of the step's prediction from x_n (m).
+  void set_motion(double motion) { motion_ = motion; }
   // Friction lagged at x_n (the step's start) on the pairs active there.
   void lag_friction(const Eigen::VectorXd& x_n);
   // Whether every pair within ξ + d̂ at x is in the active set.
@@ -100,7 +104,7 @@ class ContactStep {
   const std::vector<int>& held_dofs_;
   double h_ = 0.0, hh_ = 1.0;
   int threads_ = 0;
-  double dhat_ = 0.0, xi_ = 0.0;
+  double dhat_ = 0.0, xi_ = 0.0, motion_ = 0.0;
   std::vector<contact::MovingCollider> moving_, fixed_;  // over the step; at the end pose
   std::vector<Eigen::VectorXd> end_pose_;                // colliders.hpp layout, per collider
   Pairs active_;

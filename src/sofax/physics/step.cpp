@@ -245,6 +245,9 @@ class Stepper {
   // (the held dofs first, with the colliders moving, then the rest with them at the end).
   bool begin_contact(const State& s, Vec& x, const Substep& sub, double t_start, double h) {
     contact_.emplace(model_, w_.objective, w_.contact, w_.dofs.dofs, t_start, sub.t_end, h, hh_, o_.threads);
+    Vec prediction = x;
+    w_.apply_dofs(prediction);
+    contact_->set_motion((prediction - s.x).reshaped(3, s.x.size() / 3).colwise().norm().maxCoeff());
     contact_->set_active_set(s.x);
     contact_->lag_friction(s.x);
     Vec x_held = s.x;
@@ -261,6 +264,8 @@ class Stepper {
   bool minimize_contact(Vec& x, const solve::MinimizerOptions& m, State& s) {
     ContactStep& c = *contact_;
     solve::MinimizerOptions guarded = m;
+    // The barrier's exact Hessian is indefinite off the minimum's neighbourhood: projected only.
+    guarded.exact_hessian_below = 0.0;
     const solve::MaxStepFunction guard = c.guard();
     if (m.max_step)
       guarded.max_step = [outer = m.max_step, guard](const Vec& y, const Vec& dy) {
@@ -270,9 +275,15 @@ class Stepper {
       guarded.max_step = guard;
     for (int outer = 1;; ++outer) {
       c.set_active_set(x);
-      if (!minimize(x, guarded, s)) return false;
+      const bool solved = minimize(x, guarded, s);
       ++c.statistics().outer_iterations;
       const bool covered = c.active_set_covers(x);
+      // Newton stalls when a pair outside the set closes in (CCD then shortens every step
+      // geometrically): refresh from its last iterate, which CCD kept feasible.
+      if (!solved) {
+        if (covered || outer >= o_.max_contact_iterations) return false;
+        continue;
+      }
       const bool stiffer = c.update_stiffness(x);
       if (covered && !stiffer) break;
       if (outer >= o_.max_contact_iterations)
