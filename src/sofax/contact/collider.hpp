@@ -83,26 +83,31 @@ inline ColliderKind collider_kind(ColliderShape shape) {
 // (centre, radius); box: (centre, half extents, (w, x, y, z)); capsule: (ends t ∓ R·(0, 0, L), radius).
 inline Eigen::VectorXd pose_parameters(const Collider& c, const Pose& pose) {
   const Eigen::Vector3d& t = pose.translation;
-  const Eigen::Matrix3d R = pose.rotation.normalized().toRotationMatrix();
+  const Eigen::Quaterniond q = pose.rotation.normalized();
+  const Eigen::Vector3d axis = q * Eigen::Vector3d::UnitZ();  // the local z axis in the world
   Eigen::VectorXd theta;
   switch (c.shape) {
     case ColliderShape::plane:
       theta.resize(kPlanePoseSize);
-      theta << t, R.col(2);
+      theta.head<3>() = t;
+      theta.tail<3>() = axis;
       break;
     case ColliderShape::sphere:
       theta.resize(kSpherePoseSize);
-      theta << t, c.radius;
+      theta.head<3>() = t;
+      theta[3] = c.radius;
       break;
-    case ColliderShape::box: {
-      const Eigen::Quaterniond q = pose.rotation.normalized();
+    case ColliderShape::box:
       theta.resize(kBoxPoseSize);
-      theta << t, c.half_extents, q.w(), q.x(), q.y(), q.z();
+      theta.head<3>() = t;
+      theta.segment<3>(3) = c.half_extents;
+      theta.tail<4>() << q.w(), q.x(), q.y(), q.z();
       break;
-    }
     case ColliderShape::capsule:
       theta.resize(kCapsulePoseSize);
-      theta << t - c.half_length * R.col(2), t + c.half_length * R.col(2), c.radius;
+      theta.head<3>() = t - c.half_length * axis;
+      theta.segment<3>(3) = t + c.half_length * axis;
+      theta[6] = c.radius;
       break;
   }
   return theta;
