@@ -227,6 +227,26 @@ TEST(ContactDynamics, ClothFallingOnASphereStaysOutside) {
   EXPECT_GT(touching, 0);
 }
 
+// A box dropped onto a static obstacle mesh (a floor of triangles, pinned): point–triangle and
+// edge–edge barriers alone hold it; no intersection in any frame.
+TEST(ContactDynamics, BoxDroppedOnAnObstacleMeshNeverIntersects) {
+  ModelBuilder b;
+  b.add_solid("box", cube(0.1, 2, {0.02, 0.03, 0.03}), {.youngs_modulus = 1e5, .density = 500.0});
+  b.add_obstacle("floor", mesh::cloth_grid(0.3, 0.3, 3, 3, {-0.1, -0.1, 0.0}));
+  const Model m = std::move(b).finalize();
+  ASSERT_TRUE(m.has_contact);
+  State s = initial_state(m);
+  const int box_nodes = m.bodies[0].node_count;
+  int touching = 0;
+  run(m, s, 20, {.time_step = 1.0 / 30}, [&](const State& st, const StepReport& r) {
+    EXPECT_TRUE(contact::surface_intersections(m.collision_surface, m.collision_surface.vertex_positions(st.x)).empty());
+    for (int v = 0; v < box_nodes; ++v) EXPECT_GT(st.x[3 * v + 2], 0.0);
+    if (r.active_contacts > 0) ++touching;
+  });
+  EXPECT_GT(touching, 0);
+  EXPECT_LT(s.v.head(3 * box_nodes).lpNorm<Eigen::Infinity>(), 0.05);
+}
+
 // The top of a box driven down into the ground: the step that would crush it fails, state kept.
 TEST(ContactDynamics, CrushingMotionIsReportedFailedWithTheStateKept) {
   ModelBuilder b;

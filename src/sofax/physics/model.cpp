@@ -418,7 +418,7 @@ Model ModelBuilder::finalize() && {
 
   particle_mass_.resize(m.bodies.size(), std::nan(""));
   for (std::size_t i = 0; i < m.bodies.size(); ++i)
-    if (m.bodies[i].kind == BodyKind::particles)
+    if (m.bodies[i].kind == BodyKind::particles && !std::isnan(particle_mass_[i]))  // obstacles: no mass
       m.node_mass.segment(m.bodies[i].first_node, m.bodies[i].node_count).array() += particle_mass_[i];
 
   // Constraints.
