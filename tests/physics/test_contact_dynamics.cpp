@@ -260,6 +260,10 @@ TEST(ContactDynamics, CrushingMotionIsReportedFailedWithTheStateKept) {
   bool failed = false;
   for (int i = 0; i < 10 && !failed; ++i) {
     const StepReport r = step(m, s, next, {}, w, {.time_step = 1.0 / 30});
+    if (std::getenv("SOFAX_CONTACT_DEBUG"))
+      std::printf("step %d: %s newton %d outer %d dmin %.3e alpha %.3e time %.3f contact %.3f %s\n", i,
+                  r.ok() ? "ok" : "failed", r.newton_iterations, r.contact_iterations, r.min_contact_distance,
+                  r.min_ccd_step, r.times.total, r.contact_time, r.message.c_str());
     if (!r.ok()) {
       failed = true;
       EXPECT_EQ(next.x, s.x);

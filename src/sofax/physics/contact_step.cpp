@@ -302,8 +302,14 @@ bool ContactStep::update_stiffness(const Vec& x) {
   return changed;
 }
 
+// A smaller ACCD budget than CcdOptions' default: a pair sliding at a tiny gap (a crushed body)
+// would otherwise cost seconds per line search; reaching it returns an early, safe step.
+contact::CcdOptions ContactStep::ccd_options() const {
+  return {.separation_fraction = 0.1, .min_distance = xi_, .max_iterations = 10000};
+}
+
 solve::MaxStepFunction ContactStep::guard() const {
-  contact::ContactStepGuard guard(model_.collision_surface, fixed_, {.min_distance = xi_});
+  contact::ContactStepGuard guard(model_.collision_surface, fixed_, ccd_options());
   return [guard, stats = stats_](const Vec& x, const Vec& dx) {
     const auto t0 = Clock::now();
     const double alpha = guard(x, dx);
@@ -315,7 +321,7 @@ solve::MaxStepFunction ContactStep::guard() const {
 
 bool ContactStep::feasible_start(const Vec& x_n, const Vec& x_held, Vec& x_warm, std::string& why) {
   const auto t0 = Clock::now();
-  const contact::CcdOptions ccd{.min_distance = xi_};
+  const contact::CcdOptions ccd = ccd_options();
   const contact::MaxStepReport r =
       contact::ContactStepGuard(model_.collision_surface, moving_, ccd).evaluate(x_n, x_held - x_n);
   if (r.initially_too_close) {

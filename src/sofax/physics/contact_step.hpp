@@ -96,6 +96,7 @@ class ContactStep {
   // Pairs whose distance is below `reach` at x, and the smallest distance among them (m).
   Pairs pairs_within(const Eigen::VectorXd& x, double reach, double* min_distance) const;
   void set_barriers(const Pairs& pairs);
+  contact::CcdOptions ccd_options() const;
   Eigen::VectorXd barrier_gradient(const Eigen::VectorXd& x) const;  // Σ groups with κ as set
 
   const Model& model_;

@@ -281,7 +281,12 @@ class Stepper {
       // Newton stalls when a pair outside the set closes in (CCD then shortens every step
       // geometrically): refresh from its last iterate, which CCD kept feasible.
       if (!solved) {
-        if (covered || outer >= o_.max_contact_iterations) return false;
+        if (covered || outer >= o_.max_contact_iterations) {
+          r_.contact_iterations += c.statistics().outer_iterations;
+          r_.contact_time += c.statistics().time;
+          r_.min_ccd_step = std::min(r_.min_ccd_step, c.statistics().min_step);
+          return false;
+        }
         continue;
       }
       const bool stiffer = c.update_stiffness(x);
