@@ -247,6 +247,24 @@ TEST(ContactDynamics, BoxDroppedOnAnObstacleMeshNeverIntersects) {
   EXPECT_LT(s.v.head(3 * box_nodes).lpNorm<Eigen::Infinity>(), 0.05);
 }
 
+// A ground plane moving up at 0.2 m/s lifts the box resting on it (the carried warm start).
+TEST(ContactDynamics, MovingColliderLiftsABox) {
+  ModelBuilder b;
+  b.add_solid("box", cube(0.1, 1, {0, 0, 5e-4}), {.youngs_modulus = 1e5, .density = 500.0});
+  ModelCollider lift = ground();
+  lift.velocity = {0, 0, 0.2};
+  b.add_collider(lift);
+  b.set_contact({.activation_distance = 1e-3});
+  const Model m = std::move(b).finalize();
+  State s = initial_state(m);
+  run(m, s, 15, {.time_step = 1.0 / 30}, [&](const State& st, const StepReport&) {
+    EXPECT_GT(min_z(st), 0.2 * st.time);  // above the moving plane
+  });
+  EXPECT_NEAR(s.time, 0.5, 1e-12);
+  EXPECT_GT(min_z(s), 0.09);
+  EXPECT_NEAR(mean_position(s, 0, m.node_count()).z() - min_z(s), 0.05, 0.01);
+}
+
 // The top of a box driven down into the ground: the step that would crush it fails, state kept.
 TEST(ContactDynamics, CrushingMotionIsReportedFailedWithTheStateKept) {
   ModelBuilder b;

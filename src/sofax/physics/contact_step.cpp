@@ -319,9 +319,31 @@ solve::MaxStepFunction ContactStep::guard() const {
   };
 }
 
-bool ContactStep::feasible_start(const Vec& x_n, const Vec& x_held, Vec& x_warm, std::string& why) {
+bool ContactStep::feasible_start(const Vec& x_n, Vec& x_held, Vec& x_warm, std::string& why) {
   const auto t0 = Clock::now();
   const contact::CcdOptions ccd = ccd_options();
+  // Free nodes near a moving collider ride with it (carried rigidly by its motion over the
+  // step): a collider pushing a body would otherwise close the gap of a resting contact in one
+  // step, which CCD from x_n cannot allow.
+  std::vector<char> held(static_cast<std::size_t>(x_n.size() / 3), 0);
+  for (int dof : held_dofs_) held[static_cast<std::size_t>(dof / 3)] = 1;
+  const contact::CollisionSurface& surface = model_.collision_surface;
+  for (int v = 0; v < surface.vertex_count(); ++v) {
+    const int node = surface.vertex_nodes[v];
+    if (node < 0 || held[static_cast<std::size_t>(node)]) continue;
+    const Eigen::Vector3d p = node_position(x_n, node);
+    double nearest = xi_ + 2.0 * dhat_ + motion_;
+    for (const contact::MovingCollider& m : moving_) {
+      if (m.start.translation == m.end.translation && m.start.rotation.coeffs() == m.end.rotation.coeffs()) continue;
+      const double phi = contact::signed_distance(m.collider, m.start, p);
+      if (!(phi < nearest)) continue;
+      nearest = phi;
+      const Eigen::Vector3d local = m.start.rotation.conjugate() * (p - m.start.translation);
+      const Eigen::Vector3d carried = m.end.rotation * local + m.end.translation;
+      x_held.segment<3>(3 * node) = carried;
+      x_warm.segment<3>(3 * node) += carried - p;
+    }
+  }
   const contact::MaxStepReport r =
       contact::ContactStepGuard(model_.collision_surface, moving_, ccd).evaluate(x_n, x_held - x_n);
   if (r.initially_too_close) {

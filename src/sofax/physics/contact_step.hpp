@@ -76,10 +76,12 @@ class ContactStep {
   bool update_stiffness(const Eigen::VectorXd& x);  // true when κ changed
   // The line-search guard at the end poses (records the smallest α into the statistics).
   solve::MaxStepFunction guard() const;
-  // From x_n to x_held (the held dofs at their targets) with the colliders moving over the step:
-  // false when that motion itself brings a pair to ξ (nothing the solve can undo). Then x_warm is
-  // clamped by CCD from x_held. x_warm in: the prediction, out: the feasible start.
-  bool feasible_start(const Eigen::VectorXd& x_n, const Eigen::VectorXd& x_held, Eigen::VectorXd& x_warm,
+  // From x_n to x_held (the held dofs at their targets, and the free nodes near a moving
+  // collider carried by its motion) with the colliders moving over the step: false when that
+  // motion brings a pair to ξ (nothing the solve can undo). Then x_warm is clamped by CCD from
+  // x_held. x_held in: held dofs applied, out: carried too; x_warm in: the prediction, out: the
+  // feasible start.
+  bool feasible_start(const Eigen::VectorXd& x_n, Eigen::VectorXd& x_held, Eigen::VectorXd& x_warm,
                       std::string& why);
   // −∇(barriers + friction) at x (nnode × 3), N.
   mesh::Positions contact_forces(const Eigen::VectorXd& x) const;
