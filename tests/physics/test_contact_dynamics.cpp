@@ -265,6 +265,28 @@ TEST(ContactDynamics, MovingColliderLiftsABox) {
   EXPECT_NEAR(mean_position(s, 0, m.node_count()).z() - min_z(s), 0.05, 0.01);
 }
 
+// A box sliding on another box: mesh–mesh friction stops it (μ g ≈ 4.9 m/s²), none keeps it going.
+double top_box_relative_speed(double mu) {
+  ModelBuilder b;
+  b.add_solid("bottom", cube(0.2, 1, {0, 0, 5e-4}), {.youngs_modulus = 1e6, .density = 500.0});
+  const int top = b.add_solid("top", cube(0.1, 1, {0.05, 0.05, 0.201}), {.youngs_modulus = 1e6, .density = 500.0});
+  b.add_collider(ground());
+  b.set_contact({.activation_distance = 1e-3, .friction = mu});
+  std::vector<int> nodes;
+  for (int v = 0; v < 8; ++v) nodes.push_back(b.node(top, v));
+  b.set_initial_velocity(nodes, {0.3, 0, 0});
+  const Model m = std::move(b).finalize();
+  State s = initial_state(m);
+  run(m, s, 8, {.time_step = 1.0 / 30});
+  const double m_top = m.node_mass.tail(8).sum(), m_bottom = m.node_mass.head(8).sum();
+  return momentum(m, s, 8, 8).x() / m_top - momentum(m, s, 0, 8).x() / m_bottom;
+}
+
+TEST(ContactDynamics, MeshFrictionStopsABoxSlidingOnAnother) {
+  EXPECT_GT(top_box_relative_speed(0.0), 0.25);
+  EXPECT_LT(std::abs(top_box_relative_speed(0.5)), 0.05);
+}
+
 // The top of a box driven down into the ground: the step that would crush it fails, state kept.
 TEST(ContactDynamics, CrushingMotionIsReportedFailedWithTheStateKept) {
   ModelBuilder b;

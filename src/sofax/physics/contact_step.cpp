@@ -46,7 +46,8 @@ std::vector<int> ContactGroups::barrier_groups() const {
 
 std::vector<int> ContactGroups::all_groups() const {
   std::vector<int> g = barrier_groups();
-  if (collider_friction >= 0) g.push_back(collider_friction);
+  for (int f : {collider_friction, point_triangle_friction, edge_edge_friction})
+    if (f >= 0) g.push_back(f);
   return g;
 }
 
@@ -77,6 +78,14 @@ ContactGroups add_contact_groups(assembly::ObjectiveBuilder& b, const Model& mod
     b.add_elements<contact::ColliderFriction>("contact collider friction", Nodes1(0), RowParams(0, 14), dynamic);
     groups.collider_friction = group_count++;
   }
+  if (model.contact.friction > 0.0) {
+    b.add_elements<contact::PointTriangleFriction>("contact point-triangle friction", mesh::Indices<4>(0, 4),
+                                                   RowParams(0, 22), dynamic);
+    groups.point_triangle_friction = group_count++;
+    b.add_elements<contact::EdgeEdgeFriction>("contact edge-edge friction", mesh::Indices<4>(0, 4), RowParams(0, 22),
+                                              dynamic);
+    groups.edge_edge_friction = group_count++;
+  }
   return groups;
 }
 
@@ -97,6 +106,8 @@ ContactStep::ContactStep(const Model& model, assembly::Objective& objective, Con
   // No friction until lag_friction: the last step's lagged pairs are stale.
   if (groups_.collider_friction >= 0)
     objective_.replace_elements(groups_.collider_friction, Eigen::Matrix<int, Eigen::Dynamic, 1>(0), RowParams(0, 14));
+  for (int f : {groups_.point_triangle_friction, groups_.edge_edge_friction})
+    if (f >= 0) objective_.replace_elements(f, mesh::Indices<4>(0, 4), RowParams(0, 22));
 }
 
 ContactStep::Pairs ContactStep::pairs_within(const Vec& x, double reach, double* min_distance) const {
@@ -234,9 +245,52 @@ void ContactStep::set_active_set(const Vec& x) {
 }
 
 void ContactStep::lag_friction(const Vec& x_n) {
-  if (groups_.collider_friction < 0 || !(h_ > 0.0)) return;
+  if (!(model_.contact.friction > 0.0) || !(h_ > 0.0)) return;
   const auto t0 = Clock::now();
   const double mu = model_.contact.friction, eps = model_.contact.friction_velocity * h_, dhat2 = dhat_ * dhat_;
+  // Mesh–mesh pairs within ξ + d̂ at x_n: λ_n, T and the closest points lagged there.
+  const contact::CollisionSurface& surface = model_.collision_surface;
+  const double reach2 = (xi_ + dhat_) * (xi_ + dhat_);
+  auto lag_pairs = [&](int group, const std::vector<std::array<int, 2>>& pairs, bool edges) {
+    if (group < 0) return;
+    std::vector<Eigen::RowVector4i> elements;
+    std::vector<Eigen::Matrix<double, 22, 1>> rows;
+    for (const auto& [a, b] : pairs) {
+      Eigen::RowVector4i nodes;
+      if (edges)
+        nodes << surface.vertex_nodes[surface.edge_vertices(a, 0)], surface.vertex_nodes[surface.edge_vertices(a, 1)],
+            surface.vertex_nodes[surface.edge_vertices(b, 0)], surface.vertex_nodes[surface.edge_vertices(b, 1)];
+      else
+        nodes << surface.vertex_nodes[a], surface.vertex_nodes[surface.tri_vertices(b, 0)],
+            surface.vertex_nodes[surface.tri_vertices(b, 1)], surface.vertex_nodes[surface.tri_vertices(b, 2)];
+      Eigen::Matrix<double, 12, 1> xl;
+      for (int i = 0; i < 4; ++i) xl.segment<3>(3 * i) = node_position(x_n, nodes[i]);
+      const double d2 = edges ? contact::edge_edge_distance_squared<double>(xl.segment<3>(0), xl.segment<3>(3),
+                                                                             xl.segment<3>(6), xl.segment<3>(9))
+                              : contact::point_triangle_distance_squared<double>(xl.segment<3>(0), xl.segment<3>(3),
+                                                                                 xl.segment<3>(6), xl.segment<3>(9));
+      if (!(d2 < reach2 && d2 > xi_ * xi_)) continue;
+      const Eigen::Matrix<double, 22, 1> theta =
+          edges ? contact::edge_edge_friction_params(xl, xl, mu, groups_.kappa, dhat2, xi_, eps)
+                : contact::point_triangle_friction_params(xl, xl, mu, groups_.kappa, dhat2, xi_, eps);
+      if (!(theta[0] > 0.0) || !theta.allFinite()) continue;
+      elements.push_back(nodes);
+      rows.push_back(theta);
+    }
+    mesh::Indices<4> e(static_cast<Eigen::Index>(elements.size()), 4);
+    RowParams params(e.rows(), 22);
+    for (Eigen::Index i = 0; i < e.rows(); ++i) {
+      e.row(i) = elements[i];
+      params.row(i) = rows[i].transpose();
+    }
+    objective_.replace_elements(group, e, params);
+  };
+  lag_pairs(groups_.point_triangle_friction, active_.point_triangle, false);
+  lag_pairs(groups_.edge_edge_friction, active_.edge_edge, true);
+  if (groups_.collider_friction < 0) {
+    stats_->time += seconds_since(t0);
+    return;
+  }
   std::vector<int> nodes;
   std::vector<Eigen::Matrix<double, 14, 1>> rows;
   for (const auto& [node, k] : active_.node_collider) {

@@ -8,6 +8,8 @@
 //   "contact edge-edge"                  (ea0, ea1, eb0, eb1)       (κ, d̂², ξ, ε_x)
 //   "contact <kind> colliders"           (node) per collider pair   (κ, d̂², ξ, pose)
 //   "contact collider friction"          (node)                     ColliderFriction's 14
+//   "contact point-triangle friction"    as the barrier             PointTriangleFriction's 22
+//   "contact edge-edge friction"         as the barrier             EdgeEdgeFriction's 22
 //
 // Point–triangle and edge–edge pairs cover the point–edge and point–point cases through the
 // closest-feature classification of distance.hpp (a pair near a shared feature is counted by
@@ -32,6 +34,7 @@ struct ContactGroups {
   int point_triangle = -1, edge_edge = -1;
   std::array<int, 4> colliders{-1, -1, -1, -1};  // per contact::ColliderKind
   int collider_friction = -1;
+  int point_triangle_friction = -1, edge_edge_friction = -1;  // mesh–mesh friction (μ > 0)
   // Barrier stiffness κ (adaptive: 0 until the first contact, then kept and grown across steps).
   double kappa = 0.0, max_kappa = 0.0;
   bool enabled() const { return point_triangle >= 0; }
