@@ -336,7 +336,7 @@ TEST(ContactBarriers, CollidersValuesDerivativesAndPoseGradients) {
       EXPECT_TRUE(std::isinf(o.value(Eigen::VectorXd(x - (phi - xi + 1e-3) * test::dual1_gradient<3>(
                                                                  [&](const auto& y) {
                                                                    using S = typename std::decay_t<decltype(y)>::Scalar;
-                                                                   return Collider<Energy::kind>::signed_distance(
+                                                                   return ColliderTraits<Energy::kind>::signed_distance(
                                                                        Vec3<S>(y), t.template tail<P - 3>());
                                                                  },
                                                                  x)))));

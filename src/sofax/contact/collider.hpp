@@ -18,6 +18,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sofax/contact/colliders.hpp"
+
 namespace sofax::contact {
 
 enum class ColliderShape { plane, sphere, box, capsule };
@@ -64,21 +66,74 @@ inline double rotation_angle(const Pose& a, const Pose& b) {
   return a.rotation.angularDistance(b.rotation);
 }
 
-// Signed distance in the collider's local frame: negative inside. 1-Lipschitz in q.
-inline double local_signed_distance(const Collider& c, const Eigen::Vector3d& q) {
+// The collider's kind in colliders.hpp, whose generic signed distances are the one
+// implementation of the shapes (this header adds poses as quaternions and CCD bounds).
+inline ColliderKind collider_kind(ColliderShape shape) {
+  switch (shape) {
+    case ColliderShape::plane: return ColliderKind::plane;
+    case ColliderShape::sphere: return ColliderKind::sphere;
+    case ColliderShape::box: return ColliderKind::box;
+    case ColliderShape::capsule: return ColliderKind::capsule;
+  }
+  return ColliderKind::plane;
+}
+
+// The collider at a pose as colliders.hpp's flat pose vector (its layout; size 6, 4, 10 or 7):
+// what the barrier and friction energies take as θ. Plane: (point, normal R·ẑ); sphere:
+// (centre, radius); box: (centre, half extents, (w, x, y, z)); capsule: (ends t ∓ R·(0, 0, L), radius).
+inline Eigen::VectorXd pose_parameters(const Collider& c, const Pose& pose) {
+  const Eigen::Vector3d& t = pose.translation;
+  const Eigen::Quaterniond q = pose.rotation.normalized();
+  const Eigen::Vector3d axis = q * Eigen::Vector3d::UnitZ();  // the local z axis in the world
+  Eigen::VectorXd theta;
   switch (c.shape) {
     case ColliderShape::plane:
-      return q.z();
+      theta.resize(kPlanePoseSize);
+      theta.head<3>() = t;
+      theta.tail<3>() = axis;
+      break;
     case ColliderShape::sphere:
-      return q.norm() - c.radius;
-    case ColliderShape::box: {
-      const Eigen::Vector3d d = q.cwiseAbs() - c.half_extents;
-      return d.cwiseMax(0.0).norm() + std::min(d.maxCoeff(), 0.0);
-    }
-    case ColliderShape::capsule: {
-      const Eigen::Vector3d axis_point(0, 0, std::clamp(q.z(), -c.half_length, c.half_length));
-      return (q - axis_point).norm() - c.radius;
-    }
+      theta.resize(kSpherePoseSize);
+      theta.head<3>() = t;
+      theta[3] = c.radius;
+      break;
+    case ColliderShape::box:
+      theta.resize(kBoxPoseSize);
+      theta.head<3>() = t;
+      theta.segment<3>(3) = c.half_extents;
+      theta.tail<4>() << q.w(), q.x(), q.y(), q.z();
+      break;
+    case ColliderShape::capsule:
+      theta.resize(kCapsulePoseSize);
+      theta.head<3>() = t - c.half_length * axis;
+      theta.segment<3>(3) = t + c.half_length * axis;
+      theta[6] = c.radius;
+      break;
+  }
+  return theta;
+}
+
+// Signed distance in the collider's local frame: negative inside. 1-Lipschitz in q. The generic
+// functions of colliders.hpp at the identity pose.
+inline double local_signed_distance(const Collider& c, const Eigen::Vector3d& q) {
+  Eigen::Matrix<double, kBoxPoseSize, 1> theta = Eigen::Matrix<double, kBoxPoseSize, 1>::Zero();  // no allocation
+  const Vec3<double> x = q;
+  switch (c.shape) {
+    case ColliderShape::plane:
+      theta[5] = 1.0;  // point 0, normal +z
+      return plane_signed_distance(x, theta);
+    case ColliderShape::sphere:
+      theta[3] = c.radius;
+      return sphere_signed_distance(x, theta);
+    case ColliderShape::box:
+      theta.segment<3>(3) = c.half_extents;
+      theta[6] = 1.0;  // identity quaternion
+      return box_signed_distance(x, theta);
+    case ColliderShape::capsule:
+      theta[2] = -c.half_length;
+      theta[5] = c.half_length;
+      theta[6] = c.radius;
+      return capsule_signed_distance(x, theta);
   }
   return q.z();
 }

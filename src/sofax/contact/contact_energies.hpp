@@ -153,27 +153,27 @@ struct PointPointBarrier {
 
 // The pose size and signed distance of each collider kind.
 template <ColliderKind K>
-struct Collider;
+struct ColliderTraits;
 template <>
-struct Collider<ColliderKind::plane> {
+struct ColliderTraits<ColliderKind::plane> {
   static constexpr int pose_size = kPlanePoseSize;
   template <class S, class Pose>
   SOFAX_INLINE static S signed_distance(const Vec3<S>& x, const Pose& pose) { return plane_signed_distance(x, pose); }
 };
 template <>
-struct Collider<ColliderKind::sphere> {
+struct ColliderTraits<ColliderKind::sphere> {
   static constexpr int pose_size = kSpherePoseSize;
   template <class S, class Pose>
   SOFAX_INLINE static S signed_distance(const Vec3<S>& x, const Pose& pose) { return sphere_signed_distance(x, pose); }
 };
 template <>
-struct Collider<ColliderKind::box> {
+struct ColliderTraits<ColliderKind::box> {
   static constexpr int pose_size = kBoxPoseSize;
   template <class S, class Pose>
   SOFAX_INLINE static S signed_distance(const Vec3<S>& x, const Pose& pose) { return box_signed_distance(x, pose); }
 };
 template <>
-struct Collider<ColliderKind::capsule> {
+struct ColliderTraits<ColliderKind::capsule> {
   static constexpr int pose_size = kCapsulePoseSize;
   template <class S, class Pose>
   SOFAX_INLINE static S signed_distance(const Vec3<S>& x, const Pose& pose) { return capsule_signed_distance(x, pose); }
@@ -185,11 +185,11 @@ struct ColliderBarrier {
   static constexpr ColliderKind kind = K;
   static constexpr int arity = 1;
   static constexpr int dim = 3;
-  static constexpr int param_count = 3 + Collider<K>::pose_size;
+  static constexpr int param_count = 3 + ColliderTraits<K>::pose_size;
 
   template <class S, class T>
   SOFAX_HOST_DEVICE static S energy(const Eigen::Matrix<S, 3, 1>& x, const Eigen::Matrix<T, param_count, 1>& theta) {
-    const S phi = Collider<K>::signed_distance(Vec3<S>(x), theta.template tail<Collider<K>::pose_size>());
+    const S phi = ColliderTraits<K>::signed_distance(Vec3<S>(x), theta.template tail<ColliderTraits<K>::pose_size>());
     if (!(value_of(phi) > value_of(theta[2]))) return S(std::numeric_limits<double>::infinity());
     return detail::pair_barrier(S(phi * phi), theta);
   }

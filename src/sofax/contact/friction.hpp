@@ -42,7 +42,7 @@
 
 #include "sofax/contact/barrier.hpp"
 #include "sofax/contact/colliders.hpp"
-#include "sofax/contact/contact_energies.hpp"  // Collider<K>
+#include "sofax/contact/contact_energies.hpp"  // ColliderTraits<K>
 #include "sofax/contact/distance.hpp"
 #include "sofax/core/dual.hpp"
 #include "sofax/core/error.hpp"
@@ -338,12 +338,12 @@ inline Eigen::Matrix<double, 14, 1> point_point_friction_params(const Eigen::Mat
 // collider surface's motion at the contact over the step.
 template <ColliderKind K>
 Eigen::Matrix<double, 14, 1> collider_friction_params(const Vec3<double>& p_lagged, const Vec3<double>& p_start,
-                                                      const Eigen::Matrix<double, Collider<K>::pose_size, 1>& pose,
+                                                      const Eigen::Matrix<double, ColliderTraits<K>::pose_size, 1>& pose,
                                                       const Vec3<double>& collider_displacement, double mu,
                                                       double kappa, double dhat2, double xi, double eps_v_h) {
   using D = Dual1<3>;
   const Vec3<D> xd(D::variable(p_lagged[0], 0), D::variable(p_lagged[1], 1), D::variable(p_lagged[2], 2));
-  const D phi = Collider<K>::signed_distance(xd, pose);
+  const D phi = ColliderTraits<K>::signed_distance(xd, pose);
   const Vec3<double> grad = phi.gradient();
   const Vec3<double> n = grad.squaredNorm() > 0.0 ? grad.normalized() : Vec3<double>::UnitZ();
   const double lambda = phi.v > xi ? barrier_force_magnitude(phi.v * phi.v, kappa, dhat2, xi) : 0.0;

@@ -41,6 +41,17 @@ int Model::find_body(const std::string& name) const {
   return -1;
 }
 
+contact::Pose ModelCollider::pose_at(double t) const {
+  const double active = std::clamp(t, t_start, t_end) - t_start;
+  const double angle = angular_velocity.norm() * active;
+  const Eigen::Quaterniond turn = angle == 0.0 ? Eigen::Quaterniond::Identity()
+                                               : Eigen::Quaterniond(Eigen::AngleAxisd(angle, angular_velocity.normalized()));
+  contact::Pose p;
+  p.translation = pose.translation + velocity * active;
+  p.rotation = (turn * pose.rotation).normalized();
+  return p;
+}
+
 mesh::Positions Model::driven_positions(double t) const {
   mesh::Positions out(static_cast<Eigen::Index>(driven_nodes.size()), 3);
   Eigen::Index row = 0;
@@ -199,6 +210,90 @@ void ModelBuilder::set_initial_velocity(const std::vector<int>& nodes, const Eig
 }
 void ModelBuilder::set_initial_positions(const mesh::Positions& x) { initial_positions_ = x; }
 
+void ModelBuilder::set_contact(const ContactOptions& options) {
+  model_.contact = options;
+  contact_set_ = true;
+}
+
+void ModelBuilder::set_self_contact(int body, bool on) {
+  if (body < 0 || body >= static_cast<int>(model_.bodies.size()))
+    throw InputError("set_self_contact", "body " + std::to_string(body) + " does not exist");
+  std::erase(self_contact_, body);
+  if (on) self_contact_.push_back(body);
+}
+
+int ModelBuilder::add_collider(ModelCollider c) {
+  const std::string where = "collider '" + c.name + "'";
+  const contact::Collider& s = c.shape;
+  if (s.shape == contact::ColliderShape::sphere || s.shape == contact::ColliderShape::capsule)
+    require_positive(s.radius, where, "radius");
+  if (s.shape == contact::ColliderShape::capsule) require_positive(s.half_length, where, "half_length");
+  if (s.shape == contact::ColliderShape::box)
+    for (int i = 0; i < 3; ++i) require_positive(s.half_extents[i], where, "half_extents");
+  if (!c.pose.translation.allFinite() || !c.pose.rotation.coeffs().allFinite() || c.pose.rotation.norm() == 0.0)
+    throw InputError(where + ", pose", "must be finite with a nonzero rotation");
+  if (!c.velocity.allFinite() || !c.angular_velocity.allFinite())
+    throw InputError(where, "velocity and angular_velocity must be finite");
+  if (!(c.t_end >= c.t_start) || std::isnan(c.t_start)) throw InputError(where, "t_end must be >= t_start");
+  c.pose.rotation.normalize();
+  model_.colliders.push_back(std::move(c));
+  return static_cast<int>(model_.colliders.size()) - 1;
+}
+
+int ModelBuilder::add_obstacle(std::string name, mesh::Mesh mesh) {
+  if (mesh.tri_count() == 0) throw InputError("obstacle '" + name + "'", "an obstacle needs a triangle mesh");
+  const int b = append_body(model_, std::move(name), BodyKind::particles, std::move(mesh));
+  const Body& body = model_.bodies[b];
+  for (int v = 0; v < body.node_count; ++v) pinned_.push_back(body.first_node + v);
+  obstacles_.push_back(b);
+  return b;
+}
+
+namespace {
+
+void check_contact_options(const ContactOptions& c) {
+  auto nonnegative = [](double v, const char* field) {
+    if (!(v >= 0.0) || !std::isfinite(v))
+      throw InputError(std::string("contact options: ") + field, "must be finite and >= 0, got " + std::to_string(v));
+  };
+  nonnegative(c.activation_distance, "activation_distance");
+  nonnegative(c.stiffness, "stiffness");
+  nonnegative(c.friction, "friction");
+  nonnegative(c.thickness, "thickness");
+  if (!(c.friction_velocity > 0.0) || !std::isfinite(c.friction_velocity))
+    throw InputError("contact options: friction_velocity",
+                     "must be finite and > 0, got " + std::to_string(c.friction_velocity));
+}
+
+// The collision surface of every solid's boundary, every cloth and the obstacles (one surface
+// body for all obstacles: they never touch each other), over global node ids.
+contact::CollisionSurface build_surface(const Model& m, const std::vector<int>& self_contact,
+                                        const std::vector<int>& obstacles) {
+  contact::CollisionSurfaceBuilder sb;
+  auto self = [&](int body) {
+    return contact::BodyOptions{.self_contact = std::find(self_contact.begin(), self_contact.end(), body) !=
+                                                self_contact.end()};
+  };
+  for (int i = 0; i < static_cast<int>(m.bodies.size()); ++i) {
+    const Body& b = m.bodies[i];
+    if (b.kind == BodyKind::solid) sb.add_solid(b.mesh.tet_indices, b.first_node, self(i));
+    if (b.kind == BodyKind::cloth) sb.add_cloth(b.mesh.tri_indices, b.first_node, self(i));
+  }
+  std::vector<Eigen::RowVector3i> tris;
+  for (int i : obstacles) {
+    const Body& b = m.bodies[i];
+    for (int t = 0; t < b.mesh.tri_count(); ++t) tris.push_back(b.mesh.tri_indices.row(t).array() + b.first_node);
+  }
+  if (!tris.empty()) {
+    mesh::Indices<3> all(static_cast<Eigen::Index>(tris.size()), 3);
+    for (Eigen::Index t = 0; t < all.rows(); ++t) all.row(t) = tris[t];
+    sb.add_cloth(all, 0, {});
+  }
+  return sb.finalize();
+}
+
+}  // namespace
+
 Model ModelBuilder::finalize() && {
   Model& m = model_;
   const int n = m.node_count();
@@ -323,7 +418,7 @@ Model ModelBuilder::finalize() && {
 
   particle_mass_.resize(m.bodies.size(), std::nan(""));
   for (std::size_t i = 0; i < m.bodies.size(); ++i)
-    if (m.bodies[i].kind == BodyKind::particles)
+    if (m.bodies[i].kind == BodyKind::particles && !std::isnan(particle_mass_[i]))  // obstacles: no mass
       m.node_mass.segment(m.bodies[i].first_node, m.bodies[i].node_count).array() += particle_mass_[i];
 
   // Constraints.
@@ -380,6 +475,20 @@ Model ModelBuilder::finalize() && {
       check_node(node, n, "initial velocity");
       m.initial_velocities.row(node) = v.transpose();
     }
+
+  // Contact: the surface, the scene's size, d̂.
+  check_contact_options(m.contact);
+  m.has_contact = m.contact.enabled && (contact_set_ || !m.colliders.empty() || !obstacles_.empty());
+  {
+    Eigen::Vector3d lo = m.initial_positions.colwise().minCoeff().transpose();
+    Eigen::Vector3d hi = m.initial_positions.colwise().maxCoeff().transpose();
+    m.scene_diagonal = (hi - lo).norm();
+    if (!(m.scene_diagonal > 0.0)) m.scene_diagonal = 1.0;
+  }
+  if (m.has_contact) {
+    m.collision_surface = build_surface(m, self_contact_, obstacles_);
+    if (m.contact.activation_distance == 0.0) m.contact.activation_distance = 1e-3 * m.scene_diagonal;
+  }
   return std::move(model_);
 }
 

@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "sofax/contact/collider.hpp"
+#include "sofax/contact/collision_surface.hpp"
 #include "sofax/mesh/mesh.hpp"
 
 namespace sofax::physics {
@@ -114,6 +116,31 @@ struct PrescribedMotion {
   double t_end = std::numeric_limits<double>::infinity();
 };
 
+// Contact (IPC, DESIGN.md "Contact"): every pair of surface primitives of different bodies (and
+// of one body with self-contact), and every surface node against every collider, keeps a
+// distance > ξ in every state; the barrier acts below ξ + d̂. docs/dynamics.md, "Contact".
+struct ContactOptions {
+  bool enabled = true;
+  double activation_distance = 0.0;  // d̂ (m); 0: 1e-3 × the diagonal of the initial scene's box
+  double stiffness = 0.0;            // κ; 0: adaptive (IPC's initial value and update rule)
+  double friction = 0.0;             // Coulomb μ ≥ 0 (0: frictionless)
+  double friction_velocity = 1e-3;   // ε_v (m/s): below this sliding speed friction is smoothed
+  double thickness = 0.0;            // ξ (m): the distance every pair keeps (cloth: its thickness)
+};
+
+// An analytic collider (contact/collider.hpp) moving rigidly: pose(t) turns by |ω| t about
+// ω̂ through the pose's translation and translates by v t, from t_start, held after t_end.
+struct ModelCollider {
+  std::string name;
+  contact::Collider shape;
+  contact::Pose pose;                                   // at t ≤ t_start
+  Eigen::Vector3d velocity = Eigen::Vector3d::Zero();   // m/s
+  Eigen::Vector3d angular_velocity = Eigen::Vector3d::Zero();  // rad/s
+  double t_start = 0.0;
+  double t_end = std::numeric_limits<double>::infinity();
+  contact::Pose pose_at(double t) const;
+};
+
 class Model {
  public:
   int node_count() const { return static_cast<int>(rest_positions.rows()); }
@@ -140,6 +167,15 @@ class Model {
 
   // Positions of the driven nodes at time t (ndriven × 3), in driven_nodes order.
   mesh::Positions driven_positions(double t) const;
+
+  // Contact: on when the options are enabled and anything can touch (set_contact was called, or
+  // a collider or an obstacle was added). The surface holds every solid's boundary, every
+  // cloth's triangles and the obstacles (pinned nodes of particle bodies), over global nodes.
+  bool has_contact = false;
+  ContactOptions contact;              // activation_distance resolved (> 0) at finalize
+  double scene_diagonal = 0.0;         // m, of the initial positions (and colliders' origins)
+  contact::CollisionSurface collision_surface;
+  std::vector<ModelCollider> colliders;
 };
 
 class ModelBuilder {
@@ -168,6 +204,12 @@ class ModelBuilder {
   void attach(int a, int b);                      // x_a = x_b
   void link(int a, int b, double length = -1.0);  // ‖x_b − x_a‖ = length (< 0: the rest distance)
 
+  // Contact. A static obstacle is a triangle mesh whose nodes are pinned (a particles body).
+  void set_contact(const ContactOptions& options);
+  void set_self_contact(int body, bool on = true);
+  int add_collider(ModelCollider collider);       // returns its index
+  int add_obstacle(std::string name, mesh::Mesh mesh);
+
   void set_gravity(const Eigen::Vector3d& g);
   void set_mass_model(MassModel m);
   // Initial state: positions default to the rest, velocities to zero.
@@ -188,6 +230,9 @@ class ModelBuilder {
   std::vector<int> pinned_;
   mesh::Positions initial_positions_;
   std::vector<std::pair<std::vector<int>, Eigen::Vector3d>> initial_velocities_;
+  bool contact_set_ = false;
+  std::vector<int> self_contact_;      // bodies
+  std::vector<int> obstacles_;         // bodies
 };
 
 }  // namespace sofax::physics

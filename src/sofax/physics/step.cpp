@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -79,6 +80,7 @@ void check_options(const StepOptions& o) {
   if (o.max_newton_iterations < 1) throw InputError("step options", "max_newton_iterations must be >= 1");
   if (!(o.constraint_tolerance > 0.0)) throw InputError("step options", "constraint_tolerance must be > 0");
   if (o.max_retries < 0) throw InputError("step options", "max_retries must be >= 0");
+  if (o.max_contact_iterations < 1) throw InputError("step options", "max_contact_iterations must be >= 1");
 }
 
 void check_vector(const Vec& v, Eigen::Index size, const char* what) {
@@ -115,7 +117,7 @@ class Stepper {
     w_.set_dashpots(s.x, std::numeric_limits<double>::infinity());
     set_held_dofs(s, sub);
     Vec x = s.x;
-    if (!start_from(x, s.x)) return false;
+    if (model_.has_contact ? !begin_contact(s, x, sub, sub.t_end, 0.0) : !start_from(x, s.x)) return false;
     solve::MinimizerOptions m = newton_options();
     m.max_iterations = std::max(100, m.max_iterations);
     // Forces can fall only to the rounding level of the largest element forces (a stiff solid's
@@ -125,7 +127,7 @@ class Stepper {
     const Eigen::Vector3d extent = model_.rest_positions.colwise().maxCoeff() - model_.rest_positions.colwise().minCoeff();
     m.direction_tolerance = 1e-8 * extent.norm();
     m.step_tolerance = m.direction_tolerance;
-    if (!minimize(x, m, s)) return false;
+    if (!(contact_ ? minimize_contact(x, m, s) : minimize(x, m, s))) return false;
     s.x = std::move(x);
     s.v.setZero();
     s.a.resize(0);
@@ -174,14 +176,15 @@ class Stepper {
     w_.set_dashpots(s.x, h / damping_scale);
 
     set_held_dofs(s, sub);
-    // Warm start: the inertial prediction, unless it makes an element infinite (inverted).
+    // Warm start: the inertial prediction, unless it makes an element infinite (inverted); with
+    // contact, clamped by CCD from x_n.
     Vec x = s.x + h * s.v;
-    if (!start_from(x, s.x)) return false;
+    if (model_.has_contact ? !begin_contact(s, x, sub, sub.t_end - h, h) : !start_from(x, s.x)) return false;
     solve::MinimizerOptions m = newton_options();
     // Converged when Newton's next step would move no node faster than velocity_tolerance.
     m.direction_tolerance = o_.velocity_tolerance * h;
     if (o_.linear_solver == LinearSolver::newton_krylov) m.step_tolerance = m.direction_tolerance;
-    if (!minimize(x, m, s)) return false;
+    if (!(contact_ ? minimize_contact(x, m, s) : minimize(x, m, s))) return false;
 
     // Velocities (and Newmark's accelerations) from the new positions.
     Vec v;
@@ -190,6 +193,12 @@ class Stepper {
     } else if (newmark) {
       v = 2.0 * (x - s.x) / h - s.v;  // x − x_n = h (v_n + v_{n+1}) / 2
       s.a = conservative_accelerations(x, sub.forces);
+      // With contact the barrier and friction forces accelerate too (zero on held dofs).
+      if (contact_ && r_.contact_forces.size()) {
+        Vec fc = r_.contact_forces.transpose().reshaped();
+        for (int dof : w_.dofs.dofs) fc[dof] = 0.0;
+        s.a += (fc.array() / w_.lumped_mass.array()).matrix();
+      }
     } else {
       v = (x - s.x) / h;
     }
@@ -229,6 +238,73 @@ class Stepper {
     if (w_.exact_hessian_fails) m.exact_hessian_below = 0.0;
     m.record_history = false;
     return m;
+  }
+
+  // ---- contact -----------------------------------------------------------------------------
+  // The active set and lagged friction at x_n, then the warm start x reached from x_n by CCD
+  // (the held dofs first, with the colliders moving, then the rest with them at the end).
+  bool begin_contact(const State& s, Vec& x, const Substep& sub, double t_start, double h) {
+    contact_.emplace(model_, w_.objective, w_.contact, w_.dofs.dofs, t_start, sub.t_end, h, hh_, o_.threads);
+    Vec prediction = x;
+    w_.apply_dofs(prediction);
+    contact_->set_motion((prediction - s.x).reshaped(3, s.x.size() / 3).colwise().norm().maxCoeff());
+    contact_->set_active_set(s.x);
+    contact_->lag_friction(s.x);
+    Vec x_held = s.x;
+    w_.apply_dofs(x_held);
+    w_.apply_dofs(x);
+    std::string why;
+    if (!contact_->feasible_start(s.x, x_held, x, why)) return fail("contact: " + why);
+    contact_->set_active_set(x);
+    return start_from(x, x_held);
+  }
+
+  // The outer loop around Newton: solve with the pairs within d̂ (+ a margin) at x and CCD in
+  // every line search; again while a pair outside the set came within d̂ or κ grew.
+  bool minimize_contact(Vec& x, const solve::MinimizerOptions& m, State& s) {
+    ContactStep& c = *contact_;
+    solve::MinimizerOptions guarded = m;
+    // The barrier's exact Hessian is indefinite off the minimum's neighbourhood: projected only.
+    guarded.exact_hessian_below = 0.0;
+    const solve::MaxStepFunction guard = c.guard();
+    if (m.max_step)
+      guarded.max_step = [outer = m.max_step, guard](const Vec& y, const Vec& dy) {
+        return std::min(outer(y, dy), guard(y, dy));
+      };
+    else
+      guarded.max_step = guard;
+    for (int outer = 1;; ++outer) {
+      c.set_active_set(x);
+      const bool solved = minimize(x, guarded, s);
+      ++c.statistics().outer_iterations;
+      const bool covered = c.active_set_covers(x);
+      // Newton stalls when a pair outside the set closes in (CCD then shortens every step
+      // geometrically): refresh from its last iterate, which CCD kept feasible.
+      if (!solved) {
+        if (covered || outer >= o_.max_contact_iterations) {
+          r_.contact_iterations += c.statistics().outer_iterations;
+          r_.contact_time += c.statistics().time;
+          r_.min_ccd_step = std::min(r_.min_ccd_step, c.statistics().min_step);
+          return false;
+        }
+        continue;
+      }
+      const bool stiffer = c.update_stiffness(x);
+      if (covered && !stiffer) break;
+      if (outer >= o_.max_contact_iterations)
+        return fail("contact: the active set still changed after " + std::to_string(outer) +
+                    " Newton solves (max_contact_iterations)");
+    }
+    c.measure(x);
+    const ContactStatistics& st = c.statistics();
+    r_.active_contacts = st.active_contacts;
+    r_.min_contact_distance = std::min(r_.min_contact_distance, st.min_distance);
+    r_.min_ccd_step = std::min(r_.min_ccd_step, st.min_step);
+    r_.contact_iterations += st.outer_iterations;
+    r_.contact_time += st.time;
+    r_.contact_stiffness = st.kappa;
+    r_.contact_forces = c.contact_forces(x);
+    return true;
   }
 
   // Newton (or the augmented Lagrangian around it, when there are links) from x.
@@ -373,6 +449,7 @@ class Stepper {
   StepReport& r_;
   assembly::EvalOptions eval_;
   double hh_ = 1.0;  // ĥ of the current substep
+  std::optional<ContactStep> contact_;  // the current substep's, with contact
 };
 
 void check_integrator_support(const Model& model, const StepOptions& o) {
@@ -381,6 +458,7 @@ void check_integrator_support(const Model& model, const StepOptions& o) {
   if (o.integrator == Integrator::newmark && model.mass_model == MassModel::consistent)
     throw InputError(where, "Newmark needs lumped mass");
   if (is_implicit(o.integrator)) return;
+  if (model.has_contact) throw InputError(where, "contact needs an implicit integrator");
   if (!model.attachments.empty() || !model.distance_links.empty())
     throw InputError(where, "explicit integrators do not enforce attachments or distance links; use an implicit one");
   if (model.mass_model == MassModel::consistent)

@@ -20,8 +20,9 @@
 // the dashpots' lagged directions are parameters of the workspace's objective, set per step.
 // Pinned and driven nodes are eliminated exactly; attachments and distance links are residual
 // groups solved by the augmented Lagrangian, warm-started from the last step's multipliers.
-// Contact (a later issue) slots in as one more dynamic group of the objective and its CCD as
-// the groups' feasible-step hook, which every line search already honours.
+// Contact (Model::has_contact) enters as dynamic barrier and friction groups of the objective and
+// CCD as every line search's max_step, inside an outer loop that refreshes the active pairs
+// (docs/dynamics.md, "Contact"): no accepted state ever has a pair closer than the thickness ξ.
 //
 //   physics::StepWorkspace workspace(model);
 //   physics::State a = physics::initial_state(model), b;
@@ -35,6 +36,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -78,6 +80,8 @@ struct StepOptions {
   double constraint_tolerance = 1e-8;  // m, for attachments and distance links
   FailurePolicy on_failure = FailurePolicy::stop;
   int max_retries = 4;
+  // Contact: Newton solves per (sub)step while the active set (pairs within d̂) changes or κ grows.
+  int max_contact_iterations = 8;
   int threads = 0;                // ≤ 0: all
 };
 
@@ -132,6 +136,18 @@ struct StepReport {
   // driven_nodes order), and per attachment / link (the multipliers, N), at the end.
   mesh::Positions support_forces;
   Eigen::VectorXd constraint_forces;
+  // Contact (zeros / empty without): pairs within ξ + d̂ at the end, the smallest distance seen at
+  // the end of a substep (m; +∞ when none was within ξ + d̂), the smallest CCD step limit α of
+  // any line search or warm start, Newton solves of the outer loops, seconds in the contact code
+  // (broad phase, CCD, parameters), the barrier stiffness κ used last, and the contact forces
+  // −∇(barriers + friction) per node at the end (nnode × 3, N).
+  int active_contacts = 0;
+  double min_contact_distance = std::numeric_limits<double>::infinity();
+  double min_ccd_step = 1.0;
+  int contact_iterations = 0;
+  double contact_time = 0.0;
+  double contact_stiffness = 0.0;
+  mesh::Positions contact_forces;
   bool ok() const { return status == StepStatus::converged; }
 };
 

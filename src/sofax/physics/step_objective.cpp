@@ -208,6 +208,7 @@ StepWorkspace::Impl::Impl(const Model& m) : model(&m) {
     constraint_groups.push_back(group_count++);
     constraint_count += static_cast<int>(pairs.rows());
   }
+  contact = add_contact_groups(b, m, group_count);
   objective = std::move(b).finalize();
 
   lumped_mass = m.node_mass.replicate(1, 3).transpose().reshaped();

@@ -3,7 +3,8 @@
 // Group order: the elastic groups (tets per material, membranes, bending, springs), then
 // "inertia" (lumped per node, or consistent per tet / triangle plus lumped point masses),
 // "forces" (−f·(x − x_n) per node), "dashpots" (when any spring is damped), and the constraint groups
-// "attachments" and "links" (residuals the augmented Lagrangian drives to zero).
+// "attachments" and "links" (residuals the augmented Lagrangian drives to zero), and last the
+// dynamic contact groups (contact_step.hpp) when the model has contact.
 // Internal to physics: step.cpp and the adjoints read it, users go through step().
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "sofax/assembly/objective.hpp"
+#include "sofax/physics/contact_step.hpp"
 #include "sofax/physics/step.hpp"
 #include "sofax/solve/dof_elimination.hpp"
 #include "sofax/solve/newton.hpp"
@@ -37,6 +39,7 @@ struct StepWorkspace::Impl {
   std::vector<int> constraint_groups;      // attachments, links (those present)
   int constraint_count = 0;                // residuals in all of them
   double constraint_penalty_scale = 0.0;   // 10 × the total mass: ρ₀ = this / ĥ²
+  ContactGroups contact;                   // the barrier and friction groups (none without contact)
 
   Eigen::VectorXd lumped_mass;             // (3n) per dof, for kinetic energy and explicit steps
   Eigen::VectorXd gravity_forces;          // (3n) m_i g
