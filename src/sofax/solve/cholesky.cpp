@@ -223,8 +223,8 @@ FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
     if (backend_ == CholeskyBackend::eigen) {
       m.csc = Eigen::Map<const ColumnMatrix>(n, n, nnz, A.outerIndexPtr(), A.innerIndexPtr(), A.valuePtr());
       m.eigen_ldlt.analyzePattern(m.csc);
-      statistics_.factor_nonzeros = static_cast<double>(m.eigen_ldlt.matrixL().nestedExpression().nonZeros());
-      statistics_.flops = 0.0;  // Eigen does not count them
+      statistics_.factor_nonzeros = 0.0;  // Eigen exposes the factor only after a factorization
+      statistics_.flops = 0.0;            // and does not count flops
       statistics_.ordering = "amd";
     }
 #ifdef SOFAX_HAVE_CHOLMOD

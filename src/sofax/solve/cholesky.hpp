@@ -52,7 +52,7 @@ struct CholeskyOptions {
 // What the symbolic analysis of the current pattern found: the size of the factor and the work
 // of one numeric factorization (what bounds its time), and the fill-reducing ordering chosen.
 struct FactorStatistics {
-  double factor_nonzeros = 0.0;  // entries of L
+  double factor_nonzeros = 0.0;  // entries of L (CHOLMOD; 0 with the Eigen back-end)
   double flops = 0.0;            // floating-point operations of one numeric factorization
   std::string ordering;          // "amd", "metis", "nesdis", "natural", … ("" before an analysis)
 };
