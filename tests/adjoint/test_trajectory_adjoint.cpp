@@ -1,0 +1,203 @@
+// Adjoints of implicit-Euler trajectories: every parameter kind against central differences and
+// Taylor tests, checkpointed sweeps equal to the stored one bit for bit, static and trajectory
+// adjoints agreeing on a quasi-static trajectory, failures and unsupported features reported.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "adjoint_test_support.hpp"
+#include "sofax/adjoint/gradient.hpp"
+#include "sofax/core/error.hpp"
+#include "sofax/mesh/generators.hpp"
+
+namespace {
+
+using namespace sofax;
+using adjoint::ParameterSet;
+using adjoint::Scale;
+using adjoint::StateLoss;
+using adjoint::test::expect_gradient_ok;
+
+// The chain swinging down from its pinned node 0, with a sideways kick, and a loss on its
+// positions and velocities at three times.
+struct Swing {
+  physics::Model model = adjoint::test::spring_chain(4, false);
+  physics::StepWorkspace workspace{model};
+  adjoint::TrajectoryOptions options{.steps = 8, .step = adjoint::test::tight_steps(0.02)};
+
+  StateLoss loss() const {
+    StateLoss l;
+    Eigen::MatrixXd target(1, 3);
+    target << 0.9, 0.05, -0.3;
+    l.add_node_targets({4}, target, {.step = -1});
+    l.add_node_targets({3}, target * 0.5, {.step = 4, .field = adjoint::Field::velocity, .weight = 0.1});
+    l.add_point_distance({1, 2, 3}, Eigen::Vector3d(0.5, 0.0, -0.2), {.step = 6, .weight = 2.0});
+    return l;
+  }
+  Eigen::VectorXd current(const ParameterSet& theta) {
+    physics::State s = physics::initial_state(model);
+    return theta.current(adjoint::step_objective(workspace), s);
+  }
+  adjoint::TrajectoryResult run(const ParameterSet& theta, const Eigen::VectorXd& u, const StateLoss& l,
+                                bool gradient = true) {
+    return adjoint::trajectory(model, workspace, theta, u, l, options, gradient);
+  }
+  void check(const ParameterSet& theta, Eigen::VectorXd u, double taylor_step = 1e-2) {
+    const StateLoss l = loss();
+    const adjoint::TrajectoryResult r = run(theta, u, l);
+    ASSERT_TRUE(r.ok()) << r.message;
+    EXPECT_EQ(r.adjoint_solves, options.steps);
+    expect_gradient_ok([&](const Eigen::VectorXd& w) { return run(theta, w, l, false).loss; }, u, r.gradient,
+                       taylor_step);
+  }
+};
+
+TEST(TrajectoryAdjoint, SpringStiffnessesAndRestLengths) {
+  Swing s;
+  ParameterSet theta(adjoint::step_objective(s.workspace));
+  theta.add_per_element("chain springs", 0, Scale::log);
+  theta.add_per_element("chain springs", 1);
+  s.check(theta, s.current(theta));
+}
+
+TEST(TrajectoryAdjoint, InitialPositionsAndVelocitiesWithMassDamping) {
+  Swing s;
+  s.options.step.rayleigh_mass = 0.5;
+  ParameterSet theta(adjoint::step_objective(s.workspace));
+  theta.add_initial_positions({0, 2, 3});  // node 0 is pinned: it moves the support for good
+  theta.add_initial_velocities({1, 4});
+  theta.add_global("chain springs", 0, Scale::log);
+  Eigen::VectorXd u = s.current(theta);
+  u.segment<3>(12) << 0.0, 0.5, 0.2;  // a sideways kick of node 1
+  s.check(theta, u);
+}
+
+TEST(TrajectoryAdjoint, TetBlockMaterialAndRestShape) {
+  const physics::Model model = adjoint::test::tet_block(physics::TetMaterial::neo_hookean, 5e3);
+  physics::StepWorkspace workspace(model);
+  const adjoint::TrajectoryOptions options{.steps = 4, .step = adjoint::test::tight_steps(0.02)};
+  const std::string group = "block neo_hookean";
+  StateLoss loss;
+  const int tip = model.node_count() - 1;
+  Eigen::MatrixXd target(1, 3);
+  target << 0.42, 0.1, 0.05;
+  loss.add_node_targets({tip}, target);
+  loss.add_point_distance({tip - 1, tip - 2, tip - 3}, Eigen::Vector3d(0.4, 0.0, 0.0), {.step = 2});
+  for (int kind = 0; kind < 2; ++kind) {
+    SCOPED_TRACE(kind == 0 ? "mu, lambda" : "rest positions");
+    ParameterSet theta(adjoint::step_objective(workspace));
+    if (kind == 0) {
+      theta.add_global(group, 0, Scale::log);
+      theta.add_global(group, 1, Scale::log);
+    } else {
+      theta.add_rest_positions(group);
+    }
+    const Eigen::VectorXd u = theta.current(adjoint::step_objective(workspace), physics::initial_state(model));
+    auto run = [&](const Eigen::VectorXd& w, bool gradient) {
+      return adjoint::trajectory(model, workspace, theta, w, loss, options, gradient);
+    };
+    const adjoint::TrajectoryResult r = run(u, true);
+    ASSERT_TRUE(r.ok()) << r.message;
+    expect_gradient_ok([&](const Eigen::VectorXd& w) { return run(w, false).loss; }, u, r.gradient,
+                       kind == 0 ? 1e-2 : 1e-3);
+  }
+}
+
+TEST(TrajectoryAdjoint, CheckpointedSweepsEqualTheStoredOneBitForBit) {
+  Swing s;
+  s.options.steps = 11;
+  ParameterSet theta(adjoint::step_objective(s.workspace));
+  theta.add_per_element("chain springs", 0, Scale::log);
+  theta.add_initial_velocities({2});
+  const StateLoss loss = s.loss();
+  Eigen::VectorXd u = s.current(theta);
+  u.tail<3>() << 0.1, 0.3, 0.0;
+  const adjoint::TrajectoryResult stored = s.run(theta, u, loss);
+  ASSERT_TRUE(stored.ok()) << stored.message;
+  EXPECT_EQ(stored.peak_stored_states, s.options.steps + 1);
+  EXPECT_EQ(stored.forward_steps, s.options.steps);
+  for (int budget : {0, 1, 2, 3, 20}) {
+    SCOPED_TRACE("checkpoints = " + std::to_string(budget));
+    s.options.checkpoints = budget;
+    const adjoint::TrajectoryResult r = s.run(theta, u, loss);
+    ASSERT_TRUE(r.ok()) << r.message;
+    EXPECT_EQ(r.loss, stored.loss);
+    ASSERT_EQ(r.gradient.size(), stored.gradient.size());
+    for (Eigen::Index i = 0; i < r.gradient.size(); ++i) EXPECT_EQ(r.gradient[i], stored.gradient[i]) << "entry " << i;
+    EXPECT_LE(r.peak_stored_states, budget + 1);  // the initial state and the checkpoints
+    EXPECT_GT(r.forward_steps, s.options.steps);  // states were recomputed
+    EXPECT_EQ(r.adjoint_solves, s.options.steps);
+  }
+  // Fewer checkpoints, more recomputation: none at all costs O(N²) steps.
+  s.options.checkpoints = 0;
+  const int none = s.run(theta, u, loss).forward_steps;
+  s.options.checkpoints = 3;
+  EXPECT_LT(s.run(theta, u, loss).forward_steps, none);
+}
+
+// Implicit Euler with a step far longer than the chain's periods is a static solve per step: the
+// final state's loss and its gradient are the equilibrium's.
+TEST(TrajectoryAdjoint, QuasiStaticTrajectoryAgreesWithTheStaticAdjoint) {
+  const physics::Model model = adjoint::test::spring_chain(4, true);
+  physics::StepWorkspace workspace(model);
+  ParameterSet theta(adjoint::step_objective(workspace));
+  theta.add_per_element("chain springs", 0, Scale::log);
+  theta.add_per_element("chain springs", 1);
+  StateLoss loss;
+  Eigen::MatrixXd target(1, 3);
+  target << 0.5, 0.0, -0.05;
+  loss.add_node_targets({2}, target);
+  loss.add_point_distance({1, 3}, Eigen::Vector3d(0.5, 0.1, 0.0));
+  const Eigen::VectorXd u = theta.current(adjoint::step_objective(workspace), physics::initial_state(model));
+  const adjoint::StaticResult statics =
+      adjoint::model_equilibrium(model, workspace, theta, u, loss, adjoint::test::tight_steps(1.0));
+  ASSERT_TRUE(statics.ok()) << statics.message;
+  // W M / K = m / (h² k) ≈ 2.5e-10 at h = 1000 s: the inertia's share of each step's Hessian.
+  const adjoint::TrajectoryOptions options{.steps = 3, .step = adjoint::test::tight_steps(1000.0)};
+  const adjoint::TrajectoryResult dynamic = adjoint::trajectory(model, workspace, theta, u, loss, options);
+  ASSERT_TRUE(dynamic.ok()) << dynamic.message;
+  EXPECT_NEAR(dynamic.loss, statics.loss, 1e-7 * statics.loss);
+  EXPECT_LT((dynamic.gradient - statics.gradient).norm(), 1e-6 * statics.gradient.norm())
+      << "trajectory " << dynamic.gradient.transpose() << "\nstatic     " << statics.gradient.transpose();
+}
+
+TEST(TrajectoryAdjoint, FailuresAndUnsupportedFeatures) {
+  Swing s;
+  ParameterSet theta(adjoint::step_objective(s.workspace));
+  theta.add_global("chain springs", 0, Scale::log);
+  const StateLoss loss = s.loss();
+  const Eigen::VectorXd u = s.current(theta);
+
+  // A Newton solve allowed one iteration at a tolerance it cannot meet fails the forward run.
+  adjoint::TrajectoryOptions tight = s.options;
+  tight.step.max_newton_iterations = 1;
+  const adjoint::TrajectoryResult failed = adjoint::trajectory(s.model, s.workspace, theta, u, loss, tight);
+  EXPECT_EQ(failed.status, adjoint::GradientStatus::forward_failed);
+  EXPECT_EQ(failed.gradient.size(), 0);
+  EXPECT_TRUE(std::isnan(failed.loss));
+  EXPECT_NE(failed.message.find("step 0"), std::string::npos) << failed.message;
+
+  adjoint::TrajectoryOptions bdf2 = s.options;
+  bdf2.step.integrator = physics::Integrator::bdf2;
+  EXPECT_THROW(adjoint::trajectory(s.model, s.workspace, theta, u, loss, bdf2), InputError);
+  adjoint::TrajectoryOptions substeps = s.options;
+  substeps.step.substeps = 2;
+  EXPECT_THROW(adjoint::trajectory(s.model, s.workspace, theta, u, loss, substeps), InputError);
+  EXPECT_THROW(adjoint::trajectory(s.model, s.workspace, theta, Eigen::VectorXd::Constant(1, std::nan("")), loss,
+                                   s.options),
+               InputError);
+  StateLoss late;
+  late.add_node_targets({1}, Eigen::MatrixXd::Zero(1, 3), {.step = 99});
+  EXPECT_THROW(adjoint::trajectory(s.model, s.workspace, theta, u, late, s.options), InputError);
+
+  // Damped springs (dashpots) have no adjoint yet.
+  physics::ModelBuilder b;
+  b.add_springs("damped", mesh::rod({0, 0, 0}, {1, 0, 0}, 2), {.stiffness = 100.0, .damping = 1.0});
+  b.pin({0});
+  const physics::Model damped = std::move(b).finalize();
+  physics::StepWorkspace w(damped);
+  ParameterSet none(adjoint::step_objective(w));
+  EXPECT_THROW(adjoint::trajectory(damped, w, none, Eigen::VectorXd(), StateLoss(), s.options), InputError);
+}
+
+}  // namespace
