@@ -72,6 +72,28 @@ TEST(TrajectoryAdjoint, InitialPositionsAndVelocitiesWithMassDamping) {
   s.check(theta, u);
 }
 
+// BDF2 carries x_{n−1}, v_{n−1} in its state (its first step is implicit Euler): every kind at once.
+TEST(TrajectoryAdjoint, Bdf2) {
+  Swing s;
+  s.options.step.integrator = physics::Integrator::bdf2;
+  s.options.step.rayleigh_mass = 0.3;
+  ParameterSet theta(adjoint::step_objective(s.workspace));
+  theta.add_per_element("chain springs", 0, Scale::log);
+  theta.add_per_element("chain springs", 1);
+  theta.add_initial_positions({0, 3});
+  theta.add_initial_velocities({2});
+  Eigen::VectorXd u = s.current(theta);
+  u.tail<3>() << 0.2, -0.3, 0.1;
+  s.check(theta, u);
+  // Checkpointing keeps BDF2's history too.
+  const StateLoss loss = s.loss();
+  const adjoint::TrajectoryResult stored = s.run(theta, u, loss);
+  s.options.checkpoints = 2;
+  const adjoint::TrajectoryResult checkpointed = s.run(theta, u, loss);
+  ASSERT_TRUE(checkpointed.ok()) << checkpointed.message;
+  EXPECT_TRUE((checkpointed.gradient.array() == stored.gradient.array()).all());
+}
+
 TEST(TrajectoryAdjoint, TetBlockMaterialAndRestShape) {
   const physics::Model model = adjoint::test::tet_block(physics::TetMaterial::neo_hookean, 5e3);
   physics::StepWorkspace workspace(model);
@@ -177,9 +199,9 @@ TEST(TrajectoryAdjoint, FailuresAndUnsupportedFeatures) {
   EXPECT_TRUE(std::isnan(failed.loss));
   EXPECT_NE(failed.message.find("step 0"), std::string::npos) << failed.message;
 
-  adjoint::TrajectoryOptions bdf2 = s.options;
-  bdf2.step.integrator = physics::Integrator::bdf2;
-  EXPECT_THROW(adjoint::trajectory(s.model, s.workspace, theta, u, loss, bdf2), InputError);
+  adjoint::TrajectoryOptions newmark = s.options;
+  newmark.step.integrator = physics::Integrator::newmark;
+  EXPECT_THROW(adjoint::trajectory(s.model, s.workspace, theta, u, loss, newmark), InputError);
   adjoint::TrajectoryOptions substeps = s.options;
   substeps.step.substeps = 2;
   EXPECT_THROW(adjoint::trajectory(s.model, s.workspace, theta, u, loss, substeps), InputError);

@@ -14,10 +14,10 @@
 //   if (r.ok()) use(r.loss, r.gradient);                               // dL/du
 //
 // What is covered (exact up to the linear solves' rounding): static equilibria of any objective
-// with fixed / prescribed dofs; Model equilibria and implicit-Euler trajectories with pins,
-// prescribed motions, gravity, lumped mass, mass-proportional Rayleigh damping, every elastic
-// energy of the step objective. Not yet (InputError): contact and friction, attachments and
-// distance links (augmented Lagrangian), BDF2 / Newmark / explicit integrators, substeps,
+// with fixed / prescribed dofs; Model equilibria and implicit-Euler and BDF2 trajectories with
+// pins, prescribed motions, gravity, lumped mass, mass-proportional Rayleigh damping, every
+// elastic energy of the step objective. Not yet (InputError): contact and friction, attachments
+// and distance links (augmented Lagrangian), Newmark and explicit integrators, substeps,
 // stiffness-proportional damping and spring dashpots, consistent mass, per-step controls.
 #pragma once
 
@@ -68,7 +68,9 @@ StaticResult static_solution(assembly::Objective& objective, const ParameterSet&
                              const StateLoss& loss, const solve::MinimizerOptions& newton = {}, bool gradient = true);
 
 // The equilibrium of a Model (physics::solve_equilibrium) from its initial state with u applied
-// (initial-position entries of pinned nodes move the supports; of other nodes, only the start).
+// (initial-position entries of pinned nodes move the supports; of other nodes, only the start),
+// then polished by Newton to the rounding level (solve_equilibrium stops at a step of 1e-8 of
+// the model's size, too coarse for gradients that central differences can confirm).
 StaticResult model_equilibrium(const physics::Model& model, physics::StepWorkspace& workspace,
                                const ParameterSet& parameters, const Eigen::VectorXd& u, const StateLoss& loss,
                                const physics::StepOptions& options = {}, bool gradient = true);
@@ -76,7 +78,7 @@ StaticResult model_equilibrium(const physics::Model& model, physics::StepWorkspa
 // --- Trajectories --------------------------------------------------------------------------
 struct TrajectoryOptions {
   int steps = 1;
-  physics::StepOptions step;   // implicit Euler, one substep; reuse_factorization is turned off
+  physics::StepOptions step;   // implicit Euler or BDF2, one substep; reuse_factorization is turned off
                                // (recomputed steps must repeat the stored ones bit for bit)
   // States kept for the reverse sweep besides the initial one: < 0 all of them; k ≥ 0 binomial
   // checkpointing with at most k checkpoints (states recomputed from them; the same gradient).

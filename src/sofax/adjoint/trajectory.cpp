@@ -1,12 +1,16 @@
 // Trajectories and their reverse sweep (gradient.hpp; the math in docs/adjoints.md).
 //
-// Implicit Euler, step n → n+1 (h the step, α the mass damping, W = 1/h² + α/h, M lumped):
-//   g(x; x_n, v_n, θ) = M (W x − W x_n − v_n / h) + ∇E(x; θ) − f = 0  on the free dofs
-//   v_{n+1} = (x_{n+1} − x_n) / h                                     on all dofs
-// Reverse, from a = dL/dx_{n+1} + (dL/dv_{n+1}) / h:
-//   H_FF λ_F = a_F (H = ∇ₓg at x_{n+1}, exact),  dL/dθ −= λᵀ ∂g/∂θ,
-//   dL/dx_n = W M λ − (dL/dv_{n+1}) / h  (+ a_E − H_EF λ_F on pinned dofs, held at x_n's values),
-//   dL/dv_n = M λ / h.
+// Step n → n+1 (h the step, α the mass damping, M lumped), with ĥ, the base b and the inertial
+// prediction x̂ per integrator:
+//   implicit Euler (and BDF2's first step)  ĥ = h,     b = x_n,                x̂ = x_n + h v_n
+//   BDF2                                    ĥ = 2h/3,  b = (4x_n − x_{n−1})/3, x̂ = b + ĥ(4v_n − v_{n−1})/3
+//   g(x) = M (W x − x̂/ĥ² − (α/h) x_n) + ∇E(x; θ) − f = 0 on the free dofs, W = 1/ĥ² + α/h
+//   v_{n+1} = (x_{n+1} − b) / ĥ on all dofs.
+// Reverse, from a = dL/dx_{n+1} + (dL/dv_{n+1}) / ĥ:
+//   H_FF λ_F = a_F (H = ∇ₓg at x_{n+1}, exact),   dL/dθ −= λᵀ ∂g/∂θ,
+//   dL/d(x_n, v_n, x_{n−1}, v_{n−1}) −= λᵀ ∂g/∂(…) − the velocity's share, and on pinned dofs
+//   (held at x_n's values) dL/dx_n += a_E − H_EF λ_F. BDF2's state carries (x_{n−1}, v_{n−1}):
+//   their adjoints flow into x_n, v_n of the step before.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -35,7 +39,7 @@ void check_adjoint_support(const physics::Model& model, physics::StepWorkspace& 
   if (w.dashpots >= 0) unsupported("a damped spring (dashpot)");
   if (model.mass_model != physics::MassModel::lumped) unsupported("consistent mass");
   if (!trajectory) return;
-  if (o.integrator != physics::Integrator::implicit_euler)
+  if (o.integrator != physics::Integrator::implicit_euler && o.integrator != physics::Integrator::bdf2)
     unsupported("the integrator " + std::string(physics::to_string(o.integrator)));
   if (o.substeps != 1) unsupported("substeps > 1");
   if (o.rayleigh_stiffness != 0.0) unsupported("stiffness-proportional Rayleigh damping");
@@ -54,13 +58,19 @@ double binomial_reach(int s, int t) {
   return b;
 }
 
-// A state as the reverse sweep keeps it: implicit Euler reads only x, v and the time.
+// A state as the reverse sweep keeps it: what implicit Euler and BDF2 read (x, v, the time, and
+// BDF2's previous x, v), not the constraint multipliers or Newmark's accelerations.
 physics::State stored(const physics::State& s) {
   physics::State k;
   k.time = s.time;
   k.step = s.step;
   k.x = s.x;
   k.v = s.v;
+  k.has_previous = s.has_previous;
+  if (s.has_previous) {
+    k.x_previous = s.x_previous;
+    k.v_previous = s.v_previous;
+  }
   return k;
 }
 
@@ -73,8 +83,7 @@ class Sweep {
     step_options_ = options.step;
     step_options_.reuse_factorization = false;
     step_options_.on_failure = physics::FailurePolicy::stop;
-    const double h = step_options_.time_step;
-    inertia_weight_ = 1.0 / (h * h) + step_options_.rayleigh_mass / h;
+    bdf2_ = step_options_.integrator == physics::Integrator::bdf2;
     // The inertia group's masses per dof (nodes without mass, e.g. obstacles, have none).
     mass_ = Vec::Zero(model.variable_count());
     for (std::size_t i = 0; i < w_.lumped_inertia_nodes.size(); ++i)
@@ -106,6 +115,8 @@ class Sweep {
     const int n = model_.variable_count();
     ax_ = Vec::Zero(n);
     av_ = Vec::Zero(n);
+    axp_ = Vec::Zero(n);
+    avp_ = Vec::Zero(n);
     dtheta_ = Vec::Zero(parameters_.layout().size());
     loss_.evaluate(N, N, r_.final_state.x, &r_.final_state.v, &ax_, &av_);
     if (options_.checkpoints < 0) {
@@ -186,13 +197,18 @@ class Sweep {
     return true;
   }
 
-  // Step k → k+1 backwards: (ax_, av_) from state k+1's adjoint to state k's (the loss at k added).
+  // Step k → k+1 backwards: the adjoint of state k+1 (ax_, av_ and, for BDF2, axp_, avp_ of its
+  // previous x, v) becomes state k's, the loss at k added.
   bool adjoint_step(int k, const physics::State& sk, const physics::State& sk1) {
-    const double h = step_options_.time_step;
-    const Vec a = ax_ + av_ / h;
+    const double h = step_options_.time_step, alpha = step_options_.rayleigh_mass;
+    const bool bdf2 = bdf2_ && sk.has_previous;
+    const double hh = bdf2 ? 2.0 * h / 3.0 : h;
+    const double W = 1.0 / (hh * hh) + alpha / h;
+    // v_{k+1} = (x_{k+1} − b)/ĥ: its adjoint reaches x_{k+1} through 1/ĥ.
+    const Vec a = ax_ + av_ / hh;
     // The step's Hessian at x_{k+1}: inertia weight W, elastic weight 1 (β = 0); the inertia
     // centre and the forces do not enter it.
-    w_.set_inertia(sk1.x, inertia_weight_);
+    w_.set_inertia(sk1.x, W);
     w_.set_elastic_weight(1.0);
     const solve::FactorStatus status = adjoint_.factor(w_.objective, sk1.x, w_.dofs, step_options_.threads);
     ++r_.adjoint_solves;
@@ -203,20 +219,35 @@ class Sweep {
       return false;
     }
     adjoint_.solve(a);
-    const Vec& lambda = adjoint_.lambda();
     Vec term = Vec::Zero(dtheta_.size());
     adjoint_.parameter_term(parameters_.layout(), term);
     dtheta_ -= term;
-    const Vec Ml = (mass_.array() * lambda.array()).matrix();
-    Vec ax = inertia_weight_ * Ml - av_ / h;
+    const Vec Ml = (mass_.array() * adjoint_.lambda().array()).matrix();
+    // −λᵀ ∂g/∂(x_k, v_k[, x_{k−1}, v_{k−1}]) and the velocity's −∂b/∂(…)/ĥ; what state k+1 carries
+    // as its previous x, v is state k's x, v.
+    Vec ax, av, axp, avp;
+    if (bdf2) {
+      // x̂/ĥ² = (4x_k − x_{k−1})/(3ĥ²) + (4v_k − v_{k−1})/(3ĥ), b = (4x_k − x_{k−1})/3.
+      ax = (4.0 / (3.0 * hh * hh) + alpha / h) * Ml - (4.0 / 3.0) * av_ / hh + axp_;
+      av = (4.0 / (3.0 * hh)) * Ml + avp_;
+      axp = -(1.0 / (3.0 * hh * hh)) * Ml + (1.0 / 3.0) * av_ / hh;
+      avp = -(1.0 / (3.0 * hh)) * Ml;
+    } else {
+      ax = W * Ml - av_ / h + axp_;
+      av = Ml / h + avp_;
+      axp = Vec::Zero(ax.size());
+      avp = Vec::Zero(ax.size());
+    }
     // Pinned dofs of x_{k+1} are x_k's: their adjoint flows back to x_k.
     const Vec& held = adjoint_.eliminated_adjoint();
     for (int i = 0; i < pinned_dofs_; ++i) {
       const int dof = w_.dofs.dofs[static_cast<std::size_t>(i)];
       ax[dof] += held[dof];
     }
-    av_ = Ml / h;
     ax_ = std::move(ax);
+    av_ = std::move(av);
+    axp_ = std::move(axp);
+    avp_ = std::move(avp);
     loss_.evaluate(k, options_.steps, sk.x, &sk.v, &ax_, &av_);
     return true;
   }
@@ -229,13 +260,13 @@ class Sweep {
   const TrajectoryOptions& options_;
   TrajectoryResult& r_;
   physics::StepOptions step_options_;
-  double inertia_weight_ = 0.0;
+  bool bdf2_ = false;
   Vec mass_;
   int pinned_dofs_ = 0;
   std::vector<std::optional<physics::State>> states_;
   int held_ = 0;
   StaticAdjoint adjoint_;
-  Vec ax_, av_, dtheta_;
+  Vec ax_, av_, axp_, avp_, dtheta_;  // adjoints of the current state's x, v, previous x, v; of θ
 };
 
 }  // namespace
