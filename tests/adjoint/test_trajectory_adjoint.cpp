@@ -72,6 +72,34 @@ TEST(TrajectoryAdjoint, InitialPositionsAndVelocitiesWithMassDamping) {
   s.check(theta, u);
 }
 
+// A prescribed motion drags the chain's far end sideways: driven dofs are eliminated (their
+// values are no parameters), and the free nodes' gradient must see the motion's pull.
+TEST(TrajectoryAdjoint, PrescribedMotion) {
+  physics::ModelBuilder b;
+  const int chain = b.add_springs("chain", mesh::rod({0, 0, 0}, {1, 0, 0}, 4), {.stiffness = 200.0, .node_mass = 0.05});
+  b.pin({b.node(chain, 0)});
+  b.add_motion({.name = "drag", .nodes = {b.node(chain, 4)}, .velocity = Eigen::Vector3d(0.0, 0.5, 0.2)});
+  const physics::Model model = std::move(b).finalize();
+  physics::StepWorkspace workspace(model);
+  const adjoint::TrajectoryOptions options{.steps = 6, .step = adjoint::test::tight_steps(0.02)};
+  ParameterSet theta(adjoint::step_objective(workspace));
+  theta.add_per_element("chain springs", 0, Scale::log);
+  theta.add_initial_velocities({2});
+  StateLoss loss;
+  Eigen::MatrixXd target(1, 3);
+  target << 0.5, 0.1, -0.05;
+  loss.add_node_targets({2}, target);
+  loss.add_node_targets({4}, target, {.step = 3});  // a driven node: L depends on no parameter there
+  const Eigen::VectorXd u = theta.current(adjoint::step_objective(workspace), physics::initial_state(model));
+  auto run = [&](const Eigen::VectorXd& w, bool gradient) {
+    return adjoint::trajectory(model, workspace, theta, w, loss, options, gradient);
+  };
+  const adjoint::TrajectoryResult r = run(u, true);
+  ASSERT_TRUE(r.ok()) << r.message;
+  EXPECT_GT(r.final_state.x[3 * 4 + 1], 0.05);  // the end was dragged
+  expect_gradient_ok([&](const Eigen::VectorXd& w) { return run(w, false).loss; }, u, r.gradient);
+}
+
 // BDF2 carries x_{n−1}, v_{n−1} in its state (its first step is implicit Euler): every kind at once.
 TEST(TrajectoryAdjoint, Bdf2) {
   Swing s;
