@@ -251,3 +251,38 @@ TEST(TrajectoryAdjoint, FailuresAndUnsupportedFeatures) {
 }
 
 }  // namespace
+
+namespace {
+
+// docs/adjoints.md's example, as written there.
+TEST(TrajectoryAdjoint, DocsExample) {
+  using namespace sofax;
+  physics::ModelBuilder b;
+  const int chain = b.add_springs("chain", mesh::rod({0, 0, 0}, {1, 0, 0}, 4), {.stiffness = 200.0, .node_mass = 0.05});
+  b.pin({b.node(chain, 0)});
+  const physics::Model model = std::move(b).finalize();
+  physics::StepWorkspace workspace(model);
+
+  adjoint::ParameterSet theta(adjoint::step_objective(workspace));
+  theta.add_per_element("chain springs", 0, adjoint::Scale::log);
+  theta.add_per_element("chain springs", 1, adjoint::Scale::linear, {.lower = 0.05, .upper = 1.0});
+  theta.add_initial_velocities({2});
+
+  adjoint::StateLoss loss;
+  Eigen::MatrixXd target(1, 3);
+  target << 0.8, 0.0, -0.4;
+  loss.add_node_targets({4}, target, {.step = -1});
+  const Eigen::VectorXd u = theta.current(adjoint::step_objective(workspace), physics::initial_state(model));
+  loss.add_regularizer(1e-4, u);
+
+  const adjoint::TrajectoryOptions options{.steps = 10, .step = {.time_step = 0.04, .velocity_tolerance = 1e-12}};
+  const adjoint::TrajectoryResult r = adjoint::trajectory(model, workspace, theta, u, loss, options);
+  ASSERT_TRUE(r.ok()) << r.message;
+  auto value = [&](const Eigen::VectorXd& w) {
+    return adjoint::trajectory(model, workspace, theta, w, loss, options, false).loss;
+  };
+  const adjoint::GradientCheck check = adjoint::check_gradient(value, u, r.gradient);
+  EXPECT_TRUE(check.ok) << check.message;
+}
+
+}  // namespace
