@@ -34,7 +34,11 @@ struct Cantilever {
   Eigen::VectorXd rest = mesh.vertex_positions.transpose().reshaped();
   // Newton to the rounding level (a Newton step below 1e-14 m), but stopped before the line
   // search must resolve energy differences below E's rounding.
-  solve::MinimizerOptions newton{.max_iterations = 100, .gradient_tolerance = 1e-11, .direction_tolerance = 1e-14};
+  solve::MinimizerOptions newton = [] {
+    solve::MinimizerOptions o{.max_iterations = 100, .gradient_tolerance = 1e-11, .direction_tolerance = 1e-14};
+    o.threads = 1;  // a 12-tet problem: threads would only contend
+    return o;
+  }();
 
   StateLoss loss() const {
     StateLoss l;

@@ -275,7 +275,7 @@ TEST(TrajectoryAdjoint, DocsExample) {
   const Eigen::VectorXd u = theta.current(adjoint::step_objective(workspace), physics::initial_state(model));
   loss.add_regularizer(1e-4, u);
 
-  const adjoint::TrajectoryOptions options{.steps = 10, .step = {.time_step = 0.04, .velocity_tolerance = 1e-12}};
+  const adjoint::TrajectoryOptions options{.steps = 10, .step = {.time_step = 0.04, .velocity_tolerance = 1e-12, .threads = 1}};
   const adjoint::TrajectoryResult r = adjoint::trajectory(model, workspace, theta, u, loss, options);
   ASSERT_TRUE(r.ok()) << r.message;
   auto value = [&](const Eigen::VectorXd& w) {
