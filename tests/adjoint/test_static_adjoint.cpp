@@ -166,6 +166,15 @@ TEST(StaticAdjoint, FailuresAreStatusesAndBadInputErrors) {
   velocity.add_node_targets({0}, Eigen::MatrixXd::Zero(1, 3), {.field = adjoint::Field::velocity});
   EXPECT_THROW(adjoint::static_solution(c.objective, theta, u, c.rest, fixed, velocity), InputError);
 
+  // Step forces belong to trajectories.
+  {
+    const physics::Model chain = adjoint::test::spring_chain(3, true);
+    physics::StepWorkspace w(chain);
+    ParameterSet forces(adjoint::step_objective(w));
+    forces.add_step_forces({1}, 0, 1);
+    EXPECT_THROW(adjoint::model_equilibrium(chain, w, forces, Eigen::VectorXd::Zero(3), StateLoss()), InputError);
+  }
+
   // A straight, unstretched spring chain without gravity has no transverse stiffness: its exact
   // Hessian is singular, and the adjoint says so instead of returning a gradient.
   const physics::Model model = adjoint::test::spring_chain(3, true);

@@ -72,6 +72,32 @@ TEST(TrajectoryAdjoint, InitialPositionsAndVelocitiesWithMassDamping) {
   s.check(theta, u);
 }
 
+// Controls: the external force on two nodes in every step (their adjoint is each step's λ).
+TEST(TrajectoryAdjoint, StepForces) {
+  Swing s;
+  s.options.steps = 6;
+  ParameterSet theta(adjoint::step_objective(s.workspace));
+  const int f = theta.add_step_forces({2, 4}, 0, 6);
+  theta.add_global("chain springs", 1);
+  EXPECT_EQ(theta.size(), 37);
+  Eigen::VectorXd u = s.current(theta);
+  EXPECT_TRUE(u.segment(f, 36).isZero(0.0));  // no control force in the model
+  for (int k = 0; k < 6; ++k) u.segment<3>(f + 6 * k) << 0.1 * k, 0.2, -0.1;  // node 2 pushed
+  s.check(theta, u);
+  // Checkpointed sweeps read the same controls.
+  const StateLoss loss = s.loss();
+  const adjoint::TrajectoryResult stored = s.run(theta, u, loss);
+  s.options.checkpoints = 1;
+  const adjoint::TrajectoryResult checkpointed = s.run(theta, u, loss);
+  ASSERT_TRUE(checkpointed.ok()) << checkpointed.message;
+  EXPECT_TRUE((checkpointed.gradient.array() == stored.gradient.array()).all());
+  // A force in a step the trajectory does not take is bad input.
+  ParameterSet late(adjoint::step_objective(s.workspace));
+  late.add_step_forces({2}, 6, 1);
+  EXPECT_THROW(s.run(late, Eigen::VectorXd::Zero(3), loss), InputError);
+  EXPECT_THROW(late.add_step_forces({2}, 6, 1), InputError);  // twice
+}
+
 // A prescribed motion drags the chain's far end sideways: driven dofs are eliminated (their
 // values are no parameters), and the free nodes' gradient must see the motion's pull.
 TEST(TrajectoryAdjoint, PrescribedMotion) {

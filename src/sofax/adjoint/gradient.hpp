@@ -15,10 +15,11 @@
 //
 // What is covered (exact up to the linear solves' rounding): static equilibria of any objective
 // with fixed / prescribed dofs; Model equilibria and implicit-Euler and BDF2 trajectories with
-// pins, prescribed motions, gravity, lumped mass, mass-proportional Rayleigh damping, every
-// elastic energy of the step objective. Not yet (InputError): contact and friction, attachments
-// and distance links (augmented Lagrangian), Newmark and explicit integrators, substeps,
-// stiffness-proportional damping and spring dashpots, consistent mass, per-step controls.
+// pins, prescribed motions, gravity, per-step control forces, lumped mass, mass-proportional
+// Rayleigh damping, every elastic energy of the step objective. Not yet (InputError): contact and
+// friction, attachments and distance links (augmented Lagrangian), Newmark and explicit
+// integrators, substeps, stiffness-proportional damping and spring dashpots, consistent mass,
+// driven positions as controls.
 #pragma once
 
 #include <Eigen/Core>

@@ -1,5 +1,6 @@
 #include "sofax/adjoint/parameters.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "sofax/core/error.hpp"
@@ -24,7 +25,7 @@ ParameterSet::ParameterSet(const assembly::Objective& objective)
 
 int ParameterSet::add_engine_entries(int first_layout, Scale scale, Bounds bounds) {
   const int first = size();
-  for (int i = first_layout; i < layout_.size(); ++i) entries_.push_back({Entry::engine, i, scale, bounds});
+  for (int i = first_layout; i < layout_.size(); ++i) entries_.push_back({Entry::engine, i, 0, scale, bounds});
   return first;
 }
 
@@ -69,7 +70,7 @@ int ParameterSet::add_state_entries(Entry::Kind kind, const std::vector<int>& no
         throw InputError(what, "node " + std::to_string(node) + " is already a parameter");
   const int first = size();
   for (int node : nodes)
-    for (int c = 0; c < 3; ++c) entries_.push_back({kind, 3 * node + c, Scale::linear, bounds});
+    for (int c = 0; c < 3; ++c) entries_.push_back({kind, 3 * node + c, 0, Scale::linear, bounds});
   state_entries_ += 3 * static_cast<int>(nodes.size());
   return first;
 }
@@ -82,11 +83,55 @@ int ParameterSet::add_initial_velocities(const std::vector<int>& nodes, Bounds b
   return add_state_entries(Entry::initial_v, nodes, bounds);
 }
 
+int ParameterSet::add_step_forces(const std::vector<int>& nodes, int first_step, int step_count, Bounds bounds) {
+  const char* what = "ParameterSet::add_step_forces";
+  check_bounds(bounds, Scale::linear, what);
+  if (first_step < 0 || step_count < 1)
+    throw InputError(what, "need first_step >= 0 and step_count >= 1, got " + std::to_string(first_step) + ", " +
+                               std::to_string(step_count));
+  for (int node : nodes)
+    if (node < 0 || node >= node_count_)
+      throw InputError(what, "node " + std::to_string(node) + " out of range [0, " + std::to_string(node_count_) + ")");
+  for (const Entry& e : entries_)
+    for (int node : nodes)
+      if (e.kind == Entry::step_force && e.target / 3 == node && e.step >= first_step && e.step < first_step + step_count)
+        throw InputError(what, "the force on node " + std::to_string(node) + " in step " + std::to_string(e.step) +
+                                   " is already a parameter");
+  const int first = size();
+  for (int k = first_step; k < first_step + step_count; ++k)
+    for (int node : nodes)
+      for (int c = 0; c < 3; ++c) entries_.push_back({Entry::step_force, 3 * node + c, k, Scale::linear, bounds});
+  force_entries_ += 3 * step_count * static_cast<int>(nodes.size());
+  last_force_step_ = std::max(last_force_step_, first_step + step_count - 1);
+  return first;
+}
+
+bool ParameterSet::step_forces(const Eigen::Ref<const Eigen::VectorXd>& p, int step, mesh::Positions& forces) const {
+  bool any = false;
+  for (int i = 0; i < size(); ++i) {
+    const Entry& e = entries_[i];
+    if (e.kind != Entry::step_force || e.step != step) continue;
+    if (!any) forces.setZero(node_count_, 3);
+    any = true;
+    forces(e.target / 3, e.target % 3) = p[i];
+  }
+  return any;
+}
+
+void ParameterSet::add_step_force_gradient(int step, const Eigen::Ref<const Eigen::VectorXd>& df,
+                                           Eigen::Ref<Eigen::VectorXd> dp) const {
+  for (int i = 0; i < size(); ++i)
+    if (entries_[i].kind == Entry::step_force && entries_[i].step == step) dp[i] += df[entries_[i].target];
+}
+
 std::string ParameterSet::entry_name(int index) const {
   const Entry& e = entries_.at(static_cast<std::size_t>(index));
   std::string name = "u[" + std::to_string(index) + "]: ";
   if (e.kind == Entry::engine)
     name += layout_.entry_name(e.target);
+  else if (e.kind == Entry::step_force)
+    name += "force on node " + std::to_string(e.target / 3) + " in step " + std::to_string(e.step) + ", component " +
+            std::to_string(e.target % 3);
   else
     name += std::string(e.kind == Entry::initial_x ? "initial position" : "initial velocity") + " of node " +
             std::to_string(e.target / 3) + ", component " + std::to_string(e.target % 3);
@@ -133,6 +178,8 @@ Eigen::VectorXd ParameterSet::current(const assembly::Objective& objective, cons
     const Entry& e = entries_[i];
     if (e.kind == Entry::engine) {
       p[i] = engine[e.target];
+    } else if (e.kind == Entry::step_force) {
+      p[i] = 0.0;
     } else {
       if (!state) throw InputError("ParameterSet::current", "the set has initial-state entries: pass the state");
       p[i] = (e.kind == Entry::initial_x ? state->x : state->v)[e.target];
@@ -165,7 +212,7 @@ void ParameterSet::apply(const Eigen::Ref<const Eigen::VectorXd>& u, assembly::O
   for (int i = 0; i < size(); ++i) {
     const Entry& e = entries_[i];
     if (e.kind == Entry::engine) engine[e.target] = p[i];
-    else (e.kind == Entry::initial_x ? state->x : state->v)[e.target] = p[i];
+    else if (e.kind != Entry::step_force) (e.kind == Entry::initial_x ? state->x : state->v)[e.target] = p[i];
   }
   if (layout_.size() > 0) objective.set_parameters(layout_, engine);
 }

@@ -61,9 +61,15 @@ class ParameterSet {
   // Initial state (trajectories only): 3 entries per node, node-major, in the order given.
   int add_initial_positions(const std::vector<int>& nodes, Bounds bounds = {});
   int add_initial_velocities(const std::vector<int>& nodes, Bounds bounds = {});
+  // Controls (trajectories only): the external force (N) on each node during steps
+  // first_step … first_step + step_count − 1 (Control::external_forces), 3 entries per node and
+  // step, step-major then node-major. current() reads them as 0 (no control force).
+  int add_step_forces(const std::vector<int>& nodes, int first_step, int step_count, Bounds bounds = {});
 
   int size() const { return static_cast<int>(entries_.size()); }
   bool has_state_entries() const { return state_entries_ > 0; }
+  bool has_step_forces() const { return force_entries_ > 0; }
+  int last_force_step() const { return last_force_step_; }  // −1 without force entries
   const assembly::ParameterLayout& layout() const { return layout_; }
   Scale scale(int index) const { return entries_.at(static_cast<std::size_t>(index)).scale; }
   Bounds bounds(int index) const { return entries_.at(static_cast<std::size_t>(index)).bounds; }
@@ -89,14 +95,20 @@ class ParameterSet {
 
   // Engine part of dL/dp from a layout-sized vector (∂/∂θ_layout), added into dp (size()).
   void add_engine(const Eigen::Ref<const Eigen::VectorXd>& d_layout, Eigen::Ref<Eigen::VectorXd> dp) const;
+  // The control forces of step `step` from p(u) into forces (nnode × 3, zero elsewhere); false
+  // (forces untouched) when no entry acts in that step.
+  bool step_forces(const Eigen::Ref<const Eigen::VectorXd>& p, int step, mesh::Positions& forces) const;
+  // dL/df of step `step` (3·nnode) onto its force entries, added into dp.
+  void add_step_force_gradient(int step, const Eigen::Ref<const Eigen::VectorXd>& df, Eigen::Ref<Eigen::VectorXd> dp) const;
   // State part of dL/dp from dL/dx₀ and dL/dv₀ (3·nnode each), added into dp.
   void add_state(const Eigen::Ref<const Eigen::VectorXd>& dx0, const Eigen::Ref<const Eigen::VectorXd>& dv0,
                  Eigen::Ref<Eigen::VectorXd> dp) const;
 
  private:
   struct Entry {
-    enum Kind : char { engine, initial_x, initial_v } kind;
+    enum Kind : char { engine, initial_x, initial_v, step_force } kind;
     int target;  // layout index (engine) or dof
+    int step;    // step_force: the step it acts in
     Scale scale;
     Bounds bounds;
   };
@@ -107,6 +119,8 @@ class ParameterSet {
   int node_count_ = 0;
   std::vector<Entry> entries_;
   int state_entries_ = 0;
+  int force_entries_ = 0;
+  int last_force_step_ = -1;
 };
 
 }  // namespace sofax::adjoint

@@ -52,8 +52,9 @@ bool static_adjoint(const assembly::Objective& objective, const ParameterSet& pa
 StaticResult static_solution(assembly::Objective& objective, const ParameterSet& parameters, const Eigen::VectorXd& u,
                              const Eigen::VectorXd& x_start, const solve::DofConstraints& constraints,
                              const StateLoss& loss, const solve::MinimizerOptions& newton, bool gradient) {
-  if (parameters.has_state_entries())
-    throw InputError("static_solution", "the parameter set has initial-state entries; a static solve has no state");
+  if (parameters.has_state_entries() || parameters.has_step_forces())
+    throw InputError("static_solution", "the parameter set has initial-state or step-force entries; a static solve has "
+                                        "neither");
   if (loss.uses_velocities()) throw InputError("static_solution", "the loss has velocity terms; a static solve has none");
   loss.check(0, objective.node_count());
   parameters.apply(u, objective);
@@ -80,6 +81,8 @@ StaticResult model_equilibrium(const physics::Model& model, physics::StepWorkspa
                                const ParameterSet& parameters, const Eigen::VectorXd& u, const StateLoss& loss,
                                const physics::StepOptions& options, bool gradient) {
   detail::check_adjoint_support(model, workspace, options, false, "model_equilibrium");
+  if (parameters.has_step_forces())
+    throw InputError("model_equilibrium", "the parameter set has step-force entries; an equilibrium has no steps");
   if (loss.uses_velocities()) throw InputError("model_equilibrium", "the loss has velocity terms; an equilibrium has none");
   loss.check(0, model.node_count());
   physics::StepWorkspace::Impl& w = workspace.impl();

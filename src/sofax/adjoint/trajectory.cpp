@@ -77,8 +77,8 @@ physics::State stored(const physics::State& s) {
 class Sweep {
  public:
   Sweep(const physics::Model& model, physics::StepWorkspace& workspace, const ParameterSet& parameters,
-        const StateLoss& loss, const TrajectoryOptions& options, TrajectoryResult& r)
-      : model_(model), w_(workspace.impl()), workspace_(workspace), parameters_(parameters), loss_(loss),
+        const Eigen::VectorXd& p, const StateLoss& loss, const TrajectoryOptions& options, TrajectoryResult& r)
+      : model_(model), w_(workspace.impl()), workspace_(workspace), parameters_(parameters), p_(p), loss_(loss),
         options_(options), r_(r) {
     step_options_ = options.step;
     step_options_.reuse_factorization = false;
@@ -110,7 +110,7 @@ class Sweep {
   }
 
   // The reverse sweep: dL/dx₀, dL/dv₀ and the engine part of dL/dθ.
-  bool reverse(Vec& dx0, Vec& dv0, Vec& dtheta) {
+  bool reverse(Vec& dx0, Vec& dv0, Vec& dtheta, Vec& dforces) {
     const int N = options_.steps;
     const int n = model_.variable_count();
     ax_ = Vec::Zero(n);
@@ -118,6 +118,7 @@ class Sweep {
     axp_ = Vec::Zero(n);
     avp_ = Vec::Zero(n);
     dtheta_ = Vec::Zero(parameters_.layout().size());
+    dforces_ = Vec::Zero(parameters_.size());
     loss_.evaluate(N, N, r_.final_state.x, &r_.final_state.v, &ax_, &av_);
     if (options_.checkpoints < 0) {
       for (int k = N - 1; k >= 0; --k)
@@ -128,6 +129,7 @@ class Sweep {
     dx0 = ax_;
     dv0 = av_;
     dtheta = dtheta_;
+    dforces = dforces_;
     return true;
   }
 
@@ -143,7 +145,10 @@ class Sweep {
   }
 
   bool advance(const physics::State& in, physics::State& out) {
-    const physics::StepReport report = physics::step(model_, in, out, {}, workspace_, step_options_);
+    // The step's control: the force entries acting in it (state.step counts the steps taken).
+    physics::Control control;
+    parameters_.step_forces(p_, in.step, control.external_forces);
+    const physics::StepReport report = physics::step(model_, in, out, control, workspace_, step_options_);
     ++r_.forward_steps;
     if (!report.ok()) {
       r_.status = GradientStatus::forward_failed;
@@ -222,6 +227,8 @@ class Sweep {
     Vec term = Vec::Zero(dtheta_.size());
     adjoint_.parameter_term(parameters_.layout(), term);
     dtheta_ -= term;
+    // g = … − f: the step's control forces get −λᵀ ∂g/∂f = λ (zero on held dofs).
+    if (parameters_.has_step_forces()) parameters_.add_step_force_gradient(sk.step, adjoint_.lambda(), dforces_);
     const Vec Ml = (mass_.array() * adjoint_.lambda().array()).matrix();
     // −λᵀ ∂g/∂(x_k, v_k[, x_{k−1}, v_{k−1}]) and the velocity's −∂b/∂(…)/ĥ; what state k+1 carries
     // as its previous x, v is state k's x, v.
@@ -256,6 +263,7 @@ class Sweep {
   physics::StepWorkspace::Impl& w_;
   physics::StepWorkspace& workspace_;
   const ParameterSet& parameters_;
+  const Eigen::VectorXd& p_;  // p(u)
   const StateLoss& loss_;
   const TrajectoryOptions& options_;
   TrajectoryResult& r_;
@@ -266,7 +274,7 @@ class Sweep {
   std::vector<std::optional<physics::State>> states_;
   int held_ = 0;
   StaticAdjoint adjoint_;
-  Vec ax_, av_, axp_, avp_, dtheta_;  // adjoints of the current state's x, v, previous x, v; of θ
+  Vec ax_, av_, axp_, avp_, dtheta_, dforces_;  // adjoints of the current state's x, v, previous x, v; of θ
 };
 
 }  // namespace
@@ -277,19 +285,22 @@ TrajectoryResult trajectory(const physics::Model& model, physics::StepWorkspace&
   detail::check_adjoint_support(model, workspace, options.step, true, "trajectory");
   if (options.steps < 1) throw InputError("trajectory", "steps must be >= 1, got " + std::to_string(options.steps));
   loss.check(options.steps, model.node_count());
+  if (parameters.last_force_step() >= options.steps)
+    throw InputError("trajectory", "a step-force entry acts in step " + std::to_string(parameters.last_force_step()) +
+                                       ", the trajectory has " + std::to_string(options.steps) + " steps");
   physics::StepWorkspace::Impl& w = workspace.impl();
   physics::State s0 = physics::initial_state(model);
   parameters.apply(u, w.objective, &s0);
 
   TrajectoryResult r;
-  Sweep sweep(model, workspace, parameters, loss, options, r);
+  const Vec p = parameters.to_physical(u);
+  Sweep sweep(model, workspace, parameters, p, loss, options, r);
   if (!sweep.forward(s0)) return r;
   r.loss += loss.regularizer(u, nullptr);
   r.status = GradientStatus::ok;
   if (!gradient) return r;
-  Vec dx0, dv0, dtheta;
-  if (!sweep.reverse(dx0, dv0, dtheta)) return r;
-  Vec dp = Vec::Zero(parameters.size());
+  Vec dx0, dv0, dtheta, dp;
+  if (!sweep.reverse(dx0, dv0, dtheta, dp)) return r;
   parameters.add_engine(dtheta, dp);
   parameters.add_state(dx0, dv0, dp);
   r.gradient = parameters.pullback(u, dp);
