@@ -211,6 +211,33 @@ TEST(TrajectoryAdjoint, CheckpointedSweepsEqualTheStoredOneBitForBit) {
   EXPECT_LT(s.run(theta, u, loss).forward_steps, none);
 }
 
+// A longer rollout under a small budget: memory bounded by the budget, recomputation bounded by
+// the binomial count (t + 1 passes with β(c, t) ≥ N; c = 3, N = 120: t = 7), the same gradient.
+TEST(TrajectoryAdjoint, LongRolloutUnderABudget) {
+  Swing s;
+  s.options.steps = 120;
+  // The step's usual tolerance: the tests' tight one is for central differences, not needed here.
+  s.options.step = physics::StepOptions{.time_step = 0.02};
+  s.options.step.threads = 1;
+  ParameterSet theta(adjoint::step_objective(s.workspace));
+  theta.add_per_element("chain springs", 0, Scale::log);
+  StateLoss loss;
+  Eigen::MatrixXd target(1, 3);
+  target << 0.0, 0.0, -1.0;
+  for (int n : {30, 60, 120}) loss.add_node_targets({4}, target, {.step = n});
+  const Eigen::VectorXd u = s.current(theta);
+  const adjoint::TrajectoryResult stored = s.run(theta, u, loss);
+  ASSERT_TRUE(stored.ok()) << stored.message;
+  s.options.checkpoints = 3;
+  const adjoint::TrajectoryResult r = s.run(theta, u, loss);
+  ASSERT_TRUE(r.ok()) << r.message;
+  EXPECT_LE(r.peak_stored_states, 4);
+  EXPECT_LE(r.forward_steps, 8 * s.options.steps + s.options.steps);  // the first pass, then ≤ t + 1 more
+  EXPECT_TRUE(r.gradient.allFinite());
+  EXPECT_GT(r.gradient.norm(), 0.0);
+  EXPECT_TRUE((r.gradient.array() == stored.gradient.array()).all());
+}
+
 // Implicit Euler with a step far longer than the chain's periods is a static solve per step: the
 // final state's loss and its gradient are the equilibrium's.
 TEST(TrajectoryAdjoint, QuasiStaticTrajectoryAgreesWithTheStaticAdjoint) {
