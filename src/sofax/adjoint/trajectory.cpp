@@ -91,19 +91,29 @@ class Sweep {
     pinned_dofs_ = 3 * static_cast<int>(model.pinned_nodes.size());
   }
 
-  // The forward pass from s0: the loss, and the states the reverse sweep will start from.
+  // The forward pass from s0: the loss, and the states the reverse sweep starts from (all of
+  // them, or the first checkpoints the binomial recursion places, which lie on this pass).
   bool forward(const physics::State& s0) {
     const int N = options_.steps;
     states_.assign(static_cast<std::size_t>(N) + 1, std::nullopt);
+    exact_fails_.assign(static_cast<std::size_t>(N), 0);
+    std::vector<char> checkpoint(static_cast<std::size_t>(N) + 1, options_.checkpoints < 0 ? 1 : 0);
+    for (int a = 0, c = options_.checkpoints; c > 0 && N - a > 1; --c) {
+      a = split(a, N, c);
+      checkpoint[static_cast<std::size_t>(a)] = 1;
+    }
     keep(0, s0);
     physics::State a = s0, b;
     double sum = loss_.evaluate(0, N, a.x, &a.v, nullptr, nullptr);
+    recording_ = true;
     for (int n = 0; n < N; ++n) {
       if (!advance(a, b)) return false;
       std::swap(a, b);
       sum += loss_.evaluate(n + 1, N, a.x, &a.v, nullptr, nullptr);
-      if (options_.checkpoints < 0) keep(n + 1, a);
+      if (checkpoint[static_cast<std::size_t>(n) + 1] && n + 1 < N) keep(n + 1, a);
     }
+    recording_ = false;
+    if (options_.checkpoints < 0) keep(N, a);
     r_.final_state = a;
     r_.loss = sum;  // NaN (the default) unless every step converged
     return true;
@@ -145,6 +155,11 @@ class Sweep {
   }
 
   bool advance(const physics::State& in, physics::State& out) {
+    // Newton's path must repeat exactly: the workspace's sticky "the exact-Hessian tail failed"
+    // flag as it was when this step was first taken.
+    auto& fails = exact_fails_[static_cast<std::size_t>(in.step)];
+    if (recording_) fails = w_.exact_hessian_fails ? 1 : 0;
+    else w_.exact_hessian_fails = fails != 0;
     // The step's control: the force entries acting in it (state.step counts the steps taken).
     physics::Control control;
     parameters_.step_forces(p_, in.step, control.external_forces);
@@ -180,19 +195,28 @@ class Sweep {
       }
       return true;
     }
-    // t repetitions suffice for l steps when β(c, t) ≥ l; the right part then gets at most
-    // β(c − 1, t) steps (reversed with c − 1 checkpoints), the left at most β(c, t − 1).
+    const int m = split(a, b, c);
+    // The first pass kept the leftmost chain of checkpoints already.
+    const bool kept = states_[static_cast<std::size_t>(m)].has_value();
+    if (!kept) {
+      physics::State sm;
+      if (!recompute(a, m - a, sm)) return false;
+      keep(m, sm);
+    }
+    const bool ok = reverse(m, b, c - 1);
+    drop(m);
+    return ok && reverse(a, m, c);
+  }
+
+  // Where to place the checkpoint in [a, b) with c checkpoints: t repetitions suffice for
+  // l = b − a steps when β(c, t) ≥ l; the right part then gets at most β(c − 1, t) steps
+  // (reversed with c − 1 checkpoints), the left at most β(c, t − 1).
+  static int split(int a, int b, int c) {
     const int l = b - a;
     int t = 1;
     while (binomial_reach(c, t) < l) ++t;
     const int right = static_cast<int>(std::min<double>(binomial_reach(c - 1, t), l - 1));
-    const int m = b - right;
-    physics::State sm;
-    if (!recompute(a, m - a, sm)) return false;
-    keep(m, sm);
-    const bool ok = reverse(m, b, c - 1);
-    drop(m);
-    return ok && reverse(a, m, c);
+    return b - right;
   }
 
   bool recompute_one(const physics::State& in, physics::State& out) {
@@ -273,6 +297,8 @@ class Sweep {
   int pinned_dofs_ = 0;
   std::vector<std::optional<physics::State>> states_;
   int held_ = 0;
+  std::vector<char> exact_fails_;  // per step: StepWorkspace's exact_hessian_fails before it
+  bool recording_ = false;
   StaticAdjoint adjoint_;
   Vec ax_, av_, axp_, avp_, dtheta_, dforces_;  // adjoints of the current state's x, v, previous x, v; of θ
 };
