@@ -293,6 +293,16 @@ TEST(TrajectoryAdjoint, FailuresAndUnsupportedFeatures) {
   late.add_node_targets({1}, Eigen::MatrixXd::Zero(1, 3), {.step = 99});
   EXPECT_THROW(adjoint::trajectory(s.model, s.workspace, theta, u, late, s.options), InputError);
 
+  // The step sets its inertia and force groups itself: their columns are no parameters.
+  ParameterSet inertia(adjoint::step_objective(s.workspace));
+  inertia.add_global("inertia", 0);
+  try {
+    s.run(inertia, inertia.current(adjoint::step_objective(s.workspace)), loss);
+    ADD_FAILURE() << "a parameter on the inertia group was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("set by the step"), std::string::npos) << e.what();
+  }
+
   // Damped springs (dashpots) have no adjoint yet.
   physics::ModelBuilder b;
   b.add_springs("damped", mesh::rod({0, 0, 0}, {1, 0, 0}, 2), {.stiffness = 100.0, .damping = 1.0});

@@ -80,7 +80,7 @@ StaticResult static_solution(assembly::Objective& objective, const ParameterSet&
 StaticResult model_equilibrium(const physics::Model& model, physics::StepWorkspace& workspace,
                                const ParameterSet& parameters, const Eigen::VectorXd& u, const StateLoss& loss,
                                const physics::StepOptions& options, bool gradient) {
-  detail::check_adjoint_support(model, workspace, options, false, "model_equilibrium");
+  detail::check_adjoint_support(model, workspace, parameters, options, false, "model_equilibrium");
   if (parameters.has_step_forces())
     throw InputError("model_equilibrium", "the parameter set has step-force entries; an equilibrium has no steps");
   if (loss.uses_velocities()) throw InputError("model_equilibrium", "the loss has velocity terms; an equilibrium has none");

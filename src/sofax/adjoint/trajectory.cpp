@@ -28,9 +28,18 @@ namespace sofax::adjoint {
 namespace detail {
 
 void check_adjoint_support(const physics::Model& model, physics::StepWorkspace& workspace,
-                           const physics::StepOptions& o, bool trajectory, const char* what) {
+                           const ParameterSet& parameters, const physics::StepOptions& o, bool trajectory,
+                           const char* what) {
   const physics::StepWorkspace::Impl& w = workspace.impl();
   if (w.model != &model) throw InputError(what, "the workspace was built for another model");
+  parameters.layout().check(w.objective, what);
+  for (int g = 0; g < w.objective.group_count(); ++g) {
+    const bool used = !parameters.layout().group_map(g).empty() || parameters.layout().rest_first(g) >= 0;
+    if (used && std::find(w.elastic_groups.begin(), w.elastic_groups.end(), g) == w.elastic_groups.end())
+      throw InputError(what, "group '" + w.objective.group(g).name() +
+                                 "' is set by the step itself (inertia, forces, constraints, contact): only elastic "
+                                 "groups' columns are parameters; use initial-state or step-force entries");
+  }
   auto unsupported = [&](const std::string& feature) {
     throw InputError(what, feature + " has no adjoint yet (docs/adjoints.md, \"What is covered\")");
   };
@@ -308,7 +317,7 @@ class Sweep {
 TrajectoryResult trajectory(const physics::Model& model, physics::StepWorkspace& workspace,
                             const ParameterSet& parameters, const Eigen::VectorXd& u, const StateLoss& loss,
                             const TrajectoryOptions& options, bool gradient) {
-  detail::check_adjoint_support(model, workspace, options.step, true, "trajectory");
+  detail::check_adjoint_support(model, workspace, parameters, options.step, true, "trajectory");
   if (options.steps < 1) throw InputError("trajectory", "steps must be >= 1, got " + std::to_string(options.steps));
   loss.check(options.steps, model.node_count());
   if (parameters.last_force_step() >= options.steps)
