@@ -93,6 +93,10 @@ struct TrajectoryResult : GradientResult {
   int peak_stored_states = 0;  // checkpoints (or stored states) held at once, the initial one included
 };
 
+// Applies u (engine entries to the workspace's objective, initial-state entries to the model's
+// initial state), takes options.steps steps (the step-force entries as each step's
+// Control::external_forces), sums the loss over the states 0 … steps and the regularizers and,
+// when gradient is set, runs the reverse sweep: one exact-Hessian solve per step.
 TrajectoryResult trajectory(const physics::Model& model, physics::StepWorkspace& workspace,
                             const ParameterSet& parameters, const Eigen::VectorXd& u, const StateLoss& loss,
                             const TrajectoryOptions& options, bool gradient = true);
