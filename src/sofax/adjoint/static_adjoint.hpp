@@ -1,0 +1,72 @@
+// Adjoint of a minimization x*(θ) = argmin_x Φ(x, θ) with eliminated dofs (fixed or prescribed,
+// solve/dof_elimination.hpp), by the implicit function theorem. With F the free dofs, E the
+// eliminated ones (values b) and ∇_F Φ(x*, θ, b) = 0:
+//
+//   H_FF λ_F = ∂L/∂x_F,  λ_E = 0                                   (one linear solve)
+//   dL/dθ = ∂L/∂θ − λᵀ ∂(∇ₓΦ)/∂θ                                    (Objective::parameter_vjp)
+//   dL/db = ∂L/∂x_E − H_EF λ_F                                      (prescribed values)
+//
+// H is the exact Hessian at x* (never PSD-projected: the projected one is another matrix and
+// gives another, wrong, gradient). At a strict minimum H_FF is positive definite and factored by
+// sparse Cholesky; the factor is kept for further right-hand sides (several losses) and its
+// symbolic analysis for further factorizations of the same pattern (the steps of a trajectory).
+// A Hessian that is not positive definite (a saddle, or a minimum that is not strict) is a
+// status, not an error: no gradient is returned.
+//
+//   adjoint::StaticAdjoint adj;
+//   if (adj.factor(objective, x, constraints) == solve::FactorStatus::positive_definite) {
+//     adj.solve(dL_dx);                                    // λ, and dL/db on the eliminated dofs
+//     adj.parameter_term(layout, dtheta);                  // dtheta = λᵀ ∂(∇Φ)/∂θ
+//     dL_dtheta = dL_dtheta_explicit - dtheta;
+//   }
+//
+// The Newton workspace's kept factorization is not reused: it is of the last Newton iterate's
+// (possibly projected) Hessian, not of the exact Hessian at x*.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+
+#include "sofax/assembly/objective.hpp"
+#include "sofax/assembly/parameter_layout.hpp"
+#include "sofax/solve/cholesky.hpp"
+#include "sofax/solve/dof_elimination.hpp"
+
+namespace sofax::adjoint {
+
+class StaticAdjoint {
+ public:
+  // Assembles the exact Hessian of objective at x (variable_count) and factors its free block.
+  // objective and x must stay alive and unchanged until the last solve / parameter_term.
+  // InputError for wrong sizes, non-finite x or bad constraints.
+  solve::FactorStatus factor(const assembly::Objective& objective, const Eigen::VectorXd& x,
+                             const solve::DofConstraints& constraints, int threads = 0);
+  bool factored() const { return factored_; }
+
+  // From dL/dx (variable_count): λ (zero on eliminated dofs) and the eliminated dofs' adjoint
+  // dL/dx_E − H_EF λ_F (zero on free dofs). std::logic_error before a successful factor().
+  void solve(const Eigen::Ref<const Eigen::VectorXd>& dL_dx);
+  const Eigen::VectorXd& lambda() const { return lambda_; }
+  const Eigen::VectorXd& eliminated_adjoint() const { return eliminated_; }
+  // out (layout.size()) = λᵀ ∂(∇ₓΦ)/∂θ at x, for the last solve's λ.
+  void parameter_term(const assembly::ParameterLayout& layout, Eigen::Ref<Eigen::VectorXd> out) const;
+  // ‖H_FF λ_F − ∂L/∂x_F‖∞ / ‖∂L/∂x_F‖∞ of the last solve (a check of the factorization's accuracy).
+  double relative_residual() const { return relative_residual_; }
+
+ private:
+  const assembly::Objective* objective_ = nullptr;
+  const Eigen::VectorXd* x_ = nullptr;
+  int threads_ = 0;
+  bool factored_ = false;
+  // Kept between factorizations while the pattern and the eliminated dofs stay.
+  std::uint64_t pattern_id_ = 0;
+  std::vector<int> dofs_;
+  solve::DofElimination elimination_;
+  assembly::HessianMatrix hessian_;
+  solve::ReducedMatrix reduced_;
+  solve::SparseCholesky cholesky_;
+  Eigen::VectorXd gradient_, lambda_, eliminated_;
+  double relative_residual_ = 0.0;
+};
+
+}  // namespace sofax::adjoint

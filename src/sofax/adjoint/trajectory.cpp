@@ -1,0 +1,346 @@
+// Trajectories and their reverse sweep (gradient.hpp; the math in docs/adjoints.md).
+//
+// Step n → n+1 (h the step, α the mass damping, M lumped), with ĥ, the base b and the inertial
+// prediction x̂ per integrator:
+//   implicit Euler (and BDF2's first step)  ĥ = h,     b = x_n,                x̂ = x_n + h v_n
+//   BDF2                                    ĥ = 2h/3,  b = (4x_n − x_{n−1})/3, x̂ = b + ĥ(4v_n − v_{n−1})/3
+//   g(x) = M (W x − x̂/ĥ² − (α/h) x_n) + ∇E(x; θ) − f = 0 on the free dofs, W = 1/ĥ² + α/h
+//   v_{n+1} = (x_{n+1} − b) / ĥ on all dofs.
+// Reverse, from a = dL/dx_{n+1} + (dL/dv_{n+1}) / ĥ:
+//   H_FF λ_F = a_F (H = ∇ₓg at x_{n+1}, exact),   dL/dθ −= λᵀ ∂g/∂θ,
+//   dL/d(x_n, v_n, x_{n−1}, v_{n−1}) −= λᵀ ∂g/∂(…) − the velocity's share, and on pinned dofs
+//   (held at x_n's values) dL/dx_n += a_E − H_EF λ_F. BDF2's state carries (x_{n−1}, v_{n−1}):
+//   their adjoints flow into x_n, v_n of the step before.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sofax/adjoint/gradient.hpp"
+#include "sofax/adjoint/support.hpp"
+#include "sofax/core/error.hpp"
+#include "sofax/physics/step_objective.hpp"
+
+namespace sofax::adjoint {
+
+namespace detail {
+
+void check_adjoint_support(const physics::Model& model, physics::StepWorkspace& workspace,
+                           const ParameterSet& parameters, const physics::StepOptions& o, bool trajectory,
+                           const char* what) {
+  const physics::StepWorkspace::Impl& w = workspace.impl();
+  if (w.model != &model) throw InputError(what, "the workspace was built for another model");
+  parameters.layout().check(w.objective, what);
+  for (int g = 0; g < w.objective.group_count(); ++g) {
+    const bool used = !parameters.layout().group_map(g).empty() || parameters.layout().rest_first(g) >= 0;
+    if (used && std::find(w.elastic_groups.begin(), w.elastic_groups.end(), g) == w.elastic_groups.end())
+      throw InputError(what, "group '" + w.objective.group(g).name() +
+                                 "' is set by the step itself (inertia, forces, constraints, contact): only elastic "
+                                 "groups' columns are parameters; use initial-state or step-force entries");
+  }
+  auto unsupported = [&](const std::string& feature) {
+    throw InputError(what, feature + " has no adjoint yet (docs/adjoints.md, \"What is covered\")");
+  };
+  if (model.has_contact) unsupported("contact");
+  if (!model.attachments.empty() || !model.distance_links.empty()) unsupported("an attachment or distance link");
+  if (w.dashpots >= 0) unsupported("a damped spring (dashpot)");
+  if (model.mass_model != physics::MassModel::lumped) unsupported("consistent mass");
+  if (!trajectory) return;
+  if (o.integrator != physics::Integrator::implicit_euler && o.integrator != physics::Integrator::bdf2)
+    unsupported("the integrator " + std::string(physics::to_string(o.integrator)));
+  if (o.substeps != 1) unsupported("substeps > 1");
+  if (o.rayleigh_stiffness != 0.0) unsupported("stiffness-proportional Rayleigh damping");
+}
+
+}  // namespace detail
+
+namespace {
+
+using Vec = Eigen::VectorXd;
+
+// C(s + t, s), saturated: the steps that s checkpoints and t repetitions can reverse (revolve's β).
+double binomial_reach(int s, int t) {
+  double b = 1.0;
+  for (int i = 1; i <= s; ++i) b = b * (t + i) / i;
+  return b;
+}
+
+// A state as the reverse sweep keeps it: what implicit Euler and BDF2 read (x, v, the time, and
+// BDF2's previous x, v), not the constraint multipliers or Newmark's accelerations.
+physics::State stored(const physics::State& s) {
+  physics::State k;
+  k.time = s.time;
+  k.step = s.step;
+  k.x = s.x;
+  k.v = s.v;
+  k.has_previous = s.has_previous;
+  if (s.has_previous) {
+    k.x_previous = s.x_previous;
+    k.v_previous = s.v_previous;
+  }
+  return k;
+}
+
+class Sweep {
+ public:
+  Sweep(const physics::Model& model, physics::StepWorkspace& workspace, const ParameterSet& parameters,
+        const Eigen::VectorXd& p, const StateLoss& loss, const TrajectoryOptions& options, TrajectoryResult& r)
+      : model_(model), w_(workspace.impl()), workspace_(workspace), parameters_(parameters), p_(p), loss_(loss),
+        options_(options), r_(r) {
+    step_options_ = options.step;
+    step_options_.reuse_factorization = false;
+    step_options_.on_failure = physics::FailurePolicy::stop;
+    bdf2_ = step_options_.integrator == physics::Integrator::bdf2;
+    // The inertia group's masses per dof (nodes without mass, e.g. obstacles, have none).
+    mass_ = Vec::Zero(model.variable_count());
+    for (std::size_t i = 0; i < w_.lumped_inertia_nodes.size(); ++i)
+      mass_.segment<3>(3 * w_.lumped_inertia_nodes[i]).setConstant(w_.lumped_inertia_mass[static_cast<Eigen::Index>(i)]);
+    pinned_dofs_ = 3 * static_cast<int>(model.pinned_nodes.size());
+  }
+
+  // The forward pass from s0: the loss, and the states the reverse sweep starts from (all of
+  // them, or the first checkpoints the binomial recursion places, which lie on this pass).
+  bool forward(const physics::State& s0) {
+    const int N = options_.steps;
+    states_.assign(static_cast<std::size_t>(N) + 1, std::nullopt);
+    exact_fails_.assign(static_cast<std::size_t>(N), 0);
+    std::vector<char> checkpoint(static_cast<std::size_t>(N) + 1, options_.checkpoints < 0 ? 1 : 0);
+    for (int a = 0, c = options_.checkpoints; c > 0 && N - a > 1; --c) {
+      a = split(a, N, c);
+      checkpoint[static_cast<std::size_t>(a)] = 1;
+    }
+    keep(0, s0);
+    physics::State a = s0, b;
+    double sum = loss_.evaluate(0, N, a.x, &a.v, nullptr, nullptr);
+    recording_ = true;
+    for (int n = 0; n < N; ++n) {
+      if (!advance(a, b)) return false;
+      std::swap(a, b);
+      sum += loss_.evaluate(n + 1, N, a.x, &a.v, nullptr, nullptr);
+      if (checkpoint[static_cast<std::size_t>(n) + 1] && n + 1 < N) keep(n + 1, a);
+    }
+    recording_ = false;
+    if (options_.checkpoints < 0) keep(N, a);
+    r_.final_state = a;
+    r_.loss = sum;  // NaN (the default) unless every step converged
+    return true;
+  }
+
+  // The reverse sweep: dL/dx₀, dL/dv₀ and the engine part of dL/dθ.
+  bool reverse(Vec& dx0, Vec& dv0, Vec& dtheta, Vec& dforces) {
+    const int N = options_.steps;
+    const int n = model_.variable_count();
+    ax_ = Vec::Zero(n);
+    av_ = Vec::Zero(n);
+    axp_ = Vec::Zero(n);
+    avp_ = Vec::Zero(n);
+    dtheta_ = Vec::Zero(parameters_.layout().size());
+    dforces_ = Vec::Zero(parameters_.size());
+    loss_.evaluate(N, N, r_.final_state.x, &r_.final_state.v, &ax_, &av_);
+    if (options_.checkpoints < 0) {
+      for (int k = N - 1; k >= 0; --k)
+        if (!adjoint_step(k, *states_[k], *states_[k + 1])) return false;
+    } else if (!reverse(0, N, options_.checkpoints)) {
+      return false;
+    }
+    dx0 = ax_;
+    dv0 = av_;
+    dtheta = dtheta_;
+    dforces = dforces_;
+    return true;
+  }
+
+ private:
+  void keep(int n, const physics::State& s) {
+    states_[static_cast<std::size_t>(n)] = stored(s);
+    ++held_;
+    r_.peak_stored_states = std::max(r_.peak_stored_states, held_);
+  }
+  void drop(int n) {
+    states_[static_cast<std::size_t>(n)].reset();
+    --held_;
+  }
+
+  bool advance(const physics::State& in, physics::State& out) {
+    // Newton's path must repeat exactly: the workspace's sticky "the exact-Hessian tail failed"
+    // flag as it was when this step was first taken.
+    auto& fails = exact_fails_[static_cast<std::size_t>(in.step)];
+    if (recording_) fails = w_.exact_hessian_fails ? 1 : 0;
+    else w_.exact_hessian_fails = fails != 0;
+    // The step's control: the force entries acting in it (state.step counts the steps taken).
+    physics::Control control;
+    parameters_.step_forces(p_, in.step, control.external_forces);
+    const physics::StepReport report = physics::step(model_, in, out, control, workspace_, step_options_);
+    ++r_.forward_steps;
+    if (!report.ok()) {
+      r_.status = GradientStatus::forward_failed;
+      r_.message = "step " + std::to_string(in.step) + " (t = " + std::to_string(in.time) + " s) failed: " + report.message;
+      return false;
+    }
+    return true;
+  }
+
+  // State a + k from the kept state a.
+  bool recompute(int a, int k, physics::State& out) {
+    out = *states_[static_cast<std::size_t>(a)];
+    physics::State next;
+    for (int i = 0; i < k; ++i) {
+      if (!advance(out, next)) return false;
+      out = stored(next);
+    }
+    return true;
+  }
+
+  // Binomial checkpointing: reverses steps [a, b) with state a kept and c more checkpoints free;
+  // the adjoint (ax_, av_) is that of state b on entry and of state a on return.
+  bool reverse(int a, int b, int c) {
+    if (b - a == 1 || c == 0) {
+      // No checkpoint to spare: each step's start recomputed from a (O((b − a)²) steps).
+      for (int k = b - 1; k >= a; --k) {
+        physics::State sk, sk1;
+        if (!recompute(a, k - a, sk) || !recompute_one(sk, sk1) || !adjoint_step(k, sk, sk1)) return false;
+      }
+      return true;
+    }
+    const int m = split(a, b, c);
+    // The first pass kept the leftmost chain of checkpoints already.
+    const bool kept = states_[static_cast<std::size_t>(m)].has_value();
+    if (!kept) {
+      physics::State sm;
+      if (!recompute(a, m - a, sm)) return false;
+      keep(m, sm);
+    }
+    const bool ok = reverse(m, b, c - 1);
+    drop(m);
+    return ok && reverse(a, m, c);
+  }
+
+  // Where to place the checkpoint in [a, b) with c checkpoints: t repetitions suffice for
+  // l = b − a steps when β(c, t) ≥ l; the right part then gets at most β(c − 1, t) steps
+  // (reversed with c − 1 checkpoints), the left at most β(c, t − 1).
+  static int split(int a, int b, int c) {
+    const int l = b - a;
+    int t = 1;
+    while (binomial_reach(c, t) < l) ++t;
+    const int right = static_cast<int>(std::min<double>(binomial_reach(c - 1, t), l - 1));
+    return b - right;
+  }
+
+  bool recompute_one(const physics::State& in, physics::State& out) {
+    physics::State next;
+    if (!advance(in, next)) return false;
+    out = stored(next);
+    return true;
+  }
+
+  // Step k → k+1 backwards: the adjoint of state k+1 (ax_, av_ and, for BDF2, axp_, avp_ of its
+  // previous x, v) becomes state k's, the loss at k added.
+  bool adjoint_step(int k, const physics::State& sk, const physics::State& sk1) {
+    const double h = step_options_.time_step, alpha = step_options_.rayleigh_mass;
+    const bool bdf2 = bdf2_ && sk.has_previous;
+    const double hh = bdf2 ? 2.0 * h / 3.0 : h;
+    const double W = 1.0 / (hh * hh) + alpha / h;
+    // v_{k+1} = (x_{k+1} − b)/ĥ: its adjoint reaches x_{k+1} through 1/ĥ.
+    const Vec a = ax_ + av_ / hh;
+    // The step's Hessian at x_{k+1}: inertia weight W, elastic weight 1 (β = 0); the inertia
+    // centre and the forces do not enter it.
+    w_.set_inertia(sk1.x, W);
+    w_.set_elastic_weight(1.0);
+    const solve::FactorStatus status = adjoint_.factor(w_.objective, sk1.x, w_.dofs, step_options_.threads);
+    ++r_.adjoint_solves;
+    if (status != solve::FactorStatus::positive_definite) {
+      r_.status = GradientStatus::hessian_not_positive_definite;
+      r_.message = "step " + std::to_string(k) + ": the exact Hessian at the step's solution is " +
+                   std::string(solve::to_string(status));
+      return false;
+    }
+    adjoint_.solve(a);
+    Vec term = Vec::Zero(dtheta_.size());
+    adjoint_.parameter_term(parameters_.layout(), term);
+    dtheta_ -= term;
+    // g = … − f: the step's control forces get −λᵀ ∂g/∂f = λ (zero on held dofs).
+    if (parameters_.has_step_forces()) parameters_.add_step_force_gradient(sk.step, adjoint_.lambda(), dforces_);
+    const Vec Ml = (mass_.array() * adjoint_.lambda().array()).matrix();
+    // −λᵀ ∂g/∂(x_k, v_k[, x_{k−1}, v_{k−1}]) and the velocity's −∂b/∂(…)/ĥ; what state k+1 carries
+    // as its previous x, v is state k's x, v.
+    Vec ax, av, axp, avp;
+    if (bdf2) {
+      // x̂/ĥ² = (4x_k − x_{k−1})/(3ĥ²) + (4v_k − v_{k−1})/(3ĥ), b = (4x_k − x_{k−1})/3.
+      ax = (4.0 / (3.0 * hh * hh) + alpha / h) * Ml - (4.0 / 3.0) * av_ / hh + axp_;
+      av = (4.0 / (3.0 * hh)) * Ml + avp_;
+      axp = -(1.0 / (3.0 * hh * hh)) * Ml + (1.0 / 3.0) * av_ / hh;
+      avp = -(1.0 / (3.0 * hh)) * Ml;
+    } else {
+      ax = W * Ml - av_ / h + axp_;
+      av = Ml / h + avp_;
+      axp = Vec::Zero(ax.size());
+      avp = Vec::Zero(ax.size());
+    }
+    // Pinned dofs of x_{k+1} are x_k's: their adjoint flows back to x_k.
+    const Vec& held = adjoint_.eliminated_adjoint();
+    for (int i = 0; i < pinned_dofs_; ++i) {
+      const int dof = w_.dofs.dofs[static_cast<std::size_t>(i)];
+      ax[dof] += held[dof];
+    }
+    ax_ = std::move(ax);
+    av_ = std::move(av);
+    axp_ = std::move(axp);
+    avp_ = std::move(avp);
+    loss_.evaluate(k, options_.steps, sk.x, &sk.v, &ax_, &av_);
+    return true;
+  }
+
+  const physics::Model& model_;
+  physics::StepWorkspace::Impl& w_;
+  physics::StepWorkspace& workspace_;
+  const ParameterSet& parameters_;
+  const Eigen::VectorXd& p_;  // p(u)
+  const StateLoss& loss_;
+  const TrajectoryOptions& options_;
+  TrajectoryResult& r_;
+  physics::StepOptions step_options_;
+  bool bdf2_ = false;
+  Vec mass_;
+  int pinned_dofs_ = 0;
+  std::vector<std::optional<physics::State>> states_;
+  int held_ = 0;
+  std::vector<char> exact_fails_;  // per step: StepWorkspace's exact_hessian_fails before it
+  bool recording_ = false;
+  StaticAdjoint adjoint_;
+  Vec ax_, av_, axp_, avp_, dtheta_, dforces_;  // adjoints of the current state's x, v, previous x, v; of θ
+};
+
+}  // namespace
+
+TrajectoryResult trajectory(const physics::Model& model, physics::StepWorkspace& workspace,
+                            const ParameterSet& parameters, const Eigen::VectorXd& u, const StateLoss& loss,
+                            const TrajectoryOptions& options, bool gradient) {
+  detail::check_adjoint_support(model, workspace, parameters, options.step, true, "trajectory");
+  if (options.steps < 1) throw InputError("trajectory", "steps must be >= 1, got " + std::to_string(options.steps));
+  loss.check(options.steps, model.node_count());
+  if (parameters.last_force_step() >= options.steps)
+    throw InputError("trajectory", "a step-force entry acts in step " + std::to_string(parameters.last_force_step()) +
+                                       ", the trajectory has " + std::to_string(options.steps) + " steps");
+  physics::StepWorkspace::Impl& w = workspace.impl();
+  physics::State s0 = physics::initial_state(model);
+  parameters.apply(u, w.objective, &s0);
+
+  TrajectoryResult r;
+  const Vec p = parameters.to_physical(u);
+  Sweep sweep(model, workspace, parameters, p, loss, options, r);
+  if (!sweep.forward(s0)) return r;
+  r.loss += loss.regularizer(u, nullptr);
+  r.status = GradientStatus::ok;
+  if (!gradient) return r;
+  Vec dx0, dv0, dtheta, dp;
+  if (!sweep.reverse(dx0, dv0, dtheta, dp)) return r;
+  parameters.add_engine(dtheta, dp);
+  parameters.add_state(dx0, dv0, dp);
+  r.gradient = parameters.pullback(u, dp);
+  loss.regularizer(u, &r.gradient);
+  return r;
+}
+
+}  // namespace sofax::adjoint
