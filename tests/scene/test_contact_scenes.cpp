@@ -41,6 +41,7 @@ int inverted_tets(const physics::Model& m, const Eigen::VectorXd& x) {
 struct Rollout {
   std::vector<physics::State> states;  // the initial one, then one per converged step
   int contact_steps = 0;               // steps ending with an active contact
+  physics::StepReport last;            // of the last converged step
   std::string failure;                 // why a step failed ("" when none did)
 };
 
@@ -49,6 +50,15 @@ Rollout roll_out(const std::string& name, const scene::Scene& s, int steps) {
   const physics::Model& m = s.model;
   EXPECT_TRUE(m.has_contact) << name;
   physics::StepWorkspace ws(m);
+  // A converged step balances its forces: a residual beyond the bodies' weight and the force
+  // that stops their momentum within a step is a solve that stopped on a step the line search
+  // had cut to nothing, not an equilibrium.
+  const double weight = m.node_mass.sum() * m.gravity.norm();
+  auto force_scale = [&](const physics::State& st) {
+    double momentum = 0.0;
+    for (int n = 0; n < m.node_count(); ++n) momentum += m.node_mass[n] * st.v.segment<3>(3 * n).norm();
+    return std::max(weight + momentum / s.step.time_step, 1e-2);  // 10 mN: round-off of a weightless scene
+  };
   Rollout r;
   r.states.push_back(physics::initial_state(m));
   for (int i = 1; i <= steps; ++i) {
@@ -59,6 +69,8 @@ Rollout roll_out(const std::string& name, const scene::Scene& s, int steps) {
       break;
     }
     if (rep.active_contacts > 0) ++r.contact_steps;
+    EXPECT_LT(rep.residual, force_scale(r.states.back())) << name << ", step " << i;
+    r.last = rep;
     r.states.push_back(std::move(next));
   }
   for (std::size_t i = 0; i < r.states.size(); ++i) {
@@ -108,6 +120,16 @@ INSTANTIATE_TEST_SUITE_P(Examples, ContactExample,
                                          ContactScene{"ball_drop", 0.5, 12}, ContactScene{"box_stack", 0.5, 10},
                                          ContactScene{"box_incline", 0.5, 15}, ContactScene{"cloth_twist", 0.5, 88}),
                          [](const testing::TestParamInfo<ContactScene>& info) { return info.param.name; });
+
+// Once settled, the stack's ground reaction (the sum of all contact forces: those between the
+// boxes cancel) carries the three boxes' weight, 3 · (0.2 m)³ · 500 kg/m³ · g.
+TEST(ContactScenes, TheBoxStackRestsOnTheGround) {
+  const Rollout r = roll_out("box_stack", 0.5, 15);
+  ASSERT_EQ(r.failure, "");
+  const double weight = 3 * 0.008 * 500 * 9.81;
+  ASSERT_EQ(r.last.contact_forces.rows(), r.states.back().x.size() / 3);
+  EXPECT_NEAR(r.last.contact_forces.col(2).sum(), weight, 0.1 * weight);
+}
 
 // At h = 1/30 s the ball hits the ground at about 3 m/s and never goes below it.
 TEST(ContactScenes, TheBallNeverGoesBelowTheGround) {
