@@ -103,6 +103,8 @@ struct ContactScene {
   int steps;
 };
 
+void PrintTo(const ContactScene& c, std::ostream* os) { *os << c.name << " at " << c.resolution << ", " << c.steps << " steps"; }
+
 class ContactExample : public testing::TestWithParam<ContactScene> {};
 
 TEST_P(ContactExample, EveryStateIsIntersectionFreeAndUninverted) {
@@ -113,10 +115,11 @@ TEST_P(ContactExample, EveryStateIsIntersectionFreeAndUninverted) {
   EXPECT_GT(r.contact_steps, 0) << "nothing touched: the test would prove nothing";
 }
 
-// Sizes that keep each case around a second in an optimized build (the full scenes are 8 to 16
-// times larger), with enough steps that the bodies reach what they touch.
+// Reduced sizes (cells × 0.25 or 0.5) and just enough steps for the bodies to reach what they
+// touch: the cloth meets the bunny in step 4, the ribbon's twist coils it onto itself after 80.
+// The bunny's 7k static triangles dominate that case (the broad phase queries them all).
 INSTANTIATE_TEST_SUITE_P(Examples, ContactExample,
-                         testing::Values(ContactScene{"cloth_on_sphere", 0.25, 12}, ContactScene{"cloth_on_bunny", 0.25, 5},
+                         testing::Values(ContactScene{"cloth_on_sphere", 0.25, 12}, ContactScene{"cloth_on_bunny", 0.25, 4},
                                          ContactScene{"ball_drop", 0.5, 12}, ContactScene{"box_stack", 0.5, 10},
                                          ContactScene{"box_incline", 0.5, 15}, ContactScene{"cloth_twist", 0.5, 88}),
                          [](const testing::TestParamInfo<ContactScene>& info) { return info.param.name; });
