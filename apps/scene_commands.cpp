@@ -135,6 +135,10 @@ int validate_command(const ValidateArgs& a) {
               a.scene.c_str(), s.name.c_str(), s.model.bodies.size(), s.model.node_count(), elements, tets, triangles,
               springs, s.step_count(), s.step.time_step, s.duration,
               std::string(physics::to_string(s.step.integrator)).c_str());
+  if (s.model.has_contact)
+    std::printf("  contact: %d surface triangles, %zu colliders, d_hat %.3g m, %s stiffness, friction %.3g\n",
+                s.model.collision_surface.tri_count(), s.model.colliders.size(), s.model.contact.activation_distance,
+                s.model.contact.stiffness > 0.0 ? "fixed" : "adaptive", s.model.contact.friction);
   return 0;
 }
 

@@ -57,7 +57,8 @@ class TimeSeriesWriter {
   // Frame number frame_count(): <base>_<NNNNNN>.vtu of `cells` at `positions` (nvertex × 3),
   // then <base>.pvd rewritten to list every frame so far. `time` must be finite and above the
   // previous frame's. On any InputError (bad fields, time, write failure) nothing of this frame
-  // is left behind and the series stays as it was.
+  // is left behind and the series stays as it was. `parts` are written with the frame and listed
+  // beside it (FramePart).
   void write_frame(double time, const Positions& positions, const VtuCells& cells,
                    const PointFields& point_fields = {}, const CellFields& cell_fields = {},
                    const std::vector<FramePart>& parts = {});
