@@ -43,9 +43,9 @@ struct Pose {
   Eigen::Quaterniond rotation = Eigen::Quaterniond::Identity();
 
   // The pose of a plane through `point` with outward `normal` (any length > 0).
-  static Pose plane(const Eigen::Vector3d& point, const Eigen::Vector3d& normal) {
-    return {point, Eigen::Quaterniond::FromTwoVectors(Eigen::Vector3d::UnitZ(), normal)};
-  }
+  // Defined in collider.cpp: FromTwoVectors instantiates a JacobiSVD, which costs every file
+  // that includes this header about 7 s of compile time.
+  static Pose plane(const Eigen::Vector3d& point, const Eigen::Vector3d& normal);
   static Pose at(const Eigen::Vector3d& translation) { return {translation, Eigen::Quaterniond::Identity()}; }
 };
 
