@@ -176,7 +176,7 @@ TEST(ContactScenes, RunWritesContactLogForcesAndColliders) {
   const scene::Scene s = scene::load_scene(example("cloth_on_sphere"), {.resolution = 0.25});
   const std::string out = scene::testing::scratch_folder("contact_output");
   const int steps = 10;
-  const scene::RunSummary r = scene::run_scene(s, {.output_directory = out, .duration = steps * s.step.time_step});
+  const scene::RunSummary r = scene::run_scene(s, {.output_directory = out, .duration = steps * s.step.time_step, .on_progress = {}});
   ASSERT_EQ(r.status, scene::RunStatus::completed) << r.message;
   const std::vector<nlohmann::json> log = scene::testing::read_log(r.log_path);
   ASSERT_EQ(log.size(), static_cast<std::size_t>(steps + 1));
