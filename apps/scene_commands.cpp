@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -45,6 +46,20 @@ std::string clock_string(double seconds) {
   return buf;
 }
 
+// The last step's contact for the progress line: active pairs, the smallest distance, the CCD
+// step limit and the seconds the contact code took ("" without contact).
+std::string contact_summary(const scene::RunProgress& p) {
+  if (!p.contact) return "";
+  char buf[160];
+  if (std::isfinite(p.min_contact_distance))
+    std::snprintf(buf, sizeof buf, "  contacts %d  d_min %.3g m  ccd %.3g  contact %.3f s", p.active_contacts,
+                  p.min_contact_distance, p.min_ccd_step, p.contact_time);
+  else
+    std::snprintf(buf, sizeof buf, "  contacts %d  d_min -  ccd %.3g  contact %.3f s", p.active_contacts, p.min_ccd_step,
+                  p.contact_time);
+  return buf;
+}
+
 // A bar redrawn in place on a terminal; a plain line every ~2 s into a file or pipe.
 class ProgressPrinter {
  public:
@@ -58,12 +73,13 @@ class ProgressPrinter {
     if (terminal_) {
       constexpr int width = 30;
       const int filled = p.steps > 0 ? p.step * width / p.steps : width;
-      std::printf("\r[%s%s] %d/%d steps  t = %.4g s  elapsed %s  ETA %s ", std::string(filled, '#').c_str(),
+      std::printf("\r[%s%s] %d/%d steps  t = %.4g s  elapsed %s  ETA %s%s ", std::string(filled, '#').c_str(),
                   std::string(width - filled, '.').c_str(), p.step, p.steps, p.time, clock_string(now).c_str(),
-                  clock_string(p.eta).c_str());
+                  clock_string(p.eta).c_str(), contact_summary(p).c_str());
       if (last) std::printf("\n");
     } else {
-      std::printf("step %d/%d  t = %.6g s  elapsed %.1f s  ETA %.1f s\n", p.step, p.steps, p.time, now, p.eta);
+      std::printf("step %d/%d  t = %.6g s  elapsed %.1f s  ETA %.1f s%s\n", p.step, p.steps, p.time, now, p.eta,
+                  contact_summary(p).c_str());
     }
     std::fflush(stdout);
   }
@@ -119,6 +135,10 @@ int validate_command(const ValidateArgs& a) {
               a.scene.c_str(), s.name.c_str(), s.model.bodies.size(), s.model.node_count(), elements, tets, triangles,
               springs, s.step_count(), s.step.time_step, s.duration,
               std::string(physics::to_string(s.step.integrator)).c_str());
+  if (s.model.has_contact)
+    std::printf("  contact: %d surface triangles, %zu colliders, d_hat %.3g m, %s stiffness, friction %.3g\n",
+                s.model.collision_surface.tri_count(), s.model.colliders.size(), s.model.contact.activation_distance,
+                s.model.contact.stiffness > 0.0 ? "fixed" : "adaptive", s.model.contact.friction);
   return 0;
 }
 

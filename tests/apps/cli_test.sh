@@ -78,6 +78,12 @@ expect_ok "$out/cantilever/cantilever.pvd" run "$scenes/cantilever.json" -o "$ou
 [ -s "$out/cantilever/cantilever_000003.vtu" ] || fail "run wrote no frame 3"
 [ "$(wc -l < "$out/cantilever/log.jsonl")" -eq 4 ] || fail "run log.jsonl has not 1 + 3 lines"
 grep -q "paraview $out/cantilever/cantilever.pvd" "$out/log.txt" || fail "run does not say how to view the output"
+# A contact scene: the progress line names the contacts, the colliders are written beside the frames.
+expect_ok "$out/sphere/cloth.pvd" run "$scenes/cloth_on_sphere.json" -o "$out/sphere" --duration 0.3 --resolution 0.25
+grep -q "contacts [0-9]*  d_min" "$out/log.txt" || { cat "$out/log.txt"; fail "run prints no contact statistics"; }
+[ -s "$out/sphere/cloth_colliders_000009.vtu" ] || fail "run wrote no colliders for frame 9"
+grep -q 'part="1" file="cloth_colliders_000009.vtu"' "$out/sphere/cloth.pvd" || fail "the .pvd does not list the colliders"
+grep -q '"contact":{"active"' "$out/sphere/log.jsonl" || fail "log.jsonl has no contact record"
 for bad in "$fixtures"/bad_*.json; do
   name=$(basename "$bad" .json)
   "$sofax" run "$bad" -o "$out/$name" > "$out/log.txt" 2>&1

@@ -184,6 +184,31 @@ TEST(TimeSeries, FramesListedInOrderAndComplete) {
   EXPECT_EQ(out.frame_count(), 4);
 }
 
+// Parts (a frame's further datasets, e.g. colliders) are written beside the frame and listed at
+// its time as part 1, 2, ...; a bad part name writes nothing of the frame.
+TEST(TimeSeries, PartsAreListedBesideTheirFrame) {
+  const std::string dir = temp_dir() + "/parts";
+  const Mesh body = tet_box({1, 1, 1}, {1, 1, 1});
+  const Mesh wall = cloth_grid(1, 1, 1, 1, {0, 0, -1});
+  TimeSeriesWriter out(dir, "run");
+  const FramePart part{"wall", wall.vertex_positions, VtuCells::from_mesh(wall), {}};
+  out.write_frame(0.0, body.vertex_positions, VtuCells::from_mesh(body), {}, {}, {part});
+  out.write_frame(0.5, body.vertex_positions, VtuCells::from_mesh(body), {}, {}, {part});
+  const auto listed = parse_pvd(out.pvd_path());
+  ASSERT_EQ(listed.size(), 4u);
+  EXPECT_EQ(listed[0], (std::pair<double, std::string>{0.0, "run_000000.vtu"}));
+  EXPECT_EQ(listed[1], (std::pair<double, std::string>{0.0, "run_wall_000000.vtu"}));
+  EXPECT_EQ(listed[3], (std::pair<double, std::string>{0.5, "run_wall_000001.vtu"}));
+  EXPECT_NE(slurp(out.pvd_path()).find("part=\"1\" file=\"run_wall_000001.vtu\""), std::string::npos);
+  EXPECT_TRUE(complete_vtu(dir + "/run_wall_000001.vtu"));
+  EXPECT_NE(slurp(dir + "/run_wall_000001.vtu").find("NumberOfCells=\"2\""), std::string::npos);
+  const FramePart bad{"a/b", wall.vertex_positions, VtuCells::from_mesh(wall), {}};
+  expect_input_error([&] { out.write_frame(1.0, body.vertex_positions, VtuCells::from_mesh(body), {}, {}, {bad}); },
+                     {"run_000002.vtu", "'a/b'"});
+  EXPECT_EQ(out.frame_count(), 2);
+  EXPECT_FALSE(fs::exists(dir + "/run_000002.vtu"));
+}
+
 TEST(TimeSeries, InterruptedRunListsOnlyCompleteFrames) {
   const std::string dir = temp_dir();
   const Mesh m = cloth_grid(1, 1, 4, 4);

@@ -26,14 +26,14 @@ inline std::vector<nlohmann::json> read_log(const std::string& path) {
   return lines;
 }
 
-// The file="..." entries of a .pvd, in order.
-inline std::vector<std::string> pvd_files(const std::string& path) {
+// The file="..." entries of a .pvd's part `part` (0: the bodies' frames; 1: the colliders), in order.
+inline std::vector<std::string> pvd_files(const std::string& path, int part = 0) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
   const std::string s = text.str();
   std::vector<std::string> files;
-  const std::regex file_attribute("file=\"([^\"]+)\"");
+  const std::regex file_attribute("part=\"" + std::to_string(part) + "\" file=\"([^\"]+)\"");
   for (auto it = std::sregex_iterator(s.begin(), s.end(), file_attribute); it != std::sregex_iterator(); ++it)
     files.push_back((*it)[1].str());
   return files;

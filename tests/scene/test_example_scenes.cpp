@@ -26,7 +26,8 @@ std::vector<std::string> example_scenes() {
 TEST(ExampleScenes, TheExpectedScenesAreShipped) {
   std::vector<std::string> names;
   for (const auto& f : example_scenes()) names.push_back(fs::path(f).stem().string());
-  for (const char* expected : {"bunny_swing", "cantilever", "chain", "cloth_two_corners", "spring_cage", "twisted_bar"})
+  for (const char* expected : {"bunny_swing", "cantilever", "chain", "cloth_two_corners", "spring_cage", "twisted_bar",
+                               "cloth_on_sphere", "cloth_on_bunny", "ball_drop", "box_stack", "box_incline", "cloth_twist"})
     EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
 }
 

@@ -62,7 +62,18 @@ INSTANTIATE_TEST_SUITE_P(
                  {"/constraints/pin/0/selection", "no selection 'left_end'", "x_min"}},
         BadScene{"bad_unknown_body.json", {"/constraints/pin/0/body", "no body named 'bean'", "'beam'"}},
         BadScene{"bad_version.json", {"/version", "got 2"}},
-        BadScene{"bad_mesh_kind.json", {"/bodies/0/mesh", "cloth body needs triangles", "primitive 'box'"}}),
+        BadScene{"bad_mesh_kind.json", {"/bodies/0/mesh", "cloth body needs triangles", "primitive 'box'"}},
+        // Contact, colliders, obstacles.
+        BadScene{"bad_contact_wrong_type.json",
+                 {"/contact/enabled", "type", "\"yes\"", "/contact/friction", "\"high\"", "/contact/stiffness", "\"auto\""}},
+        BadScene{"bad_contact_negative_distance.json",
+                 {"/contact/activation_distance", "greater than 0", "got -0.001", "/contact/thickness", "got -1"}},
+        BadScene{"bad_collider_unknown_shape.json", {"/colliders/0/shape", "enum", "\"cone\""}},
+        BadScene{"bad_collider_missing_radius.json", {"/colliders/0", "'radius'"}},
+        BadScene{"bad_obstacle_missing_mesh.json", {"/obstacles/0/mesh/file", "no_such_rock.off", "does not exist"}},
+        BadScene{"bad_obstacle_malformed.json", {"/obstacles/0/mesh/file", "malformed_rock.off:8", "vertex index 7 out of range"}},
+        BadScene{"bad_obstacle_degenerate.json", {"/obstacles/0/mesh", "triangle 0 is degenerate"}},
+        BadScene{"bad_self_contact_body.json", {"/contact/self_contact/0", "no body named 'shet'", "'sheet'"}}),
     [](const testing::TestParamInfo<BadScene>& info) {
       std::string name = info.param.file.substr(4, info.param.file.size() - 9);  // bad_X.json → X
       return name;

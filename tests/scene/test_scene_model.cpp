@@ -5,6 +5,7 @@
 #include <Eigen/Geometry>
 #include <cmath>
 
+#include "sofax/contact/collider.hpp"
 #include "sofax/mesh/generators.hpp"
 #include "sofax/scene/scene.hpp"
 
@@ -221,6 +222,56 @@ TEST(SceneModel, TimeSolverAndOutputSettings) {
   EXPECT_TRUE(s.output.obj);
   EXPECT_EQ(s.output.base_name, "cube");
   EXPECT_EQ(s.name, "settings");  // no "name": the file's stem
+}
+
+// The contact block, colliders and obstacles map onto ContactOptions, ModelColliders (poses from
+// point/normal, centre, size, axis, rotate) and pinned obstacle bodies in the collision surface.
+TEST(SceneModel, ContactCollidersAndObstacles) {
+  const scene::Scene s = scene::parse_scene(R"({
+    "format": "sofax-scene", "version": 1, "time": {"duration": 0.1},
+    "bodies": [{"name": "sheet", "type": "cloth", "mesh": {"primitive": "cloth_grid", "width": 1, "height": 1, "cells": [2, 2], "origin": [0, 0, 2]}}],
+    "contact": {"activation_distance": 0.01, "stiffness": 1e4, "friction": 0.3, "friction_velocity": 0.002,
+                "thickness": 0.001, "max_contact_iterations": 3, "self_contact": ["sheet"]},
+    "colliders": [
+      {"name": "ground", "shape": "plane", "point": [0, 0, -1], "normal": [0, 0, 2]},
+      {"name": "ball", "shape": "sphere", "radius": 0.2, "center": [1, 2, 3], "velocity": [0, 0, -1], "t_start": 0.5, "t_end": 1},
+      {"name": "crate", "shape": "box", "size": [0.2, 0.4, 0.6], "rotate": {"axis": [0, 0, 1], "degrees": 90}},
+      {"name": "pole", "shape": "capsule", "radius": 0.1, "length": 1, "axis": [1, 0, 0], "angular_velocity": [0, 0, 2]}
+    ],
+    "obstacles": [{"name": "rock", "mesh": {"file": "tetra_rock.off"}, "transform": {"translate": [0, 0, -0.5]}}]
+  })", "contact.json", {}, SOFAX_SCENE_FIXTURES);
+  const physics::Model& m = s.model;
+  ASSERT_TRUE(m.has_contact);
+  EXPECT_DOUBLE_EQ(m.contact.activation_distance, 0.01);
+  EXPECT_DOUBLE_EQ(m.contact.stiffness, 1e4);
+  EXPECT_DOUBLE_EQ(m.contact.friction, 0.3);
+  EXPECT_DOUBLE_EQ(m.contact.friction_velocity, 0.002);
+  EXPECT_DOUBLE_EQ(m.contact.thickness, 0.001);
+  EXPECT_EQ(s.step.max_contact_iterations, 3);
+
+  ASSERT_EQ(m.colliders.size(), 4u);
+  EXPECT_EQ(m.colliders[0].shape.shape, contact::ColliderShape::plane);
+  EXPECT_LT((m.colliders[0].pose.rotation * Eigen::Vector3d::UnitZ() - Eigen::Vector3d::UnitZ()).norm(), 1e-15);
+  EXPECT_NEAR(contact::signed_distance(m.colliders[0].shape, m.colliders[0].pose, Eigen::Vector3d(5, 5, 0)), 1.0, 1e-15);
+  // The ball waits until t = 0.5, then falls at 1 m/s until t = 1.
+  EXPECT_DOUBLE_EQ(m.colliders[1].shape.radius, 0.2);
+  EXPECT_LT((m.colliders[1].pose_at(0.5).translation - Eigen::Vector3d(1, 2, 3)).norm(), 1e-15);
+  EXPECT_LT((m.colliders[1].pose_at(2.0).translation - Eigen::Vector3d(1, 2, 2.5)).norm(), 1e-15);
+  // The crate turned by 90° about z: its 0.2 m side now along y, its 0.4 m side along x.
+  EXPECT_NEAR(contact::signed_distance(m.colliders[2].shape, m.colliders[2].pose, Eigen::Vector3d(0, 0.15, 0)), 0.05, 1e-12);
+  EXPECT_NEAR(contact::signed_distance(m.colliders[2].shape, m.colliders[2].pose, Eigen::Vector3d(0.25, 0, 0)), 0.05, 1e-12);
+  // The pole along x: its cap centre at x = 0.5, so (0.7, 0, 0) is 0.1 m outside.
+  EXPECT_NEAR(contact::signed_distance(m.colliders[3].shape, m.colliders[3].pose, Eigen::Vector3d(0.7, 0, 0)), 0.1, 1e-12);
+  EXPECT_DOUBLE_EQ(m.colliders[3].angular_velocity.z(), 2.0);
+
+  // The obstacle: a pinned body after the cloth, its 4 triangles in the surface beside the cloth's 8.
+  ASSERT_EQ(m.bodies.size(), 2u);
+  EXPECT_EQ(m.bodies[1].name, "rock");
+  EXPECT_EQ(m.bodies[1].first_node, 9);
+  EXPECT_DOUBLE_EQ(m.rest_positions(9 + 3, 2), 0.5);
+  EXPECT_EQ(m.pinned_nodes, (std::vector<int>{9, 10, 11, 12}));
+  EXPECT_EQ(m.collision_surface.tri_count(), 8 + 4);
+  EXPECT_TRUE(m.collision_surface.body_self_contact[0]);  // the sheet
 }
 
 }  // namespace

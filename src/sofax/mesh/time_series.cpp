@@ -92,23 +92,25 @@ void TimeSeriesWriter::write_pvd() const {
       "<?xml version=\"1.0\"?>\n"
       "<VTKFile type=\"Collection\" version=\"0.1\" byte_order=\"LittleEndian\">\n"
       "  <Collection>\n";
-  for (const auto& [time, file] : frames_) {
-    xml += "    <DataSet timestep=\"";
-    detail::append_number(xml, time);
-    xml += "\" group=\"\" part=\"0\" file=\"" + detail::xml_escape(file) + "\"/>\n";
-  }
+  for (const Frame& f : frames_)
+    for (std::size_t part = 0; part < f.files.size(); ++part) {
+      xml += "    <DataSet timestep=\"";
+      detail::append_number(xml, f.time);
+      xml += "\" group=\"\" part=\"" + std::to_string(part) + "\" file=\"" + detail::xml_escape(f.files[part]) + "\"/>\n";
+    }
   xml += "  </Collection>\n</VTKFile>\n";
   write_file_atomic(pvd_path(), xml);
 }
 
 void TimeSeriesWriter::write_frame(double time, const Positions& positions, const VtuCells& cells,
-                                   const PointFields& point_fields, const CellFields& cell_fields) {
+                                   const PointFields& point_fields, const CellFields& cell_fields,
+                                   const std::vector<FramePart>& parts) {
   const int frame = frame_count();
   const std::string vtu = frame_path(frame, "vtu");
   if (!std::isfinite(time)) throw InputError(vtu, "frame time is not finite");
-  if (!frames_.empty() && !(time > frames_.back().first))
+  if (!frames_.empty() && !(time > frames_.back().time))
     throw InputError(vtu, "frame time " + std::to_string(time) + " is not after the previous frame's " +
-                              std::to_string(frames_.back().first));
+                              std::to_string(frames_.back().time));
 
   // The OBJ first (it is not listed anywhere), then the VTU, then the collection that lists it.
   if (options_.write_obj) {
@@ -122,9 +124,21 @@ void TimeSeriesWriter::write_frame(double time, const Positions& positions, cons
     surface.tri_indices << cells.tri_indices, obj_boundary_;
     write_atomic_with(frame_path(frame, "obj"), [&](const std::string& tmp) { write_obj(tmp, surface); });
   }
+  for (const FramePart& p : parts)
+    if (p.name.empty() || p.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+                              std::string::npos)
+      throw InputError(vtu, "frame part name '" + p.name + "' is empty or holds other than letters, digits, '_', '-'");
+  // The parts first: the frame's own VTU is what marks it complete.
+  Frame record{time, {frame_name(frame, "vtu")}};
+  for (const FramePart& p : parts) {
+    const std::string name = base_ + "_" + p.name + frame_name(frame, "vtu").substr(base_.size());
+    write_atomic_with((fs::path(folder_) / name).string(),
+                      [&](const std::string& tmp) { write_vtu(tmp, p.cells, p.positions, p.point_fields, {}); });
+    record.files.push_back(name);
+  }
   write_atomic_with(vtu, [&](const std::string& tmp) { write_vtu(tmp, cells, positions, point_fields, cell_fields); });
 
-  frames_.emplace_back(time, frame_name(frame, "vtu"));
+  frames_.push_back(std::move(record));
   try {
     write_pvd();
   } catch (...) {

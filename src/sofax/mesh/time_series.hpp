@@ -32,6 +32,16 @@ namespace sofax::mesh {
 // complete; the temporary is removed when anything fails. InputError naming the path.
 void write_file_atomic(const std::string& path, const std::string& content);
 
+// A further dataset of a frame (what the simulated bodies touch: colliders, say), written as
+// <base>_<name>_<NNNNNN>.vtu and listed in the .pvd beside the frame as part 1, 2, ... (ParaView
+// shows the parts of a time step as blocks of one dataset). `name`: letters, digits, '_', '-'.
+struct FramePart {
+  std::string name;
+  Positions positions;      // (nvertex × 3)
+  VtuCells cells;
+  PointFields point_fields;
+};
+
 struct TimeSeriesOptions {
   bool write_obj = false;  // also <base>_<NNNNNN>.obj: triangles + boundary faces of the tets
 };
@@ -47,9 +57,11 @@ class TimeSeriesWriter {
   // Frame number frame_count(): <base>_<NNNNNN>.vtu of `cells` at `positions` (nvertex × 3),
   // then <base>.pvd rewritten to list every frame so far. `time` must be finite and above the
   // previous frame's. On any InputError (bad fields, time, write failure) nothing of this frame
-  // is left behind and the series stays as it was.
+  // is left behind and the series stays as it was. `parts` are written with the frame and listed
+  // beside it (FramePart).
   void write_frame(double time, const Positions& positions, const VtuCells& cells,
-                   const PointFields& point_fields = {}, const CellFields& cell_fields = {});
+                   const PointFields& point_fields = {}, const CellFields& cell_fields = {},
+                   const std::vector<FramePart>& parts = {});
   // All of the mesh's cells (VtuCells::from_mesh) at mesh.vertex_positions.
   void write_frame(double time, const Mesh& mesh, const PointFields& point_fields = {},
                    const CellFields& cell_fields = {});
@@ -67,7 +79,11 @@ class TimeSeriesWriter {
   std::string folder_;
   std::string base_;
   TimeSeriesOptions options_;
-  std::vector<std::pair<double, std::string>> frames_;  // (time, file name) of complete frames
+  struct Frame {
+    double time;
+    std::vector<std::string> files;  // the frame's VTU, then its parts'
+  };
+  std::vector<Frame> frames_;  // complete frames
   // The last tets seen by an OBJ frame and their boundary (recomputed when the content changes).
   Indices<4> obj_tets_;
   Indices<3> obj_boundary_;

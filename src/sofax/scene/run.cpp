@@ -8,6 +8,7 @@
 
 #include "sofax/core/error.hpp"
 #include "sofax/mesh/time_series.hpp"
+#include "sofax/scene/collider_mesh.hpp"
 
 namespace sofax::scene {
 
@@ -26,7 +27,8 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // Every body's elements in global node ids, as ParaView cells: tets of solids, triangles of
-// cloth, edges of springs, a vertex cell per particle.
+// cloth and of static obstacles (particle bodies with triangles), edges of springs, a vertex cell
+// per other particle.
 mesh::VtuCells model_cells(const physics::Model& model) {
   mesh::VtuCells cells;
   auto append = [](auto& all, const auto& local, int offset) {
@@ -40,6 +42,10 @@ mesh::VtuCells model_cells(const physics::Model& model) {
       case physics::BodyKind::cloth: append(cells.tri_indices, b.mesh.tri_indices, b.first_node); break;
       case physics::BodyKind::springs: append(cells.edge_indices, b.mesh.edge_indices, b.first_node); break;
       case physics::BodyKind::particles:
+        if (b.mesh.tri_count() > 0) {
+          append(cells.tri_indices, b.mesh.tri_indices, b.first_node);
+          break;
+        }
         for (int i = 0; i < b.node_count; ++i) cells.vertex_ids.push_back(b.first_node + i);
         break;
     }
@@ -60,6 +66,40 @@ Eigen::MatrixXd support_field(const physics::Model& model, const physics::StepRe
   return f;
 }
 
+// The contact forces per node (zero without contact or before the first step).
+Eigen::MatrixXd contact_field(const physics::Model& model, const physics::StepReport* report) {
+  if (!report || report->contact_forces.rows() != model.node_count()) return Eigen::MatrixXd::Zero(model.node_count(), 3);
+  return report->contact_forces;
+}
+
+// The colliders at time t as one triangle mesh (planes as squares twice the scene's size), with
+// a point field naming each vertex's collider (its index).
+mesh::FramePart collider_part(const physics::Model& model, double t) {
+  mesh::FramePart part;
+  part.name = "colliders";
+  std::vector<mesh::Mesh> meshes;
+  Eigen::Index vertices = 0, tris = 0;
+  for (const physics::ModelCollider& c : model.colliders) {
+    meshes.push_back(collider_mesh(c.shape, c.pose_at(t), std::max(model.scene_diagonal, 1e-3)));
+    vertices += meshes.back().vertex_count();
+    tris += meshes.back().tri_count();
+  }
+  part.positions.resize(vertices, 3);
+  part.cells.tri_indices.resize(tris, 3);
+  Eigen::MatrixXd index(vertices, 1);
+  Eigen::Index v = 0, f = 0;
+  for (std::size_t k = 0; k < meshes.size(); ++k) {
+    const mesh::Mesh& m = meshes[k];
+    part.positions.middleRows(v, m.vertex_count()) = m.vertex_positions;
+    part.cells.tri_indices.middleRows(f, m.tri_count()) = m.tri_indices.array() + static_cast<int>(v);
+    index.middleRows(v, m.vertex_count()).setConstant(static_cast<double>(k));
+    v += m.vertex_count();
+    f += m.tri_count();
+  }
+  part.point_fields = {{"collider", index}};
+  return part;
+}
+
 nlohmann::json log_record(const physics::State& s, const physics::StepReport& r) {
   nlohmann::json j;
   j["step"] = s.step;
@@ -75,6 +115,13 @@ nlohmann::json log_record(const physics::State& s, const physics::StepReport& r)
   j["times"] = {{"assembly", r.times.assembly}, {"factorization", r.times.factorization},
                 {"linear_solve", r.times.linear_solve}, {"line_search", r.times.line_search},
                 {"total", r.times.total}};
+  if (r.contact_iterations > 0) {
+    // +∞ (no pair within reach) has no JSON spelling: null.
+    j["contact"] = {{"active", r.active_contacts},
+                    {"min_distance", std::isfinite(r.min_contact_distance) ? nlohmann::json(r.min_contact_distance) : nlohmann::json()},
+                    {"min_ccd_step", r.min_ccd_step}, {"iterations", r.contact_iterations},
+                    {"stiffness", r.contact_stiffness}, {"time", r.contact_time}};
+  }
   if (!r.ok()) j["message"] = r.message;
   return j;
 }
@@ -96,8 +143,12 @@ class Output {
     const Eigen::MatrixXd displacement = x - model_.rest_positions;
     const Eigen::MatrixXd velocity = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, 3, Eigen::RowMajor>>(
         s.v.data(), model_.node_count(), 3);
+    std::vector<mesh::FramePart> parts;
+    if (!model_.colliders.empty()) parts.push_back(collider_part(model_, s.time));
     writer_.write_frame(s.time, x, cells_,
-                        {{"displacement", displacement}, {"velocity", velocity}, {"support_force", support_field(model_, report)}});
+                        {{"displacement", displacement}, {"velocity", velocity}, {"support_force", support_field(model_, report)},
+                         {"contact_force", contact_field(model_, report)}},
+                        {}, parts);
   }
 
   void log(const nlohmann::json& record) { log_ << record.dump() << '\n' << std::flush; }
@@ -157,6 +208,17 @@ RunSummary run_scene(const Scene& scene, const RunOptions& options) {
       summary.message = "step " + std::to_string(i) + " (t = " + std::to_string(failed.time) + " s) failed: " + report.message;
       break;
     }
+    // A converged step is finite; should one not be, it is a failure and never reaches a frame.
+    if (!next.x.allFinite() || !next.v.allFinite() ||
+        (report.contact_forces.size() > 0 && !report.contact_forces.allFinite()) || !report.support_forces.allFinite()) {
+      physics::StepReport bad = report;
+      bad.status = physics::StepStatus::failed;
+      bad.message = "the step produced a NaN or infinite position, velocity or force";
+      out.log(log_record(next, bad));
+      summary.status = RunStatus::failed;
+      summary.message = "step " + std::to_string(i) + " (t = " + std::to_string(next.time) + " s) failed: " + bad.message;
+      break;
+    }
     std::swap(current, next);
     out.log(log_record(current, report));
     summary.steps = i;
@@ -164,7 +226,8 @@ RunSummary run_scene(const Scene& scene, const RunOptions& options) {
     if (i % scene.output.every == 0 || i == steps) out.frame(current, &report);
     if (options.on_progress) {
       const double elapsed = seconds_since(t0);
-      options.on_progress({i, steps, current.time, elapsed, elapsed / i * (steps - i)});
+      options.on_progress({i, steps, current.time, elapsed, elapsed / i * (steps - i), scene.model.has_contact,
+                           report.active_contacts, report.min_contact_distance, report.min_ccd_step, report.contact_time});
     }
   }
   summary.frames = out.frames();

@@ -9,11 +9,16 @@
 // Output folder:
 //   <base>.pvd, <base>_NNNNNN.vtu (.obj)   frame 0 = the initial state, then every output.every
 //                                          steps and the last step; point fields displacement,
-//                                          velocity and support_force (N, zero at free nodes)
+//                                          velocity, support_force (N, zero at free nodes) and
+//                                          contact_force (N, −∇ of barriers and friction); static
+//                                          obstacles are triangles of the frame
+//   <base>_colliders_NNNNNN.vtu            the colliders at the frame's time, the .pvd's part 1
 //   log.jsonl                              {"step", "time", "status", "newton_iterations",
 //                                          "residual", "constraint_violation", "energy": {total,
 //                                          kinetic, elastic, gravity}, "times": {assembly,
 //                                          factorization, linear_solve, line_search, total},
+//                                          "contact": {active, min_distance, min_ccd_step,
+//                                          iterations, stiffness, time} with contact,
 //                                          "message" when a step failed}, flushed per line
 //   scene.json                             the scene as run
 #pragma once
@@ -32,6 +37,12 @@ struct RunProgress {
   double time = 0.0;     // simulated, s
   double elapsed = 0.0;  // wall-clock, s
   double eta = 0.0;      // wall-clock seconds left at the mean rate so far
+  // The last step's contact (StepReport's fields), when the model has contact.
+  bool contact = false;
+  int active_contacts = 0;
+  double min_contact_distance = 0.0;  // m, +∞ when no pair was within reach
+  double min_ccd_step = 1.0;          // the smallest CCD step limit α of its line searches
+  double contact_time = 0.0;          // s in broad phase, CCD and contact parameters
 };
 
 struct RunOptions {

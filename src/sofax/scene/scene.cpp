@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "sofax/core/error.hpp"
+#include "sofax/mesh/boundary.hpp"
 #include "sofax/scene/json_document.hpp"
 #include "sofax/scene/primitives.hpp"
 #include "sofax/scene/schema_validation.hpp"
@@ -145,6 +146,9 @@ class SceneBuilder {
   void add_regions(int body, const json& list, const physics::SolidMaterial& base, const std::string& pointer);
   void add_constraints(const json& c);
   void add_initial(const json& initial);
+  void add_obstacles(const json& list);
+  void add_colliders(const json& list);
+  void add_contact(const json& c, physics::StepOptions& step);
 
   int find_body(const json& entry, const std::string& pointer) const;
   std::vector<int> selection_nodes(int body, const std::string& name, const std::string& pointer) const;
@@ -416,6 +420,123 @@ void SceneBuilder::add_constraints(const json& c) {
   }
 }
 
+// Static triangle meshes: pinned particle bodies whose triangles join the collision surface. A
+// tet mesh contributes its boundary.
+void SceneBuilder::add_obstacles(const json& list) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string at = "/obstacles/" + std::to_string(i);
+    const json& o = list[i];
+    const std::string name = o.at("name").get<std::string>();
+    for (const BodyEntry& other : bodies_)
+      if (other.name == name) fail(at + "/name", "a body or obstacle named '" + name + "' already exists (" + other.pointer + ")");
+    mesh::Mesh source = make_mesh({o.at("mesh"), at + "/mesh", origin_, directory_, 1.0});
+    if (o.contains("transform"))
+      apply_transform(source.vertex_positions, o.at("transform"),
+                      [&](const std::string& p, const std::string& c) { fail(p, c); }, at + "/transform");
+    mesh::Mesh surface;
+    surface.vertex_positions = source.vertex_positions;
+    surface.tri_indices = source.tri_count() > 0 ? source.tri_indices : mesh::boundary_triangles(source.tet_indices);
+    if (surface.tri_count() == 0) fail(at + "/mesh", "an obstacle needs triangles (or tets, for their boundary); the mesh has none");
+    if (!surface.vertex_positions.allFinite()) fail(at + "/mesh", "the mesh has a NaN or infinite vertex coordinate");
+    for (Eigen::Index t = 0; t < surface.tri_indices.rows(); ++t) {
+      const Eigen::Vector3d a = surface.vertex_positions.row(surface.tri_indices(t, 0)).transpose();
+      const Eigen::Vector3d b = surface.vertex_positions.row(surface.tri_indices(t, 1)).transpose();
+      const Eigen::Vector3d c = surface.vertex_positions.row(surface.tri_indices(t, 2)).transpose();
+      if ((b - a).cross(c - a).norm() == 0.0)
+        fail(at + "/mesh", "triangle " + std::to_string(t) + " is degenerate (zero area): contact needs a proper surface");
+    }
+    BodyEntry body;
+    body.name = name;
+    body.pointer = at;
+    body.kind = physics::BodyKind::particles;
+    body.first_node = node_count_;
+    body.mesh = surface;
+    guarded(at, [&] { return builder_.add_obstacle(name, std::move(surface)); });
+    node_count_ += body.node_count();
+    bodies_.push_back(std::move(body));
+  }
+}
+
+// Analytic colliders, each with a pose from its keys and a rigid motion (velocity, angular
+// velocity about its own centre, from t_start, held after t_end), as the motion constraints have.
+void SceneBuilder::add_colliders(const json& list) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string at = "/colliders/" + std::to_string(i);
+    const json& c = list[i];
+    physics::ModelCollider collider;
+    collider.name = c.at("name").get<std::string>();
+    for (std::size_t k = 0; k < i; ++k)
+      if (list[k].at("name") == c.at("name"))
+        fail(at + "/name", "a second collider named '" + collider.name + "' (first: /colliders/" + std::to_string(k) + ")");
+    const std::string shape = c.at("shape").get<std::string>();
+    auto direction = [&](const char* key, const Eigen::Vector3d& fallback) {
+      if (!c.contains(key)) return fallback;
+      const Eigen::Vector3d v = vec3(c.at(key));
+      if (v.norm() == 0.0) fail(at + "/" + key, "the zero vector has no direction");
+      return Eigen::Vector3d(v.normalized());
+    };
+    const Eigen::Vector3d center = c.contains("center") ? vec3(c.at("center")) : Eigen::Vector3d::Zero();
+    if (shape == "plane") {
+      collider.shape = contact::Collider::plane();
+      collider.pose = contact::Pose::plane(c.contains("point") ? vec3(c.at("point")) : Eigen::Vector3d::Zero(),
+                                           direction("normal", Eigen::Vector3d::UnitZ()));
+    } else if (shape == "sphere") {
+      collider.shape = contact::Collider::sphere(c.at("radius").get<double>());
+      collider.pose = contact::Pose::at(center);
+    } else if (shape == "box") {
+      collider.shape = contact::Collider::box(0.5 * vec3(c.at("size")));
+      collider.pose = contact::Pose::at(center);
+      if (c.contains("rotate")) {
+        const Eigen::Vector3d axis = vec3(c.at("rotate").at("axis"));
+        if (axis.norm() == 0.0) fail(at + "/rotate/axis", "the rotation axis is the zero vector");
+        collider.pose.rotation = Eigen::AngleAxisd(c.at("rotate").at("degrees").get<double>() * M_PI / 180.0, axis.normalized());
+      }
+    } else {
+      collider.shape = contact::Collider::capsule(c.at("radius").get<double>(), 0.5 * c.at("length").get<double>());
+      collider.pose = {center, Eigen::Quaterniond::FromTwoVectors(Eigen::Vector3d::UnitZ(), direction("axis", Eigen::Vector3d::UnitZ()))};
+    }
+    if (c.contains("velocity")) collider.velocity = vec3(c.at("velocity"));
+    if (c.contains("angular_velocity")) collider.angular_velocity = vec3(c.at("angular_velocity"));
+    collider.t_start = c.value("t_start", collider.t_start);
+    collider.t_end = c.value("t_end", collider.t_end);
+    if (collider.t_end < collider.t_start)
+      fail(at + "/t_end", "the motion ends (t_end = " + c.at("t_end").dump() + ") before it starts (t_start = " +
+                              std::to_string(collider.t_start) + ")");
+    guarded(at, [&] { return builder_.add_collider(std::move(collider)); });
+  }
+}
+
+void SceneBuilder::add_contact(const json& c, physics::StepOptions& step) {
+  physics::ContactOptions o;
+  o.enabled = c.value("enabled", o.enabled);
+  if (c.contains("activation_distance") && c.at("activation_distance").is_number())
+    o.activation_distance = c.at("activation_distance").get<double>();  // "auto": 0, resolved at finalize
+  if (c.contains("stiffness") && c.at("stiffness").is_number()) o.stiffness = c.at("stiffness").get<double>();
+  o.friction = c.value("friction", o.friction);
+  o.friction_velocity = c.value("friction_velocity", o.friction_velocity);
+  o.thickness = c.value("thickness", o.thickness);
+  step.max_contact_iterations = c.value("max_contact_iterations", step.max_contact_iterations);
+  guarded("/contact", [&] { builder_.set_contact(o); });
+  if (!c.contains("self_contact")) return;
+  const json& names = c.at("self_contact");
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string at = child_pointer("/contact/self_contact", i);
+    const std::string name = names[i].get<std::string>();
+    int index = -1;
+    for (std::size_t b = 0; b < bodies_.size(); ++b)
+      if (bodies_[b].name == name) index = static_cast<int>(b);
+    if (index < 0) {
+      std::vector<std::string> known;
+      for (const auto& b : bodies_) known.push_back("'" + b.name + "'");
+      fail(at, "no body named '" + name + "' (bodies: " + join(known) + ")");
+    }
+    const BodyEntry& body = bodies_[static_cast<std::size_t>(index)];
+    if (body.kind != physics::BodyKind::solid && body.kind != physics::BodyKind::cloth)
+      fail(at, "body '" + body.name + "' has no surface of its own: self-contact applies to solids and cloth");
+    guarded(at, [&] { builder_.set_self_contact(index); });
+  }
+}
+
 void SceneBuilder::add_initial(const json& initial) {
   if (!initial.contains("velocity")) return;
   const json& list = initial.at("velocity");
@@ -436,6 +557,9 @@ Scene SceneBuilder::build() && {
   if (doc_.contains("gravity")) builder_.set_gravity(vec3(doc_.at("gravity")));
   if (doc_.contains("mass"))
     builder_.set_mass_model(doc_.at("mass") == "consistent" ? physics::MassModel::consistent : physics::MassModel::lumped);
+  if (doc_.contains("obstacles")) add_obstacles(doc_.at("obstacles"));
+  if (doc_.contains("colliders")) add_colliders(doc_.at("colliders"));
+  if (doc_.contains("contact")) add_contact(doc_.at("contact"), scene.step);
 
   try {
     scene.model = std::move(builder_).finalize();
