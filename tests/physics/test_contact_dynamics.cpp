@@ -143,6 +143,60 @@ TEST(ContactDynamics, DroppedBoxComesToRestOnTheGround) {
   EXPECT_GT(r.contact_stiffness, 0.0);
 }
 
+// A box at rest 5 d̂ above the ground: its first step's free flight (g·h² = 11 mm) crosses the
+// ground, while its warm start (x_n + h·v_n = x_n) does not move. The active set must reach the
+// ground from the start: with CCD alone stopping the box, every line search would be cut to a
+// tenth of the gap and Newton would end with the pair crushed (gaps of 1e-52 m were seen).
+TEST(ContactDynamics, BoxAtRestAboveTheGroundLandsWithoutCrushingThePair) {
+  ModelBuilder b;
+  const double dhat = 0.002;
+  b.add_solid("box", cube(0.1, 2, {-0.05, -0.05, 5 * dhat}), {.youngs_modulus = 2e5, .density = 500.0});
+  b.add_collider(ground());
+  b.set_contact({.activation_distance = dhat});
+  const Model m = std::move(b).finalize();
+  State s = initial_state(m);
+  const double weight = m.node_mass.sum() * kG;
+  double smallest_gap = INFINITY, kappa = 0.0;
+  run(m, s, 12, {.time_step = 1.0 / 30, .velocity_tolerance = 1e-4}, [&](const State& st, const StepReport& r) {
+    smallest_gap = std::min(smallest_gap, min_z(st));
+    kappa = r.contact_stiffness;
+    // Balanced forces: the residual of a converged step stays far below the weight (a crushed
+    // pair leaves residuals of 1e48 N).
+    EXPECT_LT(r.residual, weight) << "t = " << st.time;
+  });
+  EXPECT_LT(min_z(s), dhat);  // landed, within the barrier's reach
+  // Held by the barrier: far from d̂ its force on a node is 2κd̂⁴/d (b = −κ(d² − d̂²)² ln(d²/d̂²)),
+  // and no node carries more than the weight W at rest, so the rest gap is at least 2κd̂⁴/W; a
+  // tenth of that leaves room for the landing's dip. A pair crushed by CCD ends at ~1e-14 m.
+  ASSERT_GT(kappa, 0.0);
+  EXPECT_GT(smallest_gap, 0.1 * 2.0 * kappa * std::pow(dhat, 4) / weight);
+}
+
+// A barrier far too soft for the body's weight (a fixed κ of 1e-12 balances it only at gaps below
+// what the coordinates resolve): no step may be accepted with the forces unbalanced; the step is
+// reported failed, with its cause, and the state is the last good one.
+TEST(ContactDynamics, BarrierTooSoftForTheWeightIsReportedNotAccepted) {
+  ModelBuilder b;
+  b.add_solid("box", cube(0.1, 2, {-0.05, -0.05, 0.001}), {.youngs_modulus = 2e5, .density = 500.0});
+  b.add_collider(ground());
+  b.set_contact({.activation_distance = 0.002, .stiffness = 1e-12});
+  const Model m = std::move(b).finalize();
+  State s = initial_state(m), next;
+  StepWorkspace w(m);
+  StepReport r;
+  int steps = 0;
+  for (; steps < 30; ++steps) {
+    r = step(m, s, next, {}, w, {.time_step = 1.0 / 30});
+    if (!r.ok()) break;
+    ASSERT_LT(r.residual, m.node_mass.sum() * kG) << "a step was accepted with its forces unbalanced";
+    std::swap(s, next);
+  }
+  ASSERT_FALSE(r.ok());
+  EXPECT_FALSE(r.message.empty());
+  EXPECT_GT(min_z(s), 0.0);
+  EXPECT_TRUE(s.x.allFinite());
+}
+
 // Two equal soft boxes thrown at each other (no gravity): no intersection and no inverted tet in
 // any frame; momentum conserved; they bounce apart (the velocities swap, roughly).
 TEST(ContactDynamics, HeadOnCollisionConservesMomentumAndSwapsVelocities) {

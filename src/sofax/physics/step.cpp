@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <string>
@@ -117,7 +118,7 @@ class Stepper {
     w_.set_dashpots(s.x, std::numeric_limits<double>::infinity());
     set_held_dofs(s, sub);
     Vec x = s.x;
-    if (model_.has_contact ? !begin_contact(s, x, sub, sub.t_end, 0.0) : !start_from(x, s.x)) return false;
+    if (model_.has_contact ? !begin_contact(s, x, x, sub, sub.t_end, 0.0) : !start_from(x, s.x)) return false;
     solve::MinimizerOptions m = newton_options();
     m.max_iterations = std::max(100, m.max_iterations);
     // Forces can fall only to the rounding level of the largest element forces (a stiff solid's
@@ -179,7 +180,15 @@ class Stepper {
     // Warm start: the inertial prediction, unless it makes an element infinite (inverted); with
     // contact, clamped by CCD from x_n.
     Vec x = s.x + h * s.v;
-    if (model_.has_contact ? !begin_contact(s, x, sub, sub.t_end - h, h) : !start_from(x, s.x)) return false;
+    if (model_.has_contact) {
+      // The free flight (inertia and forces, no elasticity): where the contact margin must reach.
+      Vec flight = centre;
+      for (Eigen::Index i = 0; i < flight.size(); ++i)
+        if (w_.lumped_mass[i] > 0.0) flight[i] += f[i] / (w_inertia * w_.lumped_mass[i]);
+      if (!begin_contact(s, x, flight, sub, sub.t_end - h, h)) return false;
+    } else if (!start_from(x, s.x)) {
+      return false;
+    }
     solve::MinimizerOptions m = newton_options();
     // Converged when Newton's next step would move no node faster than velocity_tolerance.
     m.direction_tolerance = o_.velocity_tolerance * h;
@@ -242,12 +251,19 @@ class Stepper {
 
   // ---- contact -----------------------------------------------------------------------------
   // The active set and lagged friction at x_n, then the warm start x reached from x_n by CCD
-  // (the held dofs first, with the colliders moving, then the rest with them at the end).
-  bool begin_contact(const State& s, Vec& x, const Substep& sub, double t_start, double h) {
+  // (the held dofs first, with the colliders moving, then the rest with them at the end). The
+  // margin of the active set covers the motion to the warm start and to `flight`, the free flight
+  // of the step (a body at rest falls g·h² in a step: a margin from the warm start alone misses
+  // the ground it lands on, and CCD then crushes the pair geometrically).
+  bool begin_contact(const State& s, Vec& x, const Vec& flight, const Substep& sub, double t_start, double h) {
     contact_.emplace(model_, w_.objective, w_.contact, w_.dofs.dofs, t_start, sub.t_end, h, hh_, o_.threads);
-    Vec prediction = x;
+    Vec prediction = x, target = flight;
     w_.apply_dofs(prediction);
-    contact_->set_motion((prediction - s.x).reshaped(3, s.x.size() / 3).colwise().norm().maxCoeff());
+    w_.apply_dofs(target);
+    const auto largest_motion = [&](const Vec& y) {
+      return (y - s.x).reshaped(3, s.x.size() / 3).colwise().norm().maxCoeff();
+    };
+    contact_->set_motion(std::max(largest_motion(prediction), largest_motion(target)));
     contact_->set_active_set(s.x);
     contact_->lag_friction(s.x);
     Vec x_held = s.x;
@@ -273,13 +289,15 @@ class Stepper {
       };
     else
       guarded.max_step = guard;
+    c.set_active_set(x);
+    Vec x_start = x;
     for (int outer = 1;; ++outer) {
-      c.set_active_set(x);
       const bool solved = minimize(x, guarded, s);
       ++c.statistics().outer_iterations;
       const bool covered = c.active_set_covers(x);
       // Newton stalls when a pair outside the set closes in (CCD then shortens every step
-      // geometrically): refresh from its last iterate, which CCD kept feasible.
+      // geometrically, crushing the pair to a gap the barrier cannot recover from): take the set
+      // where it stalled, which holds that pair, and solve again from this solve's start.
       if (!solved) {
         if (covered || outer >= o_.max_contact_iterations) {
           r_.contact_iterations += c.statistics().outer_iterations;
@@ -287,6 +305,8 @@ class Stepper {
           r_.min_ccd_step = std::min(r_.min_ccd_step, c.statistics().min_step);
           return false;
         }
+        c.set_active_set(x);
+        x = x_start;
         continue;
       }
       const bool stiffer = c.update_stiffness(x);
@@ -294,6 +314,8 @@ class Stepper {
       if (outer >= o_.max_contact_iterations)
         return fail("contact: the active set still changed after " + std::to_string(outer) +
                     " Newton solves (max_contact_iterations)");
+      c.set_active_set(x);
+      x_start = x;
     }
     c.measure(x);
     const ContactStatistics& st = c.statistics();
@@ -347,6 +369,28 @@ class Stepper {
     if (!rep.converged())
       return fail("Newton stopped: " + std::string(solve::to_string(rep.status)) + " after " +
                   std::to_string(rep.iterations) + " iterations (" + rep.message + ")");
+    if (contact_ && stalled_at_barrier(rep, x)) return false;
+    return true;
+  }
+
+  // A contact solve that stopped on its step size with a pair crushed below what the coordinates
+  // resolve: the barrier's curvature (~κ/d²) makes every Newton step as short as the gap, so the
+  // step test passes while the forces are far from balanced (seen: gaps of 1e-53 m, residuals of
+  // 1e48 N growing tenfold per step, bodies frozen). Reported as a failure, never accepted.
+  bool stalled_at_barrier(const solve::MinimizerReport& rep, const Vec& x) {
+    if (rep.status == solve::MinimizerStatus::gradient_converged) return false;
+    contact_->measure(x);
+    const double gap = contact_->statistics().min_distance - model_.contact.thickness;
+    const double resolution =
+        64.0 * std::numeric_limits<double>::epsilon() * (model_.scene_diagonal + x.lpNorm<Eigen::Infinity>());
+    if (!(gap < resolution)) return false;
+    char text[320];
+    std::snprintf(text, sizeof text,
+                  "contact: a pair was crushed to a gap of %.3e m, below the coordinates' resolution "
+                  "(%.1e m), and Newton stalled there with the residual at %.3e: the barrier is too "
+                  "soft for this impact; set contact.stiffness higher or start the bodies within d̂",
+                  gap, resolution, rep.gradient_norm);
+    fail(text);
     return true;
   }
 
