@@ -52,6 +52,10 @@ struct ContactStatistics {
   double min_step = 1.0;              // smallest CCD step limit α of any line search
   int outer_iterations = 0;           // active-set refreshes (Newton solves) summed
   double time = 0.0;                  // s in broad phase, CCD and parameter updates
+  double broad_phase_time = 0.0;      // s of `time` finding pairs within a distance (+ their distances)
+  double ccd_time = 0.0;              // s of `time` in CCD (line-search guards, the feasible start)
+  int candidates = 0;                 // broad-phase candidate pairs of the last active-set query
+  int barrier_pairs = 0;              // pairs in the barrier groups (within ξ + 2d̂ + motion)
   double kappa = 0.0;
 };
 
@@ -99,7 +103,8 @@ class ContactStep {
     std::vector<std::array<int, 2>> node_collider;              // (node, collider), sorted
   };
   // Pairs whose distance is below `reach` at x, and the smallest distance among them (m).
-  Pairs pairs_within(const Eigen::VectorXd& x, double reach, double* min_distance) const;
+  // candidates: the broad phase's count, when given.
+  Pairs pairs_within(const Eigen::VectorXd& x, double reach, double* min_distance, int* candidates = nullptr) const;
   void set_barriers(const Pairs& pairs);
   contact::CcdOptions ccd_options() const;
   Eigen::VectorXd barrier_gradient(const Eigen::VectorXd& x) const;  // Σ groups with κ as set

@@ -87,6 +87,9 @@ struct MinimizerOptions {
   int lbfgs_history = 10;                     // correction pairs kept
 
   int threads = 0;                            // for objective evaluations (≤ 0: all)
+  // Profiling (direct Newton): each Hessian assembly adds every group's seconds into
+  // group_seconds (objective.group_count() entries, assembly::EvalOptions); nullptr: not timed.
+  double* group_seconds = nullptr;
   bool record_history = true;
   // Called with each iterate's record as it is accepted (live progress: the CLI's table).
   std::function<void(const IterationRecord&)> on_iteration = {};

@@ -75,7 +75,8 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
   auto assemble = [&] {
     detail::ScopedTimer t(report.times.assembly);
     const double e = objective.hessian(
-        x, w.gradient, w.hessian, {.threads = options.threads, .project = options.project_hessian && !exact});
+        x, w.gradient, w.hessian,
+        {.threads = options.threads, .project = options.project_hessian && !exact, .group_seconds = options.group_seconds});
     ++report.energy_evaluations;
     ++report.hessian_evaluations;
     return e;
