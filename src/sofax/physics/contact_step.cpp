@@ -110,7 +110,9 @@ ContactStep::ContactStep(const Model& model, assembly::Objective& objective, Con
     if (f >= 0) objective_.replace_elements(f, mesh::Indices<4>(0, 4), RowParams(0, 22));
 }
 
-ContactStep::Pairs ContactStep::pairs_within(const Vec& x, double reach, double* min_distance, int* candidates) const {
+ContactStep::Pairs ContactStep::pairs_within(const Vec& x, double reach, double* min_distance, int* candidates,
+                                             double collider_reach) const {
+  if (collider_reach < reach) collider_reach = reach;
   const auto t0 = Clock::now();
   const contact::CollisionSurface& surface = model_.collision_surface;
   const mesh::Positions V = surface.vertex_positions(x);
@@ -142,7 +144,7 @@ ContactStep::Pairs ContactStep::pairs_within(const Vec& x, double reach, double*
     const int node = surface.vertex_nodes[v];
     for (std::size_t k = 0; k < fixed_.size(); ++k) {
       const double phi = contact::signed_distance(fixed_[k].collider, fixed_[k].end, node_position(x, node));
-      if (phi < reach) {
+      if (phi < collider_reach) {
         p.node_collider.push_back({node, static_cast<int>(k)});
         min_phi = std::min(min_phi, phi);
       }
@@ -213,7 +215,8 @@ Vec ContactStep::barrier_gradient(const Vec& x) const {
 }
 
 void ContactStep::set_active_set(const Vec& x) {
-  active_ = pairs_within(x, xi_ + 2.0 * dhat_ + motion_, nullptr, &stats_->candidates);
+  active_ = pairs_within(x, xi_ + 2.0 * dhat_ + relative_motion_, nullptr, &stats_->candidates,
+                         xi_ + 2.0 * dhat_ + motion_);
   stats_->barrier_pairs =
       static_cast<int>(active_.point_triangle.size() + active_.edge_edge.size() + active_.node_collider.size());
   const bool any = !active_.point_triangle.empty() || !active_.edge_edge.empty() || !active_.node_collider.empty();

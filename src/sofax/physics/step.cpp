@@ -249,7 +249,11 @@ class Stepper {
     contact_.emplace(model_, w_.objective, w_.contact, w_.dofs.dofs, t_start, sub.t_end, h, hh_, o_.threads);
     Vec prediction = x;
     w_.apply_dofs(prediction);
-    contact_->set_motion((prediction - s.x).reshaped(3, s.x.size() / 3).colwise().norm().maxCoeff());
+    // Relative motion: |d_i − d_j| ≤ 2 max_k |d_k − c| for the displacements d and any centre c
+    // (the middle of their bounding box).
+    const Eigen::Matrix3Xd d = (prediction - s.x).reshaped(3, s.x.size() / 3);
+    const Eigen::Vector3d centre = 0.5 * (d.rowwise().maxCoeff() + d.rowwise().minCoeff());
+    contact_->set_motion(d.colwise().norm().maxCoeff(), 2.0 * (d.colwise() - centre).colwise().norm().maxCoeff());
     contact_->set_active_set(s.x);
     contact_->lag_friction(s.x);
     Vec x_held = s.x;

@@ -3,8 +3,6 @@
 #include <Eigen/SparseCholesky>
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <string>
 #include <limits>
 #include <stdexcept>
 #include <vector>
@@ -234,11 +232,6 @@ FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
       m.free_factors();
       cholmod_sparse view = Impl::view(A);
       m.common.supernodal = CHOLMOD_SUPERNODAL;
-      if (const char* e = std::getenv("SOFAX_EXP_ORDER")) {  // EXPERIMENT
-        m.common.nmethods = 1;
-        m.common.method[0].ordering = std::string(e) == "metis" ? CHOLMOD_METIS : std::string(e) == "nesdis" ? CHOLMOD_NESDIS : CHOLMOD_AMD;
-      }
-      if (std::getenv("SOFAX_EXP_SIMPLICIAL")) m.common.supernodal = CHOLMOD_SIMPLICIAL;
       m.llt = cholmod_analyze(&view, &m.common);
       if (!m.llt) return status_;  // out of memory: reported as a numerical failure
       statistics_.factor_nonzeros = m.common.lnz;

@@ -52,9 +52,11 @@ struct MinimizerOptions {
   // reuse_tolerance (relative residual) within reuse_max_iterations, or meets negative
   // curvature, the Hessian is factored after all (and that factor is kept for the next ones).
   // CG's budget is also capped where it would cost more than a factorization: each iteration is
-  // ~4·nnz(L) flops of triangular solves, which run ~8× slower per flop than the supernodal
-  // factorization's dense kernels, so at most flops(factorization) / (8 · 4·nnz(L)) iterations
-  // (from the symbolic analysis: deterministic, not timed). A solve that needed more than half
+  // ~4·nnz(L) flops of triangular solves, which run ~2× slower per flop than the supernodal
+  // factorization, so at most flops(factorization) / (2 · 4·nnz(L)) iterations (from the
+  // symbolic analysis: deterministic, not timed). Measured on the 64×32 cloth's factor (0.15
+  // GFlop, small supernodes at ~4 GFlop/s): one factorization costs ~35 CG iterations; the
+  // earlier 8× allowed 5, so nearly every iteration factored (docs/benchmarks.md). A solve that needed more than half
   // of that budget marks the factor stale: the next iteration factors anew.
   // IterationRecord::linear_iterations: CG iterations of a reused step, 1 for a factored one.
   bool reuse_factorization = false;
