@@ -1,6 +1,7 @@
 #include "sofax/assembly/objective.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -48,9 +49,18 @@ void Objective::update_pattern() {
     if (changed || g->is_dynamic() || g->block_offsets_.empty()) g->bind_pattern(pattern_);
 }
 
-double Objective::run_all(GroupPass pass) const {
+double Objective::run_all(GroupPass pass, double* group_seconds) const {
   double total = 0.0;
-  for (const auto& g : groups_) total += g->run(pass);
+  if (!group_seconds) {
+    for (const auto& g : groups_) total += g->run(pass);
+    return total;
+  }
+  using Clock = std::chrono::steady_clock;
+  for (std::size_t i = 0; i < groups_.size(); ++i) {
+    const auto t0 = Clock::now();
+    total += groups_[i]->run(pass);
+    group_seconds[i] += std::chrono::duration<double>(Clock::now() - t0).count();
+  }
   return total;
 }
 
@@ -110,7 +120,8 @@ double Objective::hessian(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref
 #pragma omp parallel for num_threads(nthread) schedule(static)
   for (long long i = 0; i < nnz; ++i) values[i] = 0.0;
   return run_all({.kind = GroupPass::hessian, .x = x.data(), .out = grad.data(), .hess_values = values,
-                  .project = options.project, .threads = options.threads});
+                  .project = options.project, .threads = options.threads},
+                 options.group_seconds);
 }
 
 void Objective::hessian_vector_product(const Eigen::Ref<const Eigen::VectorXd>& x,

@@ -60,6 +60,9 @@ class ParameterLayout;
 struct EvalOptions {
   int threads = 0;        // ≤ 0: all OpenMP threads
   bool project = false;   // PSD-project local Hessians, in the groups that allow it (GroupOptions::allow_projection)
+  // Profiling: hessian() adds each group's wall seconds into group_seconds[g] (group_count()
+  // entries); nullptr: not timed.
+  double* group_seconds = nullptr;
 };
 
 class Objective {
@@ -184,7 +187,9 @@ class Objective {
   ElementGroup& mutable_group(int group, const char* what);
   void finish_replacement(int group, std::vector<int> nodes, std::vector<double> params);
   void update_pattern();
-  double run_all(GroupPass pass) const;  // the pass over every group, energies summed in group order
+  // The pass over every group, energies summed in group order; each group's seconds added into
+  // group_seconds when given.
+  double run_all(GroupPass pass, double* group_seconds = nullptr) const;
 
   int node_count_ = 0;
   int dofs_per_node_ = 0;

@@ -110,11 +110,14 @@ ContactStep::ContactStep(const Model& model, assembly::Objective& objective, Con
     if (f >= 0) objective_.replace_elements(f, mesh::Indices<4>(0, 4), RowParams(0, 22));
 }
 
-ContactStep::Pairs ContactStep::pairs_within(const Vec& x, double reach, double* min_distance) const {
+ContactStep::Pairs ContactStep::pairs_within(const Vec& x, double reach, double* min_distance, int* candidates,
+                                             double collider_reach) const {
+  if (collider_reach < reach) collider_reach = reach;
   const auto t0 = Clock::now();
   const contact::CollisionSurface& surface = model_.collision_surface;
   const mesh::Positions V = surface.vertex_positions(x);
   const contact::Candidates c = contact::proximity_candidates(surface, V, reach);
+  if (candidates) *candidates = static_cast<int>(c.point_triangle.size() + c.edge_edge.size());
   Pairs p;
   double min2 = std::numeric_limits<double>::infinity();
   const double reach2 = reach * reach;
@@ -141,7 +144,7 @@ ContactStep::Pairs ContactStep::pairs_within(const Vec& x, double reach, double*
     const int node = surface.vertex_nodes[v];
     for (std::size_t k = 0; k < fixed_.size(); ++k) {
       const double phi = contact::signed_distance(fixed_[k].collider, fixed_[k].end, node_position(x, node));
-      if (phi < reach) {
+      if (phi < collider_reach) {
         p.node_collider.push_back({node, static_cast<int>(k)});
         min_phi = std::min(min_phi, phi);
       }
@@ -149,7 +152,9 @@ ContactStep::Pairs ContactStep::pairs_within(const Vec& x, double reach, double*
   }
   std::sort(p.node_collider.begin(), p.node_collider.end());
   if (min_distance) *min_distance = std::min(std::sqrt(min2), min_phi);
-  stats_->time += seconds_since(t0);
+  const double seconds = seconds_since(t0);
+  stats_->time += seconds;
+  stats_->broad_phase_time += seconds;
   return p;
 }
 
@@ -210,7 +215,10 @@ Vec ContactStep::barrier_gradient(const Vec& x) const {
 }
 
 void ContactStep::set_active_set(const Vec& x) {
-  active_ = pairs_within(x, xi_ + 2.0 * dhat_ + motion_, nullptr);
+  active_ = pairs_within(x, xi_ + 2.0 * dhat_ + relative_motion_, nullptr, &stats_->candidates,
+                         xi_ + 2.0 * dhat_ + motion_);
+  stats_->barrier_pairs =
+      static_cast<int>(active_.point_triangle.size() + active_.edge_edge.size() + active_.node_collider.size());
   const bool any = !active_.point_triangle.empty() || !active_.edge_edge.empty() || !active_.node_collider.empty();
   if (groups_.kappa == 0.0 && any) {
     // IPC's initial κ at the step's first contact: ‖∇E + κ∇B‖ least squares, on the free dofs,
@@ -368,7 +376,9 @@ solve::MaxStepFunction ContactStep::guard() const {
     const auto t0 = Clock::now();
     const double alpha = guard(x, dx);
     stats->min_step = std::min(stats->min_step, alpha);
-    stats->time += seconds_since(t0);
+    const double seconds = seconds_since(t0);
+    stats->time += seconds;
+    stats->ccd_time += seconds;
     return alpha;
   };
 }
@@ -417,7 +427,9 @@ bool ContactStep::feasible_start(const Vec& x_n, Vec& x_held, Vec& x_warm, std::
   // makes Newton's steps as short as the gap, which its step test takes for convergence.
   if (alpha >= 1.0) x_warm = x_held + dx;
   else x_warm = x_held;
-  stats_->time += seconds_since(t0);
+  const double seconds = seconds_since(t0);
+  stats_->time += seconds;
+  stats_->ccd_time += seconds;
   return true;
 }
 

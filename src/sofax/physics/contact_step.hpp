@@ -52,6 +52,10 @@ struct ContactStatistics {
   double min_step = 1.0;              // smallest CCD step limit α of any line search
   int outer_iterations = 0;           // active-set refreshes (Newton solves) summed
   double time = 0.0;                  // s in broad phase, CCD and parameter updates
+  double broad_phase_time = 0.0;      // s of `time` finding pairs within a distance (+ their distances)
+  double ccd_time = 0.0;              // s of `time` in CCD (line-search guards, the feasible start)
+  int candidates = 0;                 // broad-phase candidate pairs of the last active-set query
+  int barrier_pairs = 0;              // pairs in the barrier groups (within ξ + 2d̂ + motion)
   double kappa = 0.0;
 };
 
@@ -69,8 +73,13 @@ class ContactStep {
   // a pair Newton will bring within d̂ must be in the set before it gets there, or CCD alone
   // stops it, shortening every step geometrically.
   void set_active_set(const Eigen::VectorXd& x);
-  // The largest node displacement of the step's prediction from x_n (m).
-  void set_motion(double motion) { motion_ = motion; }
+  // The step's prediction from x_n (m): the largest node displacement (the margin of node–collider
+  // pairs) and a bound on any two nodes' relative displacement (the margin of mesh–mesh pairs: a
+  // body falling rigidly brings none of its own primitives closer).
+  void set_motion(double motion, double relative_motion) {
+    motion_ = motion;
+    relative_motion_ = relative_motion;
+  }
   // Friction lagged at x_n (the step's start) on the pairs active there.
   void lag_friction(const Eigen::VectorXd& x_n);
   // Whether every pair within ξ + d̂ at x is in the active set.
@@ -99,7 +108,10 @@ class ContactStep {
     std::vector<std::array<int, 2>> node_collider;              // (node, collider), sorted
   };
   // Pairs whose distance is below `reach` at x, and the smallest distance among them (m).
-  Pairs pairs_within(const Eigen::VectorXd& x, double reach, double* min_distance) const;
+  // candidates: the broad phase's count, when given.
+  // collider_reach (≥ reach) for node–collider pairs; < 0: reach.
+  Pairs pairs_within(const Eigen::VectorXd& x, double reach, double* min_distance, int* candidates = nullptr,
+                     double collider_reach = -1.0) const;
   void set_barriers(const Pairs& pairs);
   contact::CcdOptions ccd_options() const;
   Eigen::VectorXd barrier_gradient(const Eigen::VectorXd& x) const;  // Σ groups with κ as set
@@ -110,7 +122,7 @@ class ContactStep {
   const std::vector<int>& held_dofs_;
   double h_ = 0.0, hh_ = 1.0;
   int threads_ = 0;
-  double dhat_ = 0.0, xi_ = 0.0, motion_ = 0.0;
+  double dhat_ = 0.0, xi_ = 0.0, motion_ = 0.0, relative_motion_ = 0.0;
   std::vector<contact::MovingCollider> moving_, fixed_;  // over the step; at the end pose
   std::vector<Eigen::VectorXd> end_pose_;                // colliders.hpp layout, per collider
   Pairs active_;

@@ -246,6 +246,8 @@ class Stepper {
     m.reuse_factorization = o_.reuse_factorization;
     if (w_.exact_hessian_fails) m.exact_hessian_below = 0.0;
     m.record_history = false;
+    // With contact, the contact groups' share of assembly is reported (StepReport).
+    if (model_.has_contact) m.group_seconds = w_.group_seconds.data();
     return m;
   }
 
@@ -260,10 +262,17 @@ class Stepper {
     Vec prediction = x, target = flight;
     w_.apply_dofs(prediction);
     w_.apply_dofs(target);
-    const auto largest_motion = [&](const Vec& y) {
-      return (y - s.x).reshaped(3, s.x.size() / 3).colwise().norm().maxCoeff();
-    };
-    contact_->set_motion(std::max(largest_motion(prediction), largest_motion(target)));
+    // Absolute motion (for collider pairs) and relative motion (for surface pairs, within or
+    // between bodies): |d_i − d_j| ≤ 2 max_k |d_k − c| for the displacements d and any centre c
+    // (the middle of their bounding box); the larger of the warm start's and the free flight's.
+    double absolute = 0.0, relative = 0.0;
+    for (const Vec* y : {&prediction, &target}) {
+      const Eigen::Matrix3Xd d = (*y - s.x).reshaped(3, s.x.size() / 3);
+      const Eigen::Vector3d centre = 0.5 * (d.rowwise().maxCoeff() + d.rowwise().minCoeff());
+      absolute = std::max(absolute, d.colwise().norm().maxCoeff());
+      relative = std::max(relative, 2.0 * (d.colwise() - centre).colwise().norm().maxCoeff());
+    }
+    contact_->set_motion(absolute, relative);
     contact_->set_active_set(s.x);
     contact_->lag_friction(s.x);
     Vec x_held = s.x;
@@ -301,7 +310,7 @@ class Stepper {
       if (!solved) {
         if (covered || outer >= o_.max_contact_iterations) {
           r_.contact_iterations += c.statistics().outer_iterations;
-          r_.contact_time += c.statistics().time;
+          add_contact_times(c.statistics());
           r_.min_ccd_step = std::min(r_.min_ccd_step, c.statistics().min_step);
           return false;
         }
@@ -323,10 +332,18 @@ class Stepper {
     r_.min_contact_distance = std::min(r_.min_contact_distance, st.min_distance);
     r_.min_ccd_step = std::min(r_.min_ccd_step, st.min_step);
     r_.contact_iterations += st.outer_iterations;
-    r_.contact_time += st.time;
+    add_contact_times(st);
+    r_.contact_candidates = st.candidates;
+    r_.contact_barrier_pairs = st.barrier_pairs;
     r_.contact_stiffness = st.kappa;
     r_.contact_forces = c.contact_forces(x);
     return true;
+  }
+
+  void add_contact_times(const ContactStatistics& st) {
+    r_.contact_time += st.time;
+    r_.contact_broad_phase_time += st.broad_phase_time;
+    r_.contact_ccd_time += st.ccd_time;
   }
 
   // Newton (or the augmented Lagrangian around it, when there are links) from x.
@@ -592,6 +609,7 @@ StepReport step(const Model& model, const State& state_in, State& state_out, con
   for (Eigen::Index i = 0; i < ndriven; ++i)
     driven_start.row(i) = state_in.x.segment<3>(3 * model.driven_nodes[i]).transpose();
 
+  if (model.has_contact) w.group_seconds.assign(static_cast<std::size_t>(w.objective.group_count()), 0.0);
   bool ok = false;
   for (int attempt = 0; attempt <= options.max_retries && !ok; ++attempt) {
     if (attempt > 0 && options.on_failure == FailurePolicy::stop) break;
@@ -620,6 +638,7 @@ StepReport step(const Model& model, const State& state_in, State& state_out, con
   finish_report(model, w, state_in, state_out, ok, is_implicit(options.integrator), options.threads, report);
   report.factorizations = w.newton.factorizations - factorizations_before;
   report.kept_factor_cg_iterations = w.newton.kept_factor_cg_iterations - cg_before;
+  for (int g : w.contact.all_groups()) report.contact_assembly_time += w.group_seconds[static_cast<std::size_t>(g)];
   report.times.total = std::chrono::duration<double>(Clock::now() - start).count();
   return report;
 }
@@ -638,10 +657,12 @@ StepReport solve_equilibrium(const Model& model, State& state, const Control& co
   Substep sub{.h = 0.0, .t_end = state.time, .driven = {}, .forces = &control.external_forces};
   sub.driven = control.driven_positions.size() ? control.driven_positions : model.driven_positions(state.time);
   State solved = state;
+  if (model.has_contact) w.group_seconds.assign(static_cast<std::size_t>(w.objective.group_count()), 0.0);
   Stepper stepper(model, w, options, report);
   const bool ok = stepper.equilibrium(solved, sub);
   report.substeps = 1;
   finish_report(model, w, state, solved, ok, true, options.threads, report);
+  for (int g : w.contact.all_groups()) report.contact_assembly_time += w.group_seconds[static_cast<std::size_t>(g)];
   state = std::move(solved);
   report.times.total = std::chrono::duration<double>(Clock::now() - start).count();
   return report;

@@ -146,6 +146,15 @@ struct StepReport {
   double min_ccd_step = 1.0;
   int contact_iterations = 0;
   double contact_time = 0.0;
+  // Its split (s): pairs within a distance (broad phase and distances), CCD; and the barrier and
+  // friction groups' share of Newton's Hessian assemblies (in times.assembly, not in
+  // contact_time). Broad-phase candidates and barrier pairs (within ξ + 2d̂ + the predicted
+  // motion) of the last active set.
+  double contact_broad_phase_time = 0.0;
+  double contact_ccd_time = 0.0;
+  double contact_assembly_time = 0.0;
+  int contact_candidates = 0;
+  int contact_barrier_pairs = 0;
   double contact_stiffness = 0.0;
   mesh::Positions contact_forces;
   bool ok() const { return status == StepStatus::converged; }

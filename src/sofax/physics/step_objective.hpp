@@ -50,6 +50,7 @@ struct StepWorkspace::Impl {
   // only, instead of paying a failed factorization and a reassembly every step.
   bool exact_hessian_fails = false;
   Eigen::VectorXd gradient;                // scratch
+  std::vector<double> group_seconds;       // (group_count) Hessian assembly seconds, per step
 
   // Inertia: weight w and centre c (3n) so that the group is w/2 ‖x − c‖²_M.
   void set_inertia(const Eigen::VectorXd& centre, double weight);

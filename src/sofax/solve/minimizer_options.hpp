@@ -52,9 +52,11 @@ struct MinimizerOptions {
   // reuse_tolerance (relative residual) within reuse_max_iterations, or meets negative
   // curvature, the Hessian is factored after all (and that factor is kept for the next ones).
   // CG's budget is also capped where it would cost more than a factorization: each iteration is
-  // ~4·nnz(L) flops of triangular solves, which run ~8× slower per flop than the supernodal
-  // factorization's dense kernels, so at most flops(factorization) / (8 · 4·nnz(L)) iterations
-  // (from the symbolic analysis: deterministic, not timed). A solve that needed more than half
+  // ~4·nnz(L) flops of triangular solves, which run ~2× slower per flop than the supernodal
+  // factorization, so at most flops(factorization) / (2 · 4·nnz(L)) iterations (from the
+  // symbolic analysis: deterministic, not timed). Measured on the 64×32 cloth's factor (0.15
+  // GFlop, small supernodes at ~4 GFlop/s): one factorization costs ~35 CG iterations; the
+  // earlier 8× allowed 5, so nearly every iteration factored (docs/benchmarks.md). A solve that needed more than half
   // of that budget marks the factor stale: the next iteration factors anew.
   // IterationRecord::linear_iterations: CG iterations of a reused step, 1 for a factored one.
   bool reuse_factorization = false;
@@ -87,6 +89,9 @@ struct MinimizerOptions {
   int lbfgs_history = 10;                     // correction pairs kept
 
   int threads = 0;                            // for objective evaluations (≤ 0: all)
+  // Profiling (direct Newton): each Hessian assembly adds every group's seconds into
+  // group_seconds (objective.group_count() entries, assembly::EvalOptions); nullptr: not timed.
+  double* group_seconds = nullptr;
   bool record_history = true;
   // Called with each iterate's record as it is accepted (live progress: the CLI's table).
   std::function<void(const IterationRecord&)> on_iteration = {};

@@ -75,7 +75,8 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
   auto assemble = [&] {
     detail::ScopedTimer t(report.times.assembly);
     const double e = objective.hessian(
-        x, w.gradient, w.hessian, {.threads = options.threads, .project = options.project_hessian && !exact});
+        x, w.gradient, w.hessian,
+        {.threads = options.threads, .project = options.project_hessian && !exact, .group_seconds = options.group_seconds});
     ++report.energy_evaluations;
     ++report.hessian_evaluations;
     return e;
@@ -117,7 +118,7 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
     const FactorStatistics stats = w.cholesky->statistics();
     int budget = options.reuse_max_iterations;
     if (stats.flops > 0.0 && stats.factor_nonzeros > 0.0)
-      budget = std::min(budget, static_cast<int>(stats.flops / (8.0 * 4.0 * stats.factor_nonzeros)));
+      budget = std::min(budget, static_cast<int>(stats.flops / (2.0 * 4.0 * stats.factor_nonzeros)));
     if (budget < 1) return false;
     w.reduced_step.setZero();
     const PcgResult result =
