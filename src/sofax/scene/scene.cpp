@@ -141,6 +141,19 @@ class SceneBuilder {
     }
   }
 
+  // The prescribed-motion keys that motion constraints and colliders share (velocity,
+  // angular_velocity, t_start, t_end) into `motion`; a motion may not end before it starts.
+  template <class Motion>
+  void read_motion(const json& m, const std::string& at, Motion& motion) const {
+    if (m.contains("velocity")) motion.velocity = vec3(m.at("velocity"));
+    if (m.contains("angular_velocity")) motion.angular_velocity = vec3(m.at("angular_velocity"));
+    motion.t_start = m.value("t_start", motion.t_start);
+    motion.t_end = m.value("t_end", motion.t_end);
+    if (motion.t_end < motion.t_start)
+      fail(at + "/t_end", "the motion ends (t_end = " + m.at("t_end").dump() + ") before it starts (t_start = " +
+                              std::to_string(motion.t_start) + ")");
+  }
+
   void add_body(const json& entry, const std::string& pointer);
   void add_selections(BodyEntry& body, const json& list, const std::string& pointer) const;
   void add_regions(int body, const json& list, const physics::SolidMaterial& base, const std::string& pointer);
@@ -398,13 +411,7 @@ void SceneBuilder::add_constraints(const json& c) {
       for (int n : motion.nodes) motion.center += rest_position(n);
       motion.center /= static_cast<double>(motion.nodes.size());
     }
-    if (m.contains("angular_velocity")) motion.angular_velocity = vec3(m.at("angular_velocity"));
-    if (m.contains("velocity")) motion.velocity = vec3(m.at("velocity"));
-    motion.t_start = m.value("t_start", motion.t_start);
-    motion.t_end = m.value("t_end", motion.t_end);
-    if (motion.t_end < motion.t_start)
-      fail(at + "/t_end", "the motion ends (t_end = " + m.at("t_end").dump() + ") before it starts (t_start = " +
-                              std::to_string(motion.t_start) + ")");
+    read_motion(m, at, motion);
     guarded(at, [&] { builder_.add_motion(motion); });
   }
   const json& attachments = c.contains("attach") ? c.at("attach") : none;
@@ -495,13 +502,7 @@ void SceneBuilder::add_colliders(const json& list) {
       collider.shape = contact::Collider::capsule(c.at("radius").get<double>(), 0.5 * c.at("length").get<double>());
       collider.pose = {center, Eigen::Quaterniond::FromTwoVectors(Eigen::Vector3d::UnitZ(), direction("axis", Eigen::Vector3d::UnitZ()))};
     }
-    if (c.contains("velocity")) collider.velocity = vec3(c.at("velocity"));
-    if (c.contains("angular_velocity")) collider.angular_velocity = vec3(c.at("angular_velocity"));
-    collider.t_start = c.value("t_start", collider.t_start);
-    collider.t_end = c.value("t_end", collider.t_end);
-    if (collider.t_end < collider.t_start)
-      fail(at + "/t_end", "the motion ends (t_end = " + c.at("t_end").dump() + ") before it starts (t_start = " +
-                              std::to_string(collider.t_start) + ")");
+    read_motion(c, at, collider);
     guarded(at, [&] { return builder_.add_collider(std::move(collider)); });
   }
 }
