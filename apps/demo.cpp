@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "sofax/core/derivative_check.hpp"
 #include "sofax/energies/neo_hookean.hpp"
 #include "sofax/mesh/generators.hpp"

@@ -15,6 +15,7 @@
 #include <memory>
 #include <random>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "sofax/assembly/objective.hpp"
 #include "sofax/assembly/parameter_layout.hpp"
 #include "sofax/energies/neo_hookean.hpp"

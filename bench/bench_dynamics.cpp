@@ -22,6 +22,7 @@
 #include <cmath>
 #include <string>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "sofax/assembly/objective.hpp"
 #include "sofax/energies/discrete_shell_bending.hpp"
 #include "sofax/energies/material_parameters.hpp"

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "adjoint_test_support.hpp"
 #include "sofax/adjoint/losses.hpp"
 #include "sofax/adjoint/parameters.hpp"

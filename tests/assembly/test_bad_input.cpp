@@ -2,6 +2,7 @@
 // group, the element and the cause.
 #include <gtest/gtest.h>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "sofax/energies/mass_spring.hpp"
 #include "sofax/energies/neo_hookean.hpp"
 #include "sofax/mesh/generators.hpp"

@@ -2,6 +2,7 @@
 // stops being true, this test says so.
 #include <gtest/gtest.h>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "sofax/assembly/objective.hpp"
 #include "sofax/assembly/parameter_layout.hpp"
 #include "sofax/energies/mass_spring.hpp"

@@ -9,6 +9,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "sofax/assembly/objective.hpp"
 #include "sofax/energies/mass_spring.hpp"
 #include "sofax/energies/neo_hookean.hpp"

@@ -6,6 +6,7 @@
 #include <Eigen/Eigenvalues>
 #include <cstring>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "sofax/energies/mass_spring.hpp"
 #include "sofax/energies/neo_hookean.hpp"
 #include "sofax/energies/symmetric_dirichlet.hpp"

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "sofax/assembly/objective.hpp"
 #include "sofax/assembly/parameter_layout.hpp"
 #include "sofax/energies/constraints.hpp"

@@ -3,6 +3,7 @@
 // targets and weights, the Hessian's block diagonal, and the errors of each new call.
 #include <gtest/gtest.h>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "sofax/energies/constraints.hpp"
 #include "sofax/energies/mass_spring.hpp"
 #include "sofax/workloads/workloads.hpp"

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <vector>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "sofax/assembly/element_kernels.hpp"
 #include "sofax/assembly/objective.hpp"
 #include "sofax/assembly/rest_frame.hpp"

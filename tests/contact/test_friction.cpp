@@ -10,6 +10,7 @@
 #include <cmath>
 #include <random>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "../energies/energy_test_support.hpp"
 #include "contact_test_support.hpp"
 #include "sofax/contact/friction.hpp"

@@ -12,6 +12,7 @@
 #include <random>
 #include <set>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "energy_test_support.hpp"
 #include "sofax/energies/discrete_shell_bending.hpp"
 #include "sofax/energies/neo_hookean_membrane.hpp"

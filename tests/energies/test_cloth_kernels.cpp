@@ -14,6 +14,7 @@
 #include <numbers>
 #include <random>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "energy_test_support.hpp"
 #include "sofax/core/translation_invariant.hpp"
 #include "sofax/energies/discrete_shell_bending.hpp"

@@ -5,6 +5,7 @@
 #include <Eigen/Geometry>
 #include <cmath>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "../assembly/test_support.hpp"
 #include "sofax/energies/mass_spring.hpp"
 #include "sofax/energies/neo_hookean.hpp"

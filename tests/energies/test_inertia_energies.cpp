@@ -9,6 +9,7 @@
 #include <cmath>
 #include <random>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "energy_test_support.hpp"
 #include "sofax/energies/inertia.hpp"
 #include "sofax/energies/spring_dashpot.hpp"

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <random>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "energy_test_support.hpp"
 #include "sofax/energies/corotated.hpp"
 #include "sofax/energies/linear_elasticity.hpp"

@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "sofax/assembly/objective.hpp"
 #include "sofax/core/derivative_check.hpp"
 #include "sofax/core/error.hpp"

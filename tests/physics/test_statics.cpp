@@ -7,6 +7,7 @@
 #include <Eigen/LU>
 #include <vector>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "sofax/assembly/objective.hpp"
 #include "sofax/core/error.hpp"
 #include "sofax/energies/neo_hookean.hpp"

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "sofax/core/error.hpp"
 #include "sofax/energies/constraints.hpp"
 #include "sofax/solve/augmented_lagrangian.hpp"

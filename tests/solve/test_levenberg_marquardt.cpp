@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "sofax/core/error.hpp"
 #include "sofax/energies/constraints.hpp"
 #include "sofax/solve/levenberg_marquardt.hpp"

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "sofax/core/dual.hpp"
 #include "sofax/energies/constraints.hpp"
 #include "sofax/solve/lbfgs.hpp"

@@ -1,4 +1,5 @@
 // The problem builders of test_support.hpp, compiled once for all solver tests.
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "test_support.hpp"
 
 namespace sofax::test {

@@ -1,4 +1,5 @@
 #include "sofax/geometry/parameterization.hpp"
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 
 #include <Eigen/LU>  // DeformationKernel inverts Dm (element_kernels.hpp does not include it)
 #include <algorithm>

@@ -1,5 +1,6 @@
 // The contact groups are instantiated here, once (Dual2 over 12 variables compiles slowly).
 #include "sofax/physics/contact_step.hpp"
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 
 #include <algorithm>
 #include <chrono>

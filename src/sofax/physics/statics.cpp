@@ -1,4 +1,5 @@
 #include "sofax/physics/statics.hpp"
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 
 #include <cmath>
 #include <string>

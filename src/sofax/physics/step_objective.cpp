@@ -1,4 +1,5 @@
 #include "sofax/physics/step_objective.hpp"
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 
 #include <Eigen/Geometry>
 #include <Eigen/LU>

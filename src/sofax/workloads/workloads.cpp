@@ -1,4 +1,5 @@
 #include "sofax/workloads/workloads.hpp"
+#include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 
 #include "sofax/energies/neo_hookean.hpp"
 #include "sofax/energies/symmetric_dirichlet.hpp"
