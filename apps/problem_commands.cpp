@@ -165,7 +165,8 @@ int optimize_command(const OptimizeArgs& a) {
 }
 
 int synthesize_command(const SynthesizeArgs& a) {
-  const std::unique_ptr<problem::Problem> p = problem::load_problem(a.problem, {.resolution = a.resolution});
+  const std::unique_ptr<problem::Problem> p =
+      problem::load_problem(a.problem, {.resolution = a.resolution, .losses = false});
   const problem::MarkerData d = problem::synthesize_markers(*p, a.body, a.selection, a.noise, a.seed, a.every);
   char description[256];
   std::snprintf(description, sizeof description,

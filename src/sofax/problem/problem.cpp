@@ -416,7 +416,8 @@ std::unique_ptr<Problem> ProblemBuilder::build() && {
   }
 
   const json& losses = doc_.at("losses");
-  for (std::size_t i = 0; i < losses.size(); ++i) add_loss(losses[i], scene::child_pointer("/losses", i));
+  if (options_.losses)
+    for (std::size_t i = 0; i < losses.size(); ++i) add_loss(losses[i], scene::child_pointer("/losses", i));
   guarded("/losses", [&] { p_->loss_.check(p_->trajectory_.steps, p_->scene_->model.node_count()); });
   add_settings();
   return std::move(p_);

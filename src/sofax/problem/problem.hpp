@@ -55,6 +55,9 @@ struct GradcheckSettings {
 
 struct ProblemOptions {
   double resolution = 1.0;  // passed to the scene (SceneOptions::resolution)
+  // false: "losses" is validated but not built (no marker file read): what `sofax synthesize`
+  // loads, to make the data that a marker loss of the same problem then reads.
+  bool losses = true;
 };
 
 class Problem {
