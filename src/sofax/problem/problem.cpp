@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "sofax/core/error.hpp"
+#include "sofax/physics/step_objective.hpp"
 #include "sofax/problem/markers.hpp"
 #include "sofax/scene/json_document.hpp"
 #include "sofax/scene/schema_validation.hpp"
@@ -157,6 +158,7 @@ void ProblemBuilder::add_simulation(const json& s) {
     t.checkpoints = s.value("checkpoints", -1);
   }
   t.step.velocity_tolerance = s.value("velocity_tolerance", t.step.velocity_tolerance);
+  if (options_.threads >= 0) t.step.threads = options_.threads;
 }
 
 void ProblemBuilder::add_parameter(const json& e, const std::string& at) {
@@ -433,6 +435,9 @@ std::string Problem::entry_label(int index) const {
 }
 
 adjoint::GradientResult Problem::evaluate(const Eigen::VectorXd& u, bool gradient, double velocity_tolerance) {
+  // Every evaluation starts from the same workspace: Newton's sticky "exact-Hessian tail failed"
+  // flag, set by an earlier evaluation, would otherwise change the forward solves of later ones.
+  workspace_->impl().exact_hessian_fails = false;
   adjoint::TrajectoryOptions options = trajectory_;
   if (velocity_tolerance > 0.0) options.step.velocity_tolerance = velocity_tolerance;
   if (simulation_ == SimulationKind::static_equilibrium)
@@ -441,6 +446,7 @@ adjoint::GradientResult Problem::evaluate(const Eigen::VectorXd& u, bool gradien
 }
 
 adjoint::GradientResult Problem::final_state(const Eigen::VectorXd& u, physics::State& state) {
+  workspace_->impl().exact_hessian_fails = false;
   if (simulation_ == SimulationKind::static_equilibrium) {
     adjoint::StaticResult r = adjoint::model_equilibrium(scene_->model, *workspace_, *parameters_, u, loss_, trajectory_.step, false);
     state = physics::initial_state(scene_->model);

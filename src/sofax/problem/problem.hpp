@@ -55,6 +55,7 @@ struct GradcheckSettings {
 
 struct ProblemOptions {
   double resolution = 1.0;  // passed to the scene (SceneOptions::resolution)
+  int threads = -1;         // ≥ 0: solver threads instead of the scene's solver.threads (0: all)
   // false: "losses" is validated but not built (no marker file read): what `sofax synthesize`
   // loads, to make the data that a marker loss of the same problem then reads.
   bool losses = true;

@@ -1,0 +1,197 @@
+// Problem files (src/sofax/problem): the example problems of examples/problems at reduced size
+// reach their targets, with values checked independently of the optimizer (a fresh forward run,
+// the scene's true material); `gradcheck` passes on each; bad files are InputErrors naming the
+// JSON path.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "sofax/core/error.hpp"
+#include "sofax/problem/problem_solvers.hpp"
+
+using namespace sofax;
+
+namespace {
+
+const std::string examples = SOFAX_EXAMPLE_PROBLEMS;
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+nlohmann::json example_json(const std::string& name) { return nlohmann::json::parse(read_text(examples + "/" + name)); }
+
+// A problem from JSON, resolved against the examples' folder (their scenes).
+// One solver thread: the problems are small, and the result does not depend on the count.
+std::unique_ptr<problem::Problem> from_json(const nlohmann::json& j, problem::ProblemOptions options = {.threads = 1}) {
+  return problem::parse_problem(j.dump(), "test.json", options, examples);
+}
+
+// The InputError message of loading j (empty when it loads).
+std::string load_error(const nlohmann::json& j) {
+  try {
+    from_json(j);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+void expect_gradcheck_passes(problem::Problem& p) {
+  const problem::GradcheckReport c = problem::gradcheck(p);
+  EXPECT_TRUE(c.ok) << c.message;
+  EXPECT_LT(c.check.central.relative_error, p.gradcheck().check.rtol);
+  EXPECT_GT(c.check.taylor.rate, 1.8);
+}
+
+}  // namespace
+
+// The Warp cage: 8 rest lengths, the particle at the target after 2 s.
+TEST(ExampleProblems, SpringCageReachesItsTarget) {
+  const auto p = problem::load_problem(examples + "/spring_cage.json", {.threads = 1});
+  ASSERT_EQ(p->size(), 8);
+  expect_gradcheck_passes(*p);
+  const problem::OptimizeResult r = problem::optimize(*p);
+  ASSERT_TRUE(r.result.converged()) << r.result.message;
+  EXPECT_LT(r.result.loss, 1e-4);
+  EXPECT_LE(r.result.iterations, 20);
+  // The particle after 60 steps of a fresh run at the result, against the target itself.
+  physics::State final_state;
+  ASSERT_TRUE(p->final_state(r.result.u, final_state).ok());
+  const int particle = p->scene().selection("cage", "particle").front();
+  const Eigen::Vector3d x = final_state.x.segment<3>(3 * particle);
+  EXPECT_LT((x - Eigen::Vector3d(0.375, 0.125, 0.25)).norm(), std::sqrt(2e-4));
+  // Bounds held: every rest length in [0.05, 3].
+  EXPECT_GE(r.result.u.minCoeff(), 0.05);
+  EXPECT_LE(r.result.u.maxCoeff(), 3.0);
+}
+
+// E and ν of the beam from 1%-noisy tip markers, synthesized here at half resolution from the
+// scene's own material (E = 2e7 Pa, ν = 0.3, read from the scene file as the truth).
+TEST(ExampleProblems, SystemIdentificationRecoversYoungsModulusAndPoissonRatio) {
+  const nlohmann::json scene = example_json("beam_sysid_scene.json");
+  const double E_true = scene["bodies"][0]["material"]["youngs_modulus"], nu_true = scene["bodies"][0]["material"]["poisson_ratio"];
+  nlohmann::json j = example_json("beam_sysid.json");
+  const problem::ProblemOptions half{.resolution = 0.5, .threads = 1};
+  auto synthetic = from_json(j, {.resolution = 0.5, .threads = 1, .losses = false});
+  const problem::MarkerData data = problem::synthesize_markers(*synthetic, "beam", "tip", 0.01, 1);
+  ASSERT_EQ(data.steps.size(), 60u);
+  const std::string file = (std::filesystem::temp_directory_path() / "sofax_test_beam_markers.json").string();
+  problem::write_markers(file, data);
+  j["losses"][0]["file"] = file;
+  auto p = from_json(j, half);
+  // The start is E = 1.4e7, ν = 0.4: far from the truth.
+  const Eigen::VectorXd start = p->parameters().to_physical(p->start());
+  EXPECT_NEAR(start[0], 5e6, 1e-6);
+  expect_gradcheck_passes(*p);
+  const problem::OptimizeResult r = problem::optimize(*p);
+  ASSERT_TRUE(r.result.converged()) << r.result.message;
+  const nlohmann::json fitted = nlohmann::json::parse(problem::parameters_json(*p, r.result.u));
+  const double E = fitted["derived"]["beam"]["youngs_modulus"], nu = fitted["derived"]["beam"]["poisson_ratio"];
+  EXPECT_LT(std::abs(E / E_true - 1.0), 0.01) << "E = " << E;
+  EXPECT_LT(std::abs(nu / nu_true - 1.0), 0.01) << "nu = " << nu;
+  // Without noise the fit is exact up to the forward tolerance: the noise is what limits it.
+  std::filesystem::remove(file);
+}
+
+// The rest shape that sags into the straight beam: every node within 1% of the length of its
+// straight position at the equilibrium of a fresh solve.
+TEST(ExampleProblems, InverseStaticsStraightensTheBeam) {
+  const auto p = problem::load_problem(examples + "/inverse_statics.json", {.resolution = 0.5, .threads = 1});
+  expect_gradcheck_passes(*p);
+  physics::State sagging;
+  ASSERT_TRUE(p->final_state(p->start(), sagging).ok());
+  const physics::Model& model = p->scene().model;
+  auto max_error = [&](const physics::State& s) {
+    double e = 0.0;
+    for (int n = 0; n < model.node_count(); ++n)
+      e = std::max(e, (s.x.segment<3>(3 * n) - model.rest_positions.row(n).transpose()).norm());
+    return e;
+  };
+  EXPECT_GT(max_error(sagging), 0.015);  // the straight rest shape sags by more than 1.5 cm
+  const problem::OptimizeResult r = problem::optimize(*p);
+  ASSERT_TRUE(r.result.converged()) << r.result.message;
+  physics::State straight;
+  ASSERT_TRUE(p->final_state(r.result.u, straight).ok());
+  EXPECT_LT(max_error(straight), 0.01 * 1.0);
+}
+
+// The final simulation is written like `sofax run`: a frame per step plus the initial one.
+TEST(ProblemFiles, FinalSimulationAndParametersByName) {
+  nlohmann::json j = example_json("spring_cage.json");
+  j["simulation"]["steps"] = 5;
+  auto p = from_json(j);
+  const std::string folder = (std::filesystem::temp_directory_path() / "sofax_test_problem_run").string();
+  std::filesystem::remove_all(folder);
+  const scene::RunSummary run = problem::write_simulation(*p, p->start(), folder);
+  EXPECT_EQ(run.status, scene::RunStatus::completed);
+  EXPECT_EQ(run.frames, 6);
+  EXPECT_TRUE(std::filesystem::exists(folder + "/cage.pvd"));
+  const nlohmann::json names = nlohmann::json::parse(problem::parameters_json(*p, p->start()));
+  ASSERT_EQ(names["rest_lengths"].size(), 8u);
+  EXPECT_EQ(names["rest_lengths"][3].get<double>(), 0.5);  // "initial": 0.5
+  EXPECT_EQ(p->entry_label(3), "rest_lengths[3]");
+  std::filesystem::remove_all(folder);
+}
+
+TEST(ProblemFiles, BadInputNamesTheJsonPath) {
+  const nlohmann::json cage = example_json("spring_cage.json");
+  auto expect_error = [&](const nlohmann::json& j, const std::string& path, const std::string& cause) {
+    const std::string message = load_error(j);
+    EXPECT_NE(message.find("test.json: " + path), std::string::npos) << message;
+    EXPECT_NE(message.find(cause), std::string::npos) << message;
+  };
+  // Not JSON, and the schema (every violation, with its path).
+  EXPECT_THROW(problem::parse_problem("{\"format\": ", "test.json", {}, examples), InputError);
+  nlohmann::json j = cage;
+  j["parameters"][0]["lowr"] = 1.0;
+  expect_error(j, "/parameters/0/lowr", "unknown key 'lowr' (not in the sofax-problem format");
+  j = cage;
+  j["simulation"]["steps"] = 0;
+  expect_error(j, "/simulation/steps", "");
+  // Meaning.
+  j = cage;
+  j["scene"] = "missing_scene.json";
+  expect_error(j, "/scene", "does not exist");
+  j = cage;
+  j["parameters"][0]["body"] = "cage2";
+  expect_error(j, "/parameters/0/body", "no body named 'cage2'");
+  j = cage;
+  j["losses"][0]["selection"] = "partcle";
+  expect_error(j, "/losses/0/selection", "no selection 'partcle'");
+  j = cage;
+  j["parameters"][0]["initial"] = {0.5, 0.5};
+  expect_error(j, "/parameters/0/initial", "2 values for 8 entries");
+  j = cage;
+  j["parameters"][0]["initial"] = 5.0;
+  expect_error(j, "/parameters/0/initial", "outside its bounds");
+  j = cage;
+  j["losses"][0]["step"] = 61;
+  expect_error(j, "/losses/0/step", "after the last state");
+  j = cage;
+  j["losses"][0]["targets"] = {{0, 0, 0}, {1, 1, 1}};
+  expect_error(j, "/losses/0/targets", "2 targets for 1 nodes");
+  j = cage;
+  j["parameters"][0]["kind"] = "material";
+  j["parameters"][0]["quantity"] = "lame_mu";
+  expect_error(j, "/parameters/0/quantity", "not a solid");
+  j = cage;
+  j["parameters"].push_back(j["parameters"][0]);
+  expect_error(j, "/parameters/1/name", "a second parameter named 'rest_lengths'");
+  j = cage;
+  j["simulation"] = {{"type", "static"}};
+  j["parameters"][0] = {{"name", "v"}, {"kind", "initial_velocity"}, {"body", "cage"}, {"selection", "particle"}};
+  expect_error(j, "/parameters/0/kind", "a static problem has no initial velocity");
+  j = example_json("beam_sysid.json");
+  j["losses"][0]["file"] = "no_such_markers.json";
+  expect_error(j, "/losses/0/file", "does not exist");
+  j["losses"][0] = {{"type", "markers"}, {"body", "beam"}, {"nodes", {0}}, {"steps", {1, 2}}, {"positions", {{{0, 0, 0}}}}};
+  expect_error(j, "/losses/0/positions", "one array of positions per step");
+}
