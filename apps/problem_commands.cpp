@@ -40,6 +40,7 @@ CLI::App* add_gradcheck_command(CLI::App& app, GradcheckArgs& a) {
   cmd->add_option("--resolution", a.resolution, "scale the scene's primitive cell counts")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cmd->add_option("--threads", a.threads, "solver threads (default: the scene's; 0: all)")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--all", a.all_rows, "print every entry (default: all up to 40, else the 40 worst)");
   return cmd;
 }
@@ -53,6 +54,7 @@ CLI::App* add_optimize_command(CLI::App& app, OptimizeArgs& a) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--max-iterations", a.max_iterations, "instead of the problem's")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", a.threads, "solver threads (default: the scene's; 0: all)")->check(CLI::NonNegativeNumber);
   return cmd;
 }
 
@@ -75,7 +77,8 @@ CLI::App* add_synthesize_command(CLI::App& app, SynthesizeArgs& a) {
 }
 
 int gradcheck_command(const GradcheckArgs& a) {
-  const std::unique_ptr<problem::Problem> p = problem::load_problem(a.problem, {.resolution = a.resolution});
+  const std::unique_ptr<problem::Problem> p =
+      problem::load_problem(a.problem, {.resolution = a.resolution, .threads = a.threads});
   std::printf("sofax gradcheck: '%s' (%s), %d parameters, %s\n", p->name().c_str(), a.problem.c_str(), p->size(),
               simulation_summary(*p).c_str());
   const Clock::time_point t0 = Clock::now();
@@ -118,7 +121,8 @@ int gradcheck_command(const GradcheckArgs& a) {
 }
 
 int optimize_command(const OptimizeArgs& a) {
-  const std::unique_ptr<problem::Problem> p = problem::load_problem(a.problem, {.resolution = a.resolution});
+  const std::unique_ptr<problem::Problem> p =
+      problem::load_problem(a.problem, {.resolution = a.resolution, .threads = a.threads});
   std::filesystem::create_directories(a.output);
   const std::string metrics_path = (std::filesystem::path(a.output) / "metrics.jsonl").string();
   std::ofstream metrics(metrics_path, std::ios::trunc);

@@ -18,12 +18,14 @@ namespace sofax::cli {
 struct GradcheckArgs {
   std::string problem;
   double resolution = 1.0;
+  int threads = -1;
   bool all_rows = false;
 };
 
 struct OptimizeArgs {
   std::string problem, output;
   double resolution = 1.0;
+  int threads = -1;
   int max_iterations = -1;
 };
 
