@@ -141,6 +141,65 @@ TEST(ProblemFiles, FinalSimulationAndParametersByName) {
   std::filesystem::remove_all(folder);
 }
 
+// Every parameter kind and loss type of the format, through a problem file, against central
+// differences and the Taylor test: the mapping from the file to the adjoint is what is tested.
+TEST(ProblemFiles, EveryKindPassesGradcheck) {
+  nlohmann::json j = example_json("spring_cage.json");
+  j["simulation"] = {{"type", "trajectory"}, {"steps", 8}, {"integrator", "bdf2"}};
+  j["parameters"] = nlohmann::json::parse(R"([
+    {"name": "k", "kind": "spring_stiffness", "body": "cage", "per": "body", "scale": "log"},
+    {"name": "L", "kind": "spring_rest_length", "body": "cage", "initial": 0.6, "lower": 0.1},
+    {"name": "v0", "kind": "initial_velocity", "body": "cage", "selection": "particle", "initial": [0.3, -0.2, 0.1]},
+    {"name": "x0", "kind": "initial_position", "body": "cage", "selection": "particle"},
+    {"name": "f", "kind": "step_forces", "body": "cage", "selection": "particle", "first_step": 2, "steps": 3, "initial": 0.5}
+  ])");
+  j["losses"] = nlohmann::json::parse(R"([
+    {"type": "node_targets", "body": "cage", "selection": "particle", "targets": [[0.3, 0.1, 0.2]]},
+    {"type": "node_targets", "body": "cage", "selection": "particle", "step": 4, "field": "velocity", "targets": [[0, 0, 0]], "weight": 0.1},
+    {"type": "point_distance", "body": "cage", "selection": "all", "point": [0.1, 0.0, 0.0], "step": 5, "squared": false},
+    {"type": "markers", "body": "cage", "nodes": [8], "steps": [3, 6], "positions": [[[0.1, 0.1, 0.1]], [[0.2, 0.0, 0.1]]]},
+    {"type": "regularizer", "weight": 0.01}
+  ])");
+  j["gradcheck"] = {{"velocity_tolerance", 1e-12}};
+  auto p = from_json(j);
+  ASSERT_EQ(p->size(), 1 + 8 + 3 + 3 + 9);
+  EXPECT_EQ(p->entry_label(0), "k");
+  EXPECT_EQ(p->entry_label(13), "x0[1]");
+  // The starts: log k = log 100 (the scene's), the initial values given, x0 the scene's position.
+  EXPECT_NEAR(p->start()[0], std::log(100.0), 1e-15);
+  EXPECT_EQ(p->start()[9], 0.3);
+  EXPECT_EQ(p->start()[15], 0.5);
+  EXPECT_EQ(p->bounds().lower[1], 0.1);
+  expect_gradcheck_passes(*p);
+  // With checkpoints the same gradient, bit for bit.
+  j["simulation"]["checkpoints"] = 2;
+  auto q = from_json(j);
+  EXPECT_EQ(q->evaluate(q->start()).gradient, p->evaluate(p->start()).gradient);
+
+  // Material parameters of a solid per region and per element in a static problem.
+  nlohmann::json s = example_json("inverse_statics.json");
+  s["parameters"] = nlohmann::json::parse(R"([
+    {"name": "mu", "kind": "material", "body": "beam", "quantity": "lame_mu", "per": "regions", "regions": ["all", "root_half"], "scale": "log"},
+    {"name": "lambda", "kind": "material", "body": "beam", "quantity": "lame_lambda", "per": "element", "scale": "log"}
+  ])");
+  s["losses"] = nlohmann::json::parse(R"([
+    {"type": "point_distance", "body": "beam", "selection": "x_max", "point": [1.0, 0.05, 0.0]}
+  ])");
+  s["gradcheck"] = {{"step", 1e-3}};
+  auto m = from_json(s, {.resolution = 0.3, .threads = 1});
+  ASSERT_EQ(m->size(), 2 + 3 * 6);  // 2 regions, λ per tet: 3 × 1 × 1 cells of 6 tets
+  expect_gradcheck_passes(*m);
+  // A region selection holding no whole tet (a face's nodes) is an error naming it.
+  s["parameters"][0]["regions"][1] = "x_min";
+  try {
+    from_json(s, {.resolution = 0.3, .threads = 1});
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/parameters/0/regions/1: selection 'x_min' contains no whole tetrahedron"),
+              std::string::npos) << e.what();
+  }
+}
+
 TEST(ProblemFiles, BadInputNamesTheJsonPath) {
   const nlohmann::json cage = example_json("spring_cage.json");
   auto expect_error = [&](const nlohmann::json& j, const std::string& path, const std::string& cause) {
