@@ -253,4 +253,12 @@ TEST(ProblemFiles, BadInputNamesTheJsonPath) {
   expect_error(j, "/losses/0/file", "does not exist");
   j["losses"][0] = {{"type", "markers"}, {"body", "beam"}, {"nodes", {0}}, {"steps", {1, 2}}, {"positions", {{{0, 0, 0}}}}};
   expect_error(j, "/losses/0/positions", "one array of positions per step");
+  // A gradient check at a bound steps past it: not passed, the reason kept (no exception).
+  j = cage;
+  j["parameters"][0]["initial"] = 0.05;
+  j["simulation"]["steps"] = 3;
+  auto at_bound = from_json(j);
+  const problem::GradcheckReport c = problem::gradcheck(*at_bound);
+  EXPECT_FALSE(c.ok);
+  EXPECT_NE(c.failure.find("outside its bounds"), std::string::npos) << c.failure;
 }

@@ -1,6 +1,7 @@
 #include "sofax/problem/problem_solvers.hpp"
 
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "sofax/core/error.hpp"
@@ -19,10 +20,17 @@ GradcheckReport gradcheck(Problem& problem, const Eigen::VectorXd& u_in) {
     r.message = "the adjoint at the point of the check failed: " + r.at.message;
     return r;
   }
+  // A point the model rejects (a difference step past a bound, an inverted rest element) is a
+  // NaN, which fails the check with the reason kept, like a forward that does not converge.
   auto loss = [&](const Eigen::VectorXd& w) {
-    const adjoint::GradientResult e = problem.evaluate(w, false, tolerance);
-    if (!e.ok() && r.failure.empty()) r.failure = e.message;
-    return e.loss;
+    try {
+      const adjoint::GradientResult e = problem.evaluate(w, false, tolerance);
+      if (!e.ok() && r.failure.empty()) r.failure = e.message;
+      return e.loss;
+    } catch (const InputError& error) {
+      if (r.failure.empty()) r.failure = error.what();
+      return std::numeric_limits<double>::quiet_NaN();
+    }
   };
   r.check = adjoint::check_gradient(loss, r.u, r.at.gradient, problem.gradcheck().check);
   r.ok = r.check.ok;
