@@ -114,7 +114,9 @@ int gradcheck_command(const GradcheckArgs& a) {
     std::printf("             %8.2e %14.6e %8s\n", c.taylor.steps[k], c.taylor.remainders[k], rate);
   }
   std::printf("Taylor rate %.3f (expected 2): %s\n", r.check.taylor.rate, r.check.taylor.ok ? "pass" : "FAIL");
-  if (!r.failure.empty()) std::printf("a forward evaluation failed: %s\n", r.failure.c_str());
+  if (!r.failure.empty())
+    std::printf("%s: %s\n", r.ok ? "note: a forward evaluation of the check reported" : "a forward evaluation failed",
+                r.failure.c_str());
   std::printf("%s in %.2f s\n", r.ok ? "gradient check passed" : "gradient check FAILED",
               std::chrono::duration<double>(Clock::now() - t0).count());
   return r.ok ? 0 : exit_check_failed;

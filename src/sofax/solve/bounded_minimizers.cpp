@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <span>
 #include <vector>
 
@@ -32,6 +33,12 @@ bool converged(BoundedStatus status) {
 namespace {
 
 constexpr double infinity = std::numeric_limits<double>::infinity();
+
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3e", v);
+  return buf;
+}
 
 // The box with empty sides filled by ±∞, checked against u's size.
 struct Box {
@@ -96,12 +103,12 @@ bool stop_before_step(const BoundedOptions& o, const Box& box, int k, double ste
   }
   if (r.projected_gradient_norm <= o.gradient_tolerance) {
     r.status = BoundedStatus::gradient_converged;
-    r.message = "projected gradient " + std::to_string(r.projected_gradient_norm) + " ≤ tolerance";
+    r.message = "projected gradient " + number(r.projected_gradient_norm) + " ≤ tolerance " + number(o.gradient_tolerance);
     return true;
   }
   if (r.loss <= o.loss_target) {
     r.status = BoundedStatus::loss_reached;
-    r.message = "loss " + std::to_string(r.loss) + " ≤ target";
+    r.message = "loss " + number(r.loss) + " ≤ target " + number(o.loss_target);
     return true;
   }
   if (k >= o.max_iterations) {
@@ -203,7 +210,8 @@ BoundedResult minimize_lbfgsb(const ValueAndGradient& f, const Eigen::VectorXd& 
       stop_before_step(o, box, k + 1, step_norm, r);
       if (!r.converged()) {
         r.status = BoundedStatus::decrease_converged;
-        r.message = "relative decrease " + std::to_string(decrease / std::max(1.0, std::abs(previous))) + " ≤ tolerance";
+        r.message = "relative decrease " + number(decrease / std::max(1.0, std::abs(previous))) + " ≤ tolerance " +
+                    number(o.decrease_tolerance);
       }
       return r;
     }
