@@ -173,6 +173,7 @@ TEST(ProblemFiles, EveryKindPassesGradcheck) {
     {"type": "node_targets", "body": "cage", "selection": "particle", "step": 4, "field": "velocity", "targets": [[0, 0, 0]], "weight": 0.1},
     {"type": "point_distance", "body": "cage", "selection": "all", "point": [0.1, 0.0, 0.0], "step": 5, "squared": false},
     {"type": "markers", "body": "cage", "nodes": [8], "steps": [3, 6], "positions": [[[0.1, 0.1, 0.1]], [[0.2, 0.0, 0.1]]]},
+    {"type": "markers", "body": "cage", "nodes": [8, 0], "steps": [7], "positions": [[[0.1, 0.2, 0.1], [0.0, 0.0, 0.0]]], "weights": [2.0, 0.5]},
     {"type": "regularizer", "weight": 0.01}
   ])");
   j["gradcheck"] = {{"velocity_tolerance", 1e-12}};
@@ -268,6 +269,9 @@ TEST(ProblemFiles, BadInputNamesTheJsonPath) {
   expect_error(j, "/losses/0/file", "does not exist");
   j["losses"][0] = {{"type", "markers"}, {"body", "beam"}, {"nodes", {0}}, {"steps", {1, 2}}, {"positions", {{{0, 0, 0}}}}};
   expect_error(j, "/losses/0/positions", "one array of positions per step");
+  j["losses"][0] = {{"type", "markers"}, {"body", "beam"}, {"nodes", {0, 1}}, {"steps", {1}}, {"positions", {{{0, 0, 0}, {0, 0, 0}}}},
+                    {"weights", {1.0}}};
+  expect_error(j, "/losses/0/weights", "1 weights for 2 markers");
   // A gradient check at a bound steps past it: not passed, the reason kept (no exception).
   j = cage;
   j["parameters"][0]["initial"] = 0.05;

@@ -3,6 +3,7 @@
 // selections and groups, sizes, steps within the trajectory, marker files.
 #include "sofax/problem/problem.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -310,7 +311,7 @@ void ProblemBuilder::add_loss(const json& e, const std::string& at) {
     p_->loss_.add_point_distance(nodes(e, at), vec3(e.at("point")), {.step = step, .field = field, .weight = weight},
                                  e.value("squared", true));
   } else if (type == "markers") {
-    allowed({"body", "nodes", "steps", "positions", "file", "weight"});
+    allowed({"body", "nodes", "steps", "positions", "file", "weight", "weights"});
     MarkerData data;
     if (e.contains("file")) {
       for (const char* key : {"body", "nodes", "steps", "positions"})
@@ -333,9 +334,27 @@ void ProblemBuilder::add_loss(const json& e, const std::string& at) {
                                 std::to_string(body.node_count) + " nodes");
       ids.push_back(body.first_node + local);
     }
+    // Per-marker weights (how much each marker is trusted) times the loss's weight.
+    std::vector<double> marker_weight(ids.size(), weight);
+    if (e.contains("weights")) {
+      const json& w = e.at("weights");
+      if (w.size() != ids.size())
+        fail(at + "/weights", std::to_string(w.size()) + " weights for " + std::to_string(ids.size()) + " markers");
+      for (std::size_t i = 0; i < ids.size(); ++i) marker_weight[i] *= w[i].get<double>();
+    }
+    const bool uniform = std::all_of(marker_weight.begin(), marker_weight.end(), [&](double w) { return w == marker_weight[0]; });
     for (std::size_t k = 0; k < data.steps.size(); ++k) {
       check_step(data.steps[k], at + "/steps/" + std::to_string(k));
-      p_->loss_.add_node_targets(ids, data.positions[k], {.step = data.steps[k], .field = adjoint::Field::position, .weight = weight});
+      const adjoint::TermOptions term{.step = data.steps[k], .field = adjoint::Field::position, .weight = marker_weight[0]};
+      if (uniform) {
+        p_->loss_.add_node_targets(ids, data.positions[k], term);
+        continue;
+      }
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        adjoint::TermOptions one = term;
+        one.weight = marker_weight[i];
+        p_->loss_.add_node_targets({ids[i]}, data.positions[k].row(static_cast<Eigen::Index>(i)), one);
+      }
     }
   } else {  // regularizer
     allowed({"weight", "reference"});
