@@ -10,6 +10,8 @@
 //   sofax statics --grid 10 -o cantilever.vtu                # x = 0 face fixed, gravity −z
 //   sofax run examples/scenes/cantilever.json -o out/cantilever   # a scene: frames + log (scene_commands)
 //   sofax validate examples/scenes/cantilever.json             # check a scene, build its model
+//   sofax gradcheck examples/problems/spring_cage.json         # adjoint vs central differences (problem_commands)
+//   sofax optimize examples/problems/spring_cage.json -o out   # an inverse problem: metrics, parameters, frames
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
@@ -27,6 +29,7 @@
 #include "sofax/mesh/generators.hpp"
 #include "sofax/mesh/io.hpp"
 #include "sofax/physics/statics.hpp"
+#include "problem_commands.hpp"
 #include "scene_commands.hpp"
 
 namespace {
@@ -391,6 +394,12 @@ int main(int argc, char** argv) {
   CLI::App* run_cmd = cli::add_run_command(app, run);
   cli::ValidateArgs validate;
   CLI::App* validate_cmd = cli::add_validate_command(app, validate);
+  cli::GradcheckArgs gradcheck;
+  CLI::App* gradcheck_cmd = cli::add_gradcheck_command(app, gradcheck);
+  cli::OptimizeArgs optimize;
+  CLI::App* optimize_cmd = cli::add_optimize_command(app, optimize);
+  cli::SynthesizeArgs synthesize;
+  CLI::App* synthesize_cmd = cli::add_synthesize_command(app, synthesize);
 
   try {
     app.parse(argc, argv);
@@ -404,6 +413,9 @@ int main(int argc, char** argv) {
     if (statics_cmd->parsed()) return run_statics(statics);
     if (run_cmd->parsed()) return cli::run_command(run);
     if (validate_cmd->parsed()) return cli::validate_command(validate);
+    if (gradcheck_cmd->parsed()) return cli::gradcheck_command(gradcheck);
+    if (optimize_cmd->parsed()) return cli::optimize_command(optimize);
+    if (synthesize_cmd->parsed()) return cli::synthesize_command(synthesize);
   } catch (const InputError& e) {
     std::fprintf(stderr, "sofax: error: %s\n", e.what());
     return exit_bad_input;

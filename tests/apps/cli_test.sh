@@ -96,5 +96,21 @@ done
 expect_error "/constraints/pin/0/selection" validate "$fixtures/bad_unknown_selection.json"
 expect_error "no_such_scene.json" run "$out/no_such_scene.json" -o "$out/none"
 
+# Problems: gradcheck passes on the cage (exit 0) and fails (exit 4) when its tolerance is below
+# rounding; optimize writes metrics, parameters and the final simulation; a bad problem exits 1.
+problems="$(cd "$(dirname "$0")/../../examples/problems" && pwd)"
+"$sofax" gradcheck "$problems/spring_cage.json" > "$out/log.txt" 2>&1 || { cat "$out/log.txt"; fail "gradcheck spring_cage.json"; }
+grep -q "gradient check passed" "$out/log.txt" || fail "gradcheck prints no verdict"
+sed 's|"scene": "spring_cage_scene.json"|"scene": "'"$problems"'/spring_cage_scene.json"|; s|"gradcheck": {|"gradcheck": {"rtol": 1e-30, |' \
+  "$problems/spring_cage.json" > "$out/strict_cage.json"
+"$sofax" gradcheck "$out/strict_cage.json" > "$out/log.txt" 2>&1
+rc=$?
+[ "$rc" -eq 4 ] || { cat "$out/log.txt"; fail "gradcheck with rtol 1e-30 exited $rc, expected 4"; }
+expect_ok "$out/cage/parameters.json" optimize "$problems/spring_cage.json" -o "$out/cage"
+[ -s "$out/cage/metrics.jsonl" ] && [ -s "$out/cage/cage.pvd" ] || fail "optimize wrote no metrics or frames"
+grep -q '"rest_lengths"' "$out/cage/parameters.json" || fail "parameters.json names no rest_lengths"
+sed 's|"kind": "spring_rest_length", "body": "cage"|"kind": "spring_rest_length", "body": "cages"|' "$out/strict_cage.json" > "$out/bad_problem.json"
+expect_error "/parameters/0/body" gradcheck "$out/bad_problem.json"
+
 [ "$failures" -eq 0 ] && echo "all CLI checks passed"
 exit "$failures"

@@ -174,11 +174,14 @@ RunSummary run_scene(const Scene& scene, const RunOptions& options) {
     throw InputError("RunOptions::duration", "must be finite and not negative (0: the scene's)");
   physics::StepOptions step_options = scene.step;
   if (options.threads >= 0) step_options.threads = options.threads;
-  const int steps = steps_to_cover(options.duration > 0.0 ? options.duration : scene.duration, step_options.time_step);
+  const int steps = options.steps >= 0
+                        ? options.steps
+                        : steps_to_cover(options.duration > 0.0 ? options.duration : scene.duration, step_options.time_step);
 
   // Everything that can reject the scene comes before the folder is created.
   physics::StepWorkspace workspace(scene.model);
   physics::State current = physics::initial_state(scene.model), next;
+  if (options.prepare) options.prepare(workspace, current);
   Output out(scene, options.output_directory);
 
   RunSummary summary;
@@ -197,7 +200,9 @@ RunSummary run_scene(const Scene& scene, const RunOptions& options) {
       summary.message = "interrupted after step " + std::to_string(i - 1);
       break;
     }
-    const physics::StepReport report = physics::step(scene.model, current, next, {}, workspace, step_options);
+    physics::Control control;
+    if (options.control) options.control(i, control);
+    const physics::StepReport report = physics::step(scene.model, current, next, control, workspace, step_options);
     summary.newton_iterations += report.newton_iterations;
     if (!report.ok()) {
       physics::State failed = current;  // the step that did not happen, logged at its target time

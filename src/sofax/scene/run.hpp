@@ -53,6 +53,12 @@ struct RunOptions {
   // Checked between steps (a SIGINT handler sets it): the run stops after the current step,
   // every written frame and the .pvd intact.
   const std::atomic<bool>* stop_requested = nullptr;
+  int steps = -1;                                // ≥ 0: this many steps instead of the duration's (0: frame 0 only)
+  // Before the first step and frame 0: changes to the workspace's objective and to the initial
+  // state (an inverse problem's parameters; an equilibrium shown as frame 0).
+  std::function<void(physics::StepWorkspace&, physics::State&)> prepare = {};
+  // The control of step i (1 … steps), e.g. optimized forces; none when unset.
+  std::function<void(int step, physics::Control&)> control = {};
 };
 
 enum class RunStatus { completed, failed, interrupted };

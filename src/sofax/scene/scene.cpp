@@ -29,6 +29,20 @@ int steps_to_cover(double duration, double time_step) {
 
 int Scene::step_count() const { return steps_to_cover(duration, step.time_step); }
 
+const std::vector<int>& Scene::selection(const std::string& body, const std::string& name) const {
+  const int b = model.find_body(body);
+  if (b < 0 || static_cast<std::size_t>(b) >= body_selections.size()) {
+    std::string names;
+    for (const physics::Body& other : model.bodies) names += (names.empty() ? "'" : ", '") + other.name + "'";
+    throw InputError(origin, "no body named '" + body + "' (bodies: " + names + ")");
+  }
+  const auto& sets = body_selections[static_cast<std::size_t>(b)];
+  if (auto it = sets.find(name); it != sets.end()) return it->second;
+  std::string names;
+  for (const auto& [n, ids] : sets) names += (names.empty() ? "" : ", ") + n;
+  throw InputError(origin, "body '" + body + "' has no selection '" + name + "' (its selections: " + names + ")");
+}
+
 namespace {
 
 using nlohmann::json;
@@ -561,6 +575,11 @@ Scene SceneBuilder::build() && {
   if (doc_.contains("obstacles")) add_obstacles(doc_.at("obstacles"));
   if (doc_.contains("colliders")) add_colliders(doc_.at("colliders"));
   if (doc_.contains("contact")) add_contact(doc_.at("contact"), scene.step);
+  for (std::size_t b = 0; b < bodies_.size(); ++b) {  // node sets by name, for what refers to the scene
+    auto& sets = scene.body_selections.emplace_back();
+    for (const std::string& name : bodies_[b].selection_names())
+      sets[name] = selection_nodes(static_cast<int>(b), name, bodies_[b].pointer);
+  }
 
   try {
     scene.model = std::move(builder_).finalize();

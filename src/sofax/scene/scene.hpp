@@ -15,8 +15,10 @@
 //      mesh file, a mesh of the wrong kind, the physics builder's own checks): the JSON path too.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sofax/physics/model.hpp"
 #include "sofax/physics/step.hpp"
@@ -46,8 +48,13 @@ struct Scene {
   std::string origin;             // the file (or the name given to parse_scene), for messages
   std::string directory;          // relative mesh paths are resolved against it
   std::string source;             // the scene text, copied next to the output
+  // Every body's node sets by name (the mesh's selections, the scene's, "all"), in global node
+  // ids: body_selections[b][name], b as in model.bodies.
+  std::vector<std::map<std::string, std::vector<int>>> body_selections;
 
   int step_count() const;         // steps of step.time_step covering duration
+  // A body's node set by name; InputError naming the body or selection (and those there are).
+  const std::vector<int>& selection(const std::string& body, const std::string& name) const;
 };
 
 // Steps of time_step that reach `duration` (the last may overshoot by less than a step).

@@ -1,7 +1,9 @@
 #include "sofax/scene/schema_validation.hpp"
 
 #include <cmath>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
@@ -16,16 +18,20 @@ namespace sofax::scene {
 
 namespace {
 
-// The schema is parsed once per process; valijson's Schema is immutable after population.
-const valijson::Schema& compiled_schema() {
-  static const std::unique_ptr<valijson::Schema> schema = [] {
-    auto s = std::make_unique<valijson::Schema>();
-    const nlohmann::json document = nlohmann::json::parse(scene_schema());
+// Each schema is parsed once per process (keyed by its embedded text, which lives as long as the
+// program); valijson's Schema is immutable after population.
+const valijson::Schema& compiled_schema(std::string_view text) {
+  static std::mutex mutex;
+  static std::map<const char*, std::unique_ptr<valijson::Schema>> schemas;
+  const std::lock_guard<std::mutex> lock(mutex);
+  std::unique_ptr<valijson::Schema>& schema = schemas[text.data()];
+  if (!schema) {
+    schema = std::make_unique<valijson::Schema>();
+    const nlohmann::json document = nlohmann::json::parse(text);
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
     valijson::adapters::NlohmannJsonAdapter adapter(document);
-    parser.populateSchema(adapter, *s);
-    return s;
-  }();
+    parser.populateSchema(adapter, *schema);
+  }
   return *schema;
 }
 
@@ -82,10 +88,14 @@ void collect_non_finite(const nlohmann::json& j, const std::string& pointer, std
 }  // namespace
 
 std::vector<SchemaViolation> schema_violations(const nlohmann::json& document) {
+  return schema_violations(document, {scene_schema(), "sofax-scene", "docs/scenes.md"});
+}
+
+std::vector<SchemaViolation> schema_violations(const nlohmann::json& document, const SchemaSource& schema) {
   valijson::Validator validator;
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter adapter(document);
-  validator.validate(compiled_schema(), adapter, &results);
+  validator.validate(compiled_schema(schema.text), adapter, &results);
 
   struct Raw { std::string pointer, description; };
   std::vector<Raw> raw;
@@ -106,7 +116,8 @@ std::vector<SchemaViolation> schema_violations(const nlohmann::json& document) {
       const std::string key = r.description.substr(k + unknown_marker.size(),
                                                    r.description.rfind('\'') - k - unknown_marker.size());
       v.pointer = child_pointer(r.pointer, key);
-      v.cause = "unknown key '" + key + "' (not in the sofax-scene format, see docs/scenes.md)";
+      v.cause = "unknown key '" + key + "' (not in the " + std::string(schema.format) + " format, see " +
+                std::string(schema.documentation) + ")";
     } else if (const nlohmann::json* value = value_at(document, r.pointer);
                value && !value->is_object() && !value->is_array()) {
       v.cause += " (got " + value->dump() + ")";
@@ -120,7 +131,11 @@ std::vector<SchemaViolation> schema_violations(const nlohmann::json& document) {
 }
 
 void validate_against_schema(const nlohmann::json& document, const std::string& origin) {
-  const std::vector<SchemaViolation> violations = schema_violations(document);
+  validate_against_schema(document, origin, {scene_schema(), "sofax-scene", "docs/scenes.md"});
+}
+
+void validate_against_schema(const nlohmann::json& document, const std::string& origin, const SchemaSource& schema) {
+  const std::vector<SchemaViolation> violations = schema_violations(document, schema);
   if (violations.empty()) return;
   auto where = [&](const SchemaViolation& v) { return origin + ": " + (v.pointer.empty() ? "/" : v.pointer); };
   std::string cause = violations.front().cause;
