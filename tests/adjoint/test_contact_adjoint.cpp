@@ -142,4 +142,186 @@ TEST(ContactAdjoint, CubeSlidingWithFriction) {
   run.check(theta, u, l);
 }
 
+// A cloth square (8 triangles) pinned at one corner, a distance link holding two of its corners,
+// dropped on a sphere with friction: pins, a link, active contact and friction in one scene.
+TEST(ContactAdjoint, PinnedLinkedClothOnASphereWithFriction) {
+  physics::ModelBuilder b;
+  const int cloth = b.add_cloth("cloth", mesh::cloth_grid(0.2, 0.2, 2, 2, {-0.1, -0.1, 0.052}),
+                                {.youngs_modulus = 1e4, .thickness = 1e-3, .density = 200.0});
+  b.pin(b.nodes_of(cloth, "corner_00"));
+  b.link(b.nodes_of(cloth, "corner_10")[0], b.nodes_of(cloth, "corner_11")[0], 0.18);
+  b.set_contact({.activation_distance = 3e-3, .stiffness = 1e5, .friction = 0.3, .friction_velocity = 0.05});
+  physics::ModelCollider sphere;
+  sphere.name = "sphere";
+  sphere.shape = contact::Collider::sphere(0.05);
+  b.add_collider(sphere);
+  const physics::Model m = std::move(b).finalize();
+  physics::StepOptions o = contact_steps(0.01);
+  o.constraint_tolerance = 1e-11;
+  Rollout run(m, {.steps = 10, .step = o});
+  ParameterSet theta(adjoint::step_objective(run.workspace));
+  theta.add_global("cloth membrane", 0, Scale::log);
+  theta.add_initial_velocities({4, 8});
+  theta.add_step_forces({8}, 2, 3);
+  Eigen::VectorXd u = run.current(theta);
+  u.segment<3>(1) << 0.0, 0.0, -0.3;
+  u.segment<3>(4) << 0.1, 0.0, -0.2;
+  u.tail(9).setConstant(-0.01);
+  StateLoss l;
+  Eigen::MatrixXd target(2, 3);
+  target << 0.0, 0.0, 0.06, 0.1, 0.1, 0.0;
+  l.add_node_targets({4, 8}, target, {.step = -1});
+  EXPECT_GT(run.most_active_contacts(theta, u), 0);
+  run.check(theta, u, l);
+}
+
+// A cloth square falling flat onto a static triangle-mesh obstacle with friction: point–triangle
+// and edge–edge barrier pairs and their lagged friction.
+TEST(ContactAdjoint, ClothOnAnObstacleWithMeshFriction) {
+  physics::ModelBuilder b;
+  b.add_cloth("cloth", mesh::cloth_grid(0.1, 0.1, 2, 2, {0.02, 0.03, 0.004}),
+              {.youngs_modulus = 1e4, .thickness = 1e-3, .density = 200.0});
+  b.add_obstacle("floor", mesh::cloth_grid(0.2, 0.2, 2, 2, {-0.03, -0.03, 0.0}));
+  b.set_contact({.activation_distance = 3e-3, .stiffness = 1e5, .friction = 0.3, .friction_velocity = 0.05});
+  const physics::Model m = std::move(b).finalize();
+  Rollout run(m, {.steps = 8, .step = contact_steps(0.01)});
+  ParameterSet theta(adjoint::step_objective(run.workspace));
+  theta.add_global("cloth membrane", 0, Scale::log);
+  theta.add_initial_velocities({0, 4, 8});
+  Eigen::VectorXd u = run.current(theta);
+  for (int i = 1; i < 10; i += 3) u.segment<3>(i) << 0.3, 0.1, -0.2;
+  StateLoss l;
+  Eigen::MatrixXd target(2, 3);
+  target << 0.1, 0.05, 0.0, 0.05, 0.1, 0.01;
+  l.add_node_targets({4, 8}, target, {.step = -1});
+  EXPECT_GT(run.most_active_contacts(theta, u), 0);
+  run.check(theta, u, l);
+}
+
+// A chain of three distance links from a pinned bead, attached to a spring tail, swinging down:
+// the KKT adjoint of the augmented-Lagrangian steps. θ: the tail's stiffness, the beads' initial
+// velocities and the pinned bead's position.
+TEST(ContactAdjoint, SwingingChainOfLinksAndAnAttachment) {
+  physics::ModelBuilder b;
+  mesh::Positions beads(4, 3);
+  for (int i = 0; i < 4; ++i) beads.row(i) << 0.1 * i, 0.0, 0.0;
+  const int chain = b.add_particles("beads", beads, 0.05);
+  const int tail = b.add_springs("tail", mesh::rod({0.3, 0, 0}, {0.5, 0, 0}, 2), {.stiffness = 100.0, .node_mass = 0.03});
+  b.pin({b.node(chain, 0)});
+  for (int i = 0; i < 3; ++i) b.link(b.node(chain, i), b.node(chain, i + 1));
+  b.attach(b.node(chain, 3), b.node(tail, 0));
+  const int bead1 = b.node(chain, 1), bead2 = b.node(chain, 2), bead3 = b.node(chain, 3), pinned = b.node(chain, 0);
+  const int end = b.node(tail, 2);
+  const physics::Model m = std::move(b).finalize();
+  physics::StepOptions o = adjoint::test::tight_steps(0.02);
+  o.constraint_tolerance = 1e-12;
+  Rollout run(m, {.steps = 10, .step = o});
+  ParameterSet theta(adjoint::step_objective(run.workspace));
+  theta.add_global("tail springs", 0, Scale::log);
+  theta.add_initial_velocities({bead1, bead2, bead3});
+  theta.add_initial_positions({pinned});
+  Eigen::VectorXd u = run.current(theta);
+  u.segment<9>(1).setConstant(0.2);
+  StateLoss l;
+  Eigen::MatrixXd target(1, 3);
+  target << 0.3, 0.1, -0.3;
+  l.add_node_targets({end}, target, {.step = -1});
+  l.add_node_targets({bead2}, target * 0.5, {.step = 5, .field = adjoint::Field::velocity, .weight = 0.1});
+  run.check(theta, u, l);
+}
+
+// Newmark (the trapezoidal rule) on a swinging spring chain with mass damping: stiffnesses, rest
+// lengths, initial velocities and step forces; its first acceleration is M⁻¹(f₀ − ∇E(x₀; θ)).
+TEST(ContactAdjoint, NewmarkSpringChain) {
+  const physics::Model m = adjoint::test::spring_chain(4, false);
+  physics::StepOptions o = adjoint::test::tight_steps(0.02);
+  o.integrator = physics::Integrator::newmark;
+  o.rayleigh_mass = 0.5;
+  Rollout run(m, {.steps = 10, .step = o});
+  ParameterSet theta(adjoint::step_objective(run.workspace));
+  theta.add_per_element("chain springs", 0, Scale::log);
+  theta.add_per_element("chain springs", 1);
+  theta.add_initial_velocities({2, 4});
+  theta.add_initial_positions({3});
+  theta.add_step_forces({4}, 0, 4);
+  Eigen::VectorXd u = run.current(theta);
+  u.segment<6>(8) << 0.0, 0.3, 0.1, 0.2, 0.0, -0.1;
+  u.tail(12).setConstant(0.05);
+  StateLoss l;
+  Eigen::MatrixXd target(1, 3);
+  target << 0.8, 0.05, -0.4;
+  l.add_node_targets({4}, target, {.step = -1});
+  l.add_node_targets({3}, target * 0.5, {.step = 4, .field = adjoint::Field::velocity, .weight = 0.1});
+  run.check(theta, u, l);
+}
+
+// Newmark through an impact on the ground.
+TEST(ContactAdjoint, NewmarkCubeHitsTheGround) {
+  const physics::Model m = cube_over_ground(0.01);
+  physics::StepOptions o = contact_steps(0.005);
+  o.integrator = physics::Integrator::newmark;
+  Rollout run(m, {.steps = 16, .step = o});
+  ParameterSet theta(adjoint::step_objective(run.workspace));
+  const std::vector<int> nodes = all_nodes(m);
+  theta.add_initial_velocities(nodes);
+  Eigen::VectorXd u = run.current(theta);
+  for (Eigen::Index i = 0; i < u.size(); i += 3) u.segment<3>(i) << 0.3, 0.1, -0.6;
+  const StateLoss l = centroid_loss(nodes, Eigen::Vector3d(0.2, 0.0, 0.05));
+  EXPECT_GT(run.most_active_contacts(theta, u), 0);
+  run.check(theta, u, l);
+}
+
+// Checkpointed sweeps replay every step's contact groups, friction lag and κ: the same gradient
+// bit for bit as the stored sweep.
+TEST(ContactAdjoint, CheckpointedSweepsEqualTheStoredOneBitForBit) {
+  const physics::Model m = cube_over_ground(1e-3, 0.2);
+  Rollout run(m, {.steps = 12, .step = contact_steps(0.01)});
+  ParameterSet theta(adjoint::step_objective(run.workspace));
+  const std::vector<int> nodes = all_nodes(m);
+  theta.add_initial_velocities(nodes);
+  theta.add_global("cube neo_hookean", 0, Scale::log);
+  Eigen::VectorXd u = run.current(theta);
+  for (int i = 0; i < 3 * m.node_count(); i += 3) u.segment<3>(i) << 0.8, 0.3, -0.05;
+  const StateLoss l = centroid_loss(nodes, Eigen::Vector3d(0.1, 0.0, 0.02));
+  const adjoint::TrajectoryResult stored = run(theta, u, l);
+  ASSERT_TRUE(stored.ok()) << stored.message;
+  for (int c : {0, 1, 3}) {
+    run.options.checkpoints = c;
+    const adjoint::TrajectoryResult r = run(theta, u, l);
+    ASSERT_TRUE(r.ok()) << r.message;
+    EXPECT_EQ(r.loss, stored.loss) << c;
+    EXPECT_TRUE(r.gradient == stored.gradient) << c << ": " << (r.gradient - stored.gradient).norm();
+    EXPECT_GT(r.forward_steps, stored.forward_steps) << c;
+  }
+}
+
+// Bad combinations are InputErrors naming the feature.
+TEST(ContactAdjoint, UnsupportedCombinations) {
+  physics::ModelBuilder b;
+  const int chain = b.add_springs("chain", mesh::rod({0, 0, 0}, {1, 0, 0}, 2), {.stiffness = 100.0});
+  b.pin({b.node(chain, 0)});
+  b.link(b.node(chain, 1), b.node(chain, 2));
+  const physics::Model m = std::move(b).finalize();
+  physics::StepWorkspace w(m);
+  ParameterSet theta(adjoint::step_objective(w));
+  theta.add_global("chain springs", 0);
+  const Eigen::VectorXd u = theta.current(adjoint::step_objective(w), physics::initial_state(m));
+  adjoint::TrajectoryOptions o{.steps = 2, .step = adjoint::test::tight_steps(0.02)};
+  o.step.integrator = physics::Integrator::newmark;
+  try {
+    adjoint::trajectory(m, w, theta, u, StateLoss(), o);
+    ADD_FAILURE() << "Newmark with links was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("Newmark with an attachment or distance link"), std::string::npos) << e.what();
+  }
+  o.step.integrator = physics::Integrator::rk4;
+  EXPECT_THROW(adjoint::trajectory(m, w, theta, u, StateLoss(), o), InputError);
+  try {
+    adjoint::model_equilibrium(m, w, theta, u, StateLoss());
+    ADD_FAILURE() << "an equilibrium with links was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("equilibrium with an attachment"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
