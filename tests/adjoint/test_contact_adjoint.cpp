@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "adjoint_test_support.hpp"
 #include "sofax/adjoint/gradient.hpp"
@@ -71,7 +72,10 @@ struct Rollout {
                                        bool gradient = true) {
     return adjoint::trajectory(model, workspace, theta, u, l, options, gradient);
   }
-  void check(const ParameterSet& theta, const Eigen::VectorXd& u, const StateLoss& l, double taylor_step = 1e-2) {
+  // fd_step: central differences' relative step. The barrier is C2 at d̂, not C3: over a long rollout
+  // a step that makes a contact start a step earlier or later sees its third derivative jump.
+  void check(const ParameterSet& theta, const Eigen::VectorXd& u, const StateLoss& l, double taylor_step = 1e-2,
+             double fd_step = 1e-5) {
     const adjoint::TrajectoryResult r = (*this)(theta, u, l);
     ASSERT_TRUE(r.ok()) << r.message;
     EXPECT_EQ(r.adjoint_solves, options.steps);
@@ -81,7 +85,7 @@ struct Rollout {
     ASSERT_TRUE(r.gradient.allFinite());
     EXPECT_GT(r.gradient.norm(), 0.0);
     const adjoint::GradientCheck c =
-        adjoint::check_gradient(value, u, r.gradient, {.step = 1e-5, .rtol = 1e-5, .taylor_step = taylor_step});
+        adjoint::check_gradient(value, u, r.gradient, {.step = fd_step, .rtol = 1e-5, .taylor_step = taylor_step});
     EXPECT_TRUE(c.central.ok) << c.message;
     EXPECT_LT(c.central.relative_error, 1e-5) << c.message;
     EXPECT_TRUE(c.taylor.ok) << c.message;
@@ -288,6 +292,124 @@ TEST(ContactAdjoint, CheckpointedSweepsEqualTheStoredOneBitForBit) {
     EXPECT_TRUE(r.gradient == stored.gradient) << c << ": " << (r.gradient - stored.gradient).norm();
     EXPECT_GT(r.forward_steps, stored.forward_steps) << c;
   }
+}
+
+// A cloth square (2 triangles) hanging from its pinned top edge, struck by spheres sweeping past
+// its lower corners one after another: `steps` steps of 5 ms, a contact event every
+// 0.5 s, each passing, the strip settling again (implicit Euler with mass damping). A dissipative
+// system: a bouncing body's loss grows rugged over hundreds of steps (it curves on the scale of
+// central differences' steps), this one's stays smooth.
+struct StruckStrip {
+  static physics::Model make(int events) {
+    physics::ModelBuilder b;
+    const int strip = b.add_cloth("strip", mesh::cloth_grid(0.1, 0.1, 1, 1, {0.0, 0.0, -0.1}, "xz"),
+                                  {.youngs_modulus = 1e4, .thickness = 1e-3, .density = 200.0});
+    b.pin(b.nodes_of(strip, "side_z_max"));
+    b.set_contact({.activation_distance = 3e-3, .stiffness = 1e5});
+    for (int k = 0; k < events; ++k) {
+      physics::ModelCollider c;
+      c.name = "sphere " + std::to_string(k);
+      c.shape = contact::Collider::sphere(0.03);
+      c.pose.translation = Eigen::Vector3d(-0.3, 0.025, -0.1);
+      c.velocity = Eigen::Vector3d(1.4, 0.0, 0.0);
+      c.t_start = 0.1 + 0.5 * k;
+      c.t_end = c.t_start + 0.5;
+      b.add_collider(c);
+    }
+    return std::move(b).finalize();
+  }
+  StruckStrip(int steps, int events) : model(make(events)), run(model, {.steps = steps, .step = contact_steps(0.005)}) {
+    run.options.step.rayleigh_mass = 2.0;
+  }
+  physics::Model model;
+  Rollout run;
+  // θ: the membrane's stiffness (log) and, for the long run, a corner's initial velocity; L: the
+  // free edge near a point at the end and at mid-course.
+  ParameterSet parameters(bool velocities) {
+    ParameterSet theta(adjoint::step_objective(run.workspace));
+    theta.add_global("strip membrane", 0, Scale::log);
+    if (velocities) theta.add_initial_velocities({1});
+    return theta;
+  }
+  StateLoss loss() const {
+    StateLoss l;
+    Eigen::MatrixXd target(1, 3);
+    target << 0.1, 0.01, -0.1;
+    l.add_node_targets({0, 1}, target.replicate(2, 1), {.step = -1});
+    l.add_node_targets({1}, target, {.step = run.options.steps / 2});
+    return l;
+  }
+  // Contact events: steps that end with a pair within d̂ after one that did not.
+  int events() {
+    physics::State a = physics::initial_state(model), b;
+    int count = 0;
+    bool touching = false;
+    for (int n = 0; n < run.options.steps; ++n) {
+      const physics::StepReport r = physics::step(model, a, b, {}, run.workspace, run.options.step);
+      if (!r.ok()) return -1;
+      if (r.active_contacts > 0 && !touching) ++count;
+      touching = r.active_contacts > 0;
+      std::swap(a, b);
+    }
+    return count;
+  }
+};
+
+// The long rollout: 1,000 steps with contact events, the gradient finite and equal to
+// central differences (a few seconds in release: run with --gtest_also_run_disabled_tests).
+TEST(ContactAdjoint, DISABLED_ThousandStepsWithContactEvents) {
+  StruckStrip t(1000, 9);
+  const ParameterSet theta = t.parameters(true);
+  EXPECT_GE(t.events(), 9);
+  t.run.check(theta, t.run.current(theta), t.loss(), 1e-4, 1e-6);
+}
+
+// Its CI-sized version: 200 steps, two events, checkpointed under a budget of 4 states.
+TEST(ContactAdjoint, LongRolloutWithContactEventsUnderABudget) {
+  StruckStrip t(200, 2);
+  t.run.options.checkpoints = 4;
+  const ParameterSet theta = t.parameters(false);
+  EXPECT_GE(t.events(), 2);
+  const Eigen::VectorXd u = t.run.current(theta);
+  const adjoint::TrajectoryResult r = t.run(theta, u, t.loss());
+  ASSERT_TRUE(r.ok()) << r.message;
+  EXPECT_LE(r.peak_stored_states, 5);
+  t.run.check(theta, u, t.loss(), 1e-4, 1e-6);
+}
+
+// A cantilever whose tip sags onto the ground: the equilibrium's adjoint with barrier pairs
+// active. θ: Young's modulus and Poisson ratio (log); L: the tip nodes near points.
+TEST(ContactAdjoint, CantileverSaggingOntoTheGround) {
+  physics::ModelBuilder b;
+  const int beam = b.add_solid("beam", mesh::tet_box({0.4, 0.1, 0.1}, {2, 1, 1}),
+                               {.youngs_modulus = 1e6, .poisson_ratio = 0.3, .density = 500.0});
+  b.pin(b.nodes_of(beam, "x_min"));
+  b.set_contact({.activation_distance = 3e-3, .stiffness = 1e6});
+  physics::ModelCollider floor = ground();
+  floor.pose = contact::Pose::plane({0.0, 0.0, -0.002}, Eigen::Vector3d::UnitZ());
+  b.add_collider(floor);
+  const std::vector<int> tip = b.nodes_of(beam, "x_max");
+  const physics::Model m = std::move(b).finalize();
+  physics::StepWorkspace w(m);
+  ParameterSet theta(adjoint::step_objective(w));
+  theta.add_global("beam neo_hookean", 0, Scale::log);
+  theta.add_global("beam neo_hookean", 1, Scale::log);
+  const Eigen::VectorXd u = theta.current(adjoint::step_objective(w), physics::initial_state(m));
+  StateLoss l;
+  l.add_point_distance(tip, Eigen::Vector3d(0.45, 0.05, 0.0));
+  const adjoint::StaticResult r = adjoint::model_equilibrium(m, w, theta, u, l);
+  ASSERT_TRUE(r.ok()) << r.message;
+  // The tip rests on the barrier: its lowest node within d̂ of the ground.
+  double lowest = INFINITY;
+  for (int n : tip) lowest = std::min(lowest, r.x[3 * n + 2]);
+  EXPECT_LT(lowest, -0.002 + 3e-3);
+  EXPECT_GT(lowest, -0.002);
+  auto value = [&](const Eigen::VectorXd& v) { return adjoint::model_equilibrium(m, w, theta, v, l, {}, false).loss; };
+  ASSERT_TRUE(r.gradient.allFinite());
+  const adjoint::GradientCheck c = adjoint::check_gradient(value, u, r.gradient, {.step = 1e-5, .rtol = 1e-5});
+  EXPECT_TRUE(c.central.ok) << c.message;
+  EXPECT_GT(c.taylor.rate, 1.8) << c.message;
+  std::printf("  relative error %.2e, Taylor rate %.2f\n", c.central.relative_error, c.taylor.rate);
 }
 
 // Bad combinations are InputErrors naming the feature.
