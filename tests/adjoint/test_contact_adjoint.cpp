@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 
 #include "adjoint_test_support.hpp"
 #include "sofax/adjoint/gradient.hpp"
@@ -91,6 +92,7 @@ struct Rollout {
     EXPECT_TRUE(c.taylor.ok) << c.message;
     EXPECT_GT(c.taylor.rate, 1.8) << c.message;
     std::printf("  relative error %.2e, Taylor rate %.2f\n", c.central.relative_error, c.taylor.rate);
+    if (std::getenv("SOFAX_PRINT_GRADIENTS")) std::cout << r.gradient.transpose() << "\n" << c.central.finite_difference.transpose() << "\n";
   }
   // The most pairs within d̂ at the end of any step of the rollout at u (what makes the test one of
   // contact).
@@ -127,8 +129,9 @@ TEST(ContactAdjoint, BallBouncingOffTheGround) {
   run.check(theta, u, l);
 }
 
-// A cube sliding on the ground with friction (μ = 0.2, the lag at each step's start): θ its initial
-// velocity, its Young's modulus (log) and a push on two nodes over the first steps.
+// A cube sliding on the ground with friction (μ = 0.2, the lag at each step's start): θ the
+// initial velocity of two nodes, its Young's modulus (log), a push on two nodes in step 1, the
+// barrier stiffness κ (log) and the friction coefficient μ.
 TEST(ContactAdjoint, CubeSlidingWithFriction) {
   const physics::Model m = cube_over_ground(1e-3, 0.2, {0.8, 0.3, -0.05});
   Rollout run(m, {.steps = 10, .step = contact_steps(0.01)});
@@ -137,8 +140,10 @@ TEST(ContactAdjoint, CubeSlidingWithFriction) {
   theta.add_initial_velocities({0, 5});
   theta.add_global("cube neo_hookean", 0, Scale::log);
   theta.add_step_forces({0, 1}, 1, 1);
+  theta.add_contact_stiffness(m);
+  theta.add_friction_coefficient(m);
   Eigen::VectorXd u = run.current(theta);
-  u.tail(6).setConstant(0.02);
+  u.segment<6>(7).setConstant(0.02);
   const StateLoss l = centroid_loss(nodes, Eigen::Vector3d(0.1, 0.0, 0.02));
   EXPECT_GT(run.most_active_contacts(theta, u), 0);
   run.check(theta, u, l);
@@ -378,7 +383,7 @@ TEST(ContactAdjoint, LongRolloutWithContactEventsUnderABudget) {
 }
 
 // A cantilever whose tip sags onto the ground: the equilibrium's adjoint with barrier pairs
-// active. θ: Young's modulus and Poisson ratio (log); L: the tip nodes near points.
+// active. θ: the Lamé parameters (log); L: the tip's centroid near a point.
 TEST(ContactAdjoint, CantileverSaggingOntoTheGround) {
   physics::ModelBuilder b;
   const int beam = b.add_solid("beam", mesh::tet_box({0.4, 0.1, 0.1}, {2, 1, 1}),
@@ -433,6 +438,34 @@ TEST(ContactAdjoint, UnsupportedCombinations) {
   }
   o.step.integrator = physics::Integrator::rk4;
   EXPECT_THROW(adjoint::trajectory(m, w, theta, u, StateLoss(), o), InputError);
+  // κ and μ as parameters need contact, a fixed κ and a friction coefficient > 0.
+  ParameterSet contact(adjoint::step_objective(w));
+  EXPECT_THROW(contact.add_contact_stiffness(m), InputError);
+  const physics::Model adaptive = cube_over_ground(0.01, 0.0, Eigen::Vector3d::Zero());
+  ParameterSet on_ground(adjoint::step_objective(w));
+  physics::Model copy = adaptive;
+  copy.contact.stiffness = 0.0;
+  try {
+    on_ground.add_contact_stiffness(copy);
+    ADD_FAILURE() << "an adaptive κ was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("adaptive"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(on_ground.add_friction_coefficient(adaptive), InputError);  // frictionless
+  on_ground.add_contact_stiffness(adaptive);
+  EXPECT_THROW(on_ground.add_contact_stiffness(adaptive), InputError);  // twice
+  // A negative μ is bad input naming the entry.
+  const physics::Model sliding = cube_over_ground(1e-3, 0.2, Eigen::Vector3d::Zero());
+  physics::StepWorkspace ws(sliding);
+  ParameterSet mu(adjoint::step_objective(ws));
+  mu.add_friction_coefficient(sliding);
+  try {
+    adjoint::trajectory(sliding, ws, mu, Eigen::VectorXd::Constant(1, -0.1), StateLoss(),
+                        {.steps = 1, .step = contact_steps(0.01)});
+    ADD_FAILURE() << "a negative friction coefficient was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("friction coefficient"), std::string::npos) << e.what();
+  }
   try {
     adjoint::model_equilibrium(m, w, theta, u, StateLoss());
     ADD_FAILURE() << "an equilibrium with links was accepted";

@@ -11,6 +11,7 @@
 #include "sofax/contact/distance.hpp"
 #include "sofax/contact/friction.hpp"
 #include "sofax/core/dual.hpp"
+#include "sofax/core/error.hpp"
 
 namespace sofax::adjoint::detail {
 
@@ -233,6 +234,33 @@ void reset_constraints(physics::StepWorkspace::Impl& w) {
     w.objective.set_group_weight(g, 1.0);
     w.objective.set_residual_targets(g, Vec::Zero(static_cast<Eigen::Index>(group.element_count()) * group.residual_count()));
   }
+}
+
+void apply_contact_parameters(const ParameterSet& parameters, const Vec& p, physics::StepWorkspace::Impl& w) {
+  w.contact.fixed_stiffness = 0.0;
+  w.contact.friction = -1.0;
+  if (const int k = parameters.contact_stiffness_index(); k >= 0) {
+    if (!(p[k] > 0.0)) throw InputError(parameters.entry_name(k), "must be > 0, got " + std::to_string(p[k]));
+    w.contact.fixed_stiffness = p[k];
+  }
+  if (const int m = parameters.friction_coefficient_index(); m >= 0) {
+    if (!(p[m] >= 0.0)) throw InputError(parameters.entry_name(m), "must be >= 0, got " + std::to_string(p[m]));
+    w.contact.friction = p[m];
+  }
+}
+
+void add_contact_parameter_terms(const ParameterSet& parameters, const physics::StepWorkspace::Impl& w, const Vec& x,
+                                 const Vec& lambda, int threads, Eigen::Ref<Eigen::VectorXd> dp) {
+  const int k = parameters.contact_stiffness_index(), m = parameters.friction_coefficient_index();
+  if (k < 0 && m < 0) return;
+  const physics::ContactGroups& cg = w.contact;
+  Vec barrier = Vec::Zero(x.size()), friction = Vec::Zero(x.size());
+  for (int g : cg.barrier_groups()) w.objective.add_group_gradient(g, x, barrier, {.threads = threads});
+  for (int g : {cg.collider_friction, cg.point_triangle_friction, cg.edge_edge_friction})
+    if (g >= 0) w.objective.add_group_gradient(g, x, friction, {.threads = threads});
+  if (k >= 0) dp[k] -= lambda.dot(barrier + friction) / cg.kappa;
+  const double mu = cg.friction_of(w.model->contact);
+  if (m >= 0 && mu > 0.0) dp[m] -= lambda.dot(friction) / mu;
 }
 
 }  // namespace sofax::adjoint::detail

@@ -8,6 +8,7 @@
 #include <Eigen/SparseCore>
 #include <vector>
 
+#include "sofax/adjoint/parameters.hpp"
 #include "sofax/physics/model.hpp"
 #include "sofax/physics/step_objective.hpp"
 
@@ -46,5 +47,16 @@ Eigen::SparseMatrix<double, Eigen::RowMajor> constraint_jacobian(const physics::
 void set_lagrangian_constraints(physics::StepWorkspace::Impl& w, const Eigen::VectorXd& x,
                                 const Eigen::VectorXd& multipliers, double penalty);
 void reset_constraints(physics::StepWorkspace::Impl& w);
+
+// The set's κ and μ entries (p physical) into the workspace's contact groups, or the model's
+// values when the set has none. InputError for κ ≤ 0 or μ < 0.
+void apply_contact_parameters(const ParameterSet& parameters, const Eigen::VectorXd& p, physics::StepWorkspace::Impl& w);
+
+// −λᵀ ∂g/∂κ and −λᵀ ∂g/∂μ into dp at the set's κ and μ entries: the barriers and the lagged friction
+// are linear in κ (its rows hold μκ·m(d)), the friction in μ, so ∂(∇B + ∇D)/∂κ = (∇B + ∇D)/κ and
+// ∂(∇D)/∂μ = ∇D/μ at x with the groups as they are (μ = 0: no friction rows, no derivative).
+void add_contact_parameter_terms(const ParameterSet& parameters, const physics::StepWorkspace::Impl& w,
+                                 const Eigen::VectorXd& x, const Eigen::VectorXd& lambda, int threads,
+                                 Eigen::Ref<Eigen::VectorXd> dp);
 
 }  // namespace sofax::adjoint::detail

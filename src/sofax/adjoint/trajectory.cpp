@@ -307,6 +307,7 @@ class Sweep {
     dtheta_ -= term;
     // g = … − f: the step's control forces get −λᵀ ∂g/∂f = λ (zero on held dofs).
     if (parameters_.has_step_forces()) parameters_.add_step_force_gradient(sk.step, adjoint_.lambda(), dforces_);
+    if (snapshot) detail::add_contact_parameter_terms(parameters_, w_, sk1.x, adjoint_.lambda(), step_options_.threads, dforces_);
     const Vec Ml = (mass_.array() * adjoint_.lambda().array()).matrix();
     // −λᵀ ∂g/∂(x_k, v_k[, x_{k−1}, v_{k−1}][, a_k]) and the velocity's (and acceleration's) share;
     // what state k+1 carries as its previous x, v is state k's x, v.
@@ -415,6 +416,7 @@ TrajectoryResult trajectory(const physics::Model& model, physics::StepWorkspace&
 
   TrajectoryResult r;
   const Vec p = parameters.to_physical(u);
+  detail::apply_contact_parameters(parameters, p, w);
   Sweep sweep(model, workspace, parameters, p, loss, options, r);
   if (!sweep.forward(s0)) return r;
   r.loss += loss.regularizer(u, nullptr);
