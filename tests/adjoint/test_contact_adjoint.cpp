@@ -115,9 +115,10 @@ struct Rollout {
   }
 };
 
-// The ball: thrown at the ground, it bounces; θ its initial velocity, L its centroid's
-// distance to a point after the bounce.
-TEST(ContactAdjoint, BallBouncingOffTheGround) {
+// The ball, as a soft cube thrown at the ground (implicit Euler: it lands and slides
+// rather than bounces; Newmark below keeps more of the impact's energy): θ the initial velocity
+// of two corners, L the centroid's distance to a point after the impact.
+TEST(ContactAdjoint, CubeThrownAtTheGround) {
   const physics::Model m = cube_over_ground(0.02, 0.0, {0.3, 0.1, -0.6});
   Rollout run(m, {.steps = 14, .step = contact_steps(0.01)});
   ParameterSet theta(adjoint::step_objective(run.workspace));

@@ -11,6 +11,10 @@
 //   dL/d(x_n, v_n, x_{n−1}, v_{n−1}) −= λᵀ ∂g/∂(…) − the velocity's share, and on pinned dofs
 //   (held at x_n's values) dL/dx_n += a_E − H_EF λ_F. BDF2's state carries (x_{n−1}, v_{n−1}):
 //   their adjoints flow into x_n, v_n of the step before.
+// Newmark (ĥ = h/2, x̂ = x_n + h v_n + h²/4 a_n, α doubled) carries a_{n+1} = W x_{n+1} − x̂/ĥ² −
+// (α/h) x_n on the free dofs and its adjoint ā; contact replays each step's contact groups before
+// its solve and adds friction's dependence on x_n through its lagged parameters; links solve the
+// KKT system of the augmented Lagrangian's solution (step_terms.hpp, docs/adjoints.md).
 #include <algorithm>
 #include <cmath>
 #include <limits>
