@@ -29,13 +29,16 @@ physics::ModelCollider ground(const Eigen::Vector3d& normal = Eigen::Vector3d::U
 }
 
 // A soft cube (5 cm, 6 tets) above the ground: κ fixed (the adaptive κ depends on the state at the
-// first contact, which the adjoint does not differentiate), d̂ = 2 mm.
+// first contact, which the adjoint does not differentiate), d̂ = 3 mm, all nodes moving at `velocity`.
 physics::Model cube_over_ground(double height, double friction, const Eigen::Vector3d& velocity) {
   physics::ModelBuilder b;
   const int cube = b.add_solid("cube", mesh::tet_box(Eigen::Vector3d::Constant(0.05), {1, 1, 1}, {0.0, 0.0, height}),
               {.youngs_modulus = 2e4, .poisson_ratio = 0.3, .density = 400.0});
   b.set_contact({.activation_distance = 3e-3, .stiffness = 1e7, .friction = friction, .friction_velocity = 0.05});
   b.add_collider(ground());
+  std::vector<int> nodes(8);
+  for (int i = 0; i < 8; ++i) nodes[static_cast<std::size_t>(i)] = b.node(cube, i);
+  b.set_initial_velocity(nodes, velocity);
   return std::move(b).finalize();
 }
 
