@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
 
 #include "adjoint_test_support.hpp"
 #include "sofax/adjoint/gradient.hpp"
@@ -95,7 +94,6 @@ struct Rollout {
     EXPECT_TRUE(c.taylor.ok) << c.message;
     EXPECT_GT(c.taylor.rate, 1.8) << c.message;
     std::printf("  relative error %.2e, Taylor rate %.2f\n", c.central.relative_error, c.taylor.rate);
-    if (std::getenv("SOFAX_PRINT_GRADIENTS")) std::cout << r.gradient.transpose() << "\n" << c.central.finite_difference.transpose() << "\n";
   }
   // The most pairs within d̂ at the end of any step of the rollout at u (what makes the test one of
   // contact).
