@@ -206,6 +206,34 @@ TEST(ContactAdjoint, ClothOnAnObstacleWithMeshFriction) {
   run.check(theta, u, l);
 }
 
+// A small cloth falling onto a larger one held at its corners, with friction: mesh–mesh pairs
+// whose both sides move (the lagged friction's derivative through all four nodes of a pair).
+TEST(ContactAdjoint, ClothOnAClothWithFriction) {
+  physics::ModelBuilder b;
+  const int lower = b.add_cloth("lower", mesh::cloth_grid(0.2, 0.2, 2, 2, {-0.1, -0.1, 0.0}),
+                                {.youngs_modulus = 1e4, .thickness = 1e-3, .density = 200.0});
+  const int upper = b.add_cloth("upper", mesh::cloth_grid(0.08, 0.08, 1, 1, {-0.03, -0.05, 0.004}),
+                                {.youngs_modulus = 1e4, .thickness = 1e-3, .density = 200.0});
+  for (const char* corner : {"corner_00", "corner_10", "corner_01", "corner_11"}) b.pin(b.nodes_of(lower, corner));
+  b.set_initial_velocity(b.nodes_of(upper, "side_y_min"), {0.2, 0.1, -0.3});
+  b.set_initial_velocity(b.nodes_of(upper, "side_y_max"), {0.2, 0.1, -0.3});
+  b.set_contact({.activation_distance = 3e-3, .stiffness = 1e5, .friction = 0.3, .friction_velocity = 0.05});
+  const int tip = b.node(upper, 3), middle = b.node(lower, 4);
+  const physics::Model m = std::move(b).finalize();
+  Rollout run(m, {.steps = 8, .step = contact_steps(0.01)});
+  ParameterSet theta(adjoint::step_objective(run.workspace));
+  theta.add_global("lower membrane", 0, Scale::log);
+  theta.add_initial_velocities({tip});
+  theta.add_friction_coefficient(m);
+  const Eigen::VectorXd u = run.current(theta);
+  StateLoss l;
+  Eigen::MatrixXd target(2, 3);
+  target << 0.1, 0.05, 0.0, 0.0, 0.0, -0.01;
+  l.add_node_targets({tip, middle}, target, {.step = -1});
+  EXPECT_GT(run.most_active_contacts(theta, u), 0);
+  run.check(theta, u, l);
+}
+
 // A chain of three distance links from a pinned bead, attached to a spring tail, swinging down:
 // the KKT adjoint of the augmented-Lagrangian steps. θ: the tail's stiffness, the beads' initial
 // velocities and the pinned bead's position.
