@@ -106,6 +106,32 @@ int ParameterSet::add_step_forces(const std::vector<int>& nodes, int first_step,
   return first;
 }
 
+int ParameterSet::add_contact_stiffness(const physics::Model& model, Scale scale, Bounds bounds) {
+  const char* what = "ParameterSet::add_contact_stiffness";
+  check_bounds(bounds, scale, what);
+  if (!model.has_contact) throw InputError(what, "the model has no contact");
+  if (!(model.contact.stiffness > 0.0))
+    throw InputError(what, "the model's barrier stiffness is adaptive (contact.stiffness = 0): fix it to make it a parameter");
+  if (kappa_index_ >= 0) throw InputError(what, "the barrier stiffness is already a parameter");
+  kappa_index_ = size();
+  model_kappa_ = model.contact.stiffness;
+  entries_.push_back({Entry::contact, 0, 0, scale, bounds});
+  return kappa_index_;
+}
+
+int ParameterSet::add_friction_coefficient(const physics::Model& model, Scale scale, Bounds bounds) {
+  const char* what = "ParameterSet::add_friction_coefficient";
+  check_bounds(bounds, scale, what);
+  if (!model.has_contact) throw InputError(what, "the model has no contact");
+  if (!(model.contact.friction > 0.0))
+    throw InputError(what, "the model is frictionless (contact.friction = 0): give it a friction coefficient > 0");
+  if (mu_index_ >= 0) throw InputError(what, "the friction coefficient is already a parameter");
+  mu_index_ = size();
+  model_mu_ = model.contact.friction;
+  entries_.push_back({Entry::contact, 1, 0, scale, bounds});
+  return mu_index_;
+}
+
 bool ParameterSet::step_forces(const Eigen::Ref<const Eigen::VectorXd>& p, int step, mesh::Positions& forces) const {
   bool any = false;
   for (int i = 0; i < size(); ++i) {
@@ -129,6 +155,8 @@ std::string ParameterSet::entry_name(int index) const {
   std::string name = "u[" + std::to_string(index) + "]: ";
   if (e.kind == Entry::engine)
     name += layout_.entry_name(e.target);
+  else if (e.kind == Entry::contact)
+    name += e.target == 0 ? "barrier stiffness" : "friction coefficient";
   else if (e.kind == Entry::step_force)
     name += "force on node " + std::to_string(e.target / 3) + " in step " + std::to_string(e.step) + ", component " +
             std::to_string(e.target % 3);
@@ -180,6 +208,8 @@ Eigen::VectorXd ParameterSet::current(const assembly::Objective& objective, cons
       p[i] = engine[e.target];
     } else if (e.kind == Entry::step_force) {
       p[i] = 0.0;
+    } else if (e.kind == Entry::contact) {
+      p[i] = e.target == 0 ? model_kappa_ : model_mu_;
     } else {
       if (!state) throw InputError("ParameterSet::current", "the set has initial-state entries: pass the state");
       p[i] = (e.kind == Entry::initial_x ? state->x : state->v)[e.target];
@@ -212,7 +242,8 @@ void ParameterSet::apply(const Eigen::Ref<const Eigen::VectorXd>& u, assembly::O
   for (int i = 0; i < size(); ++i) {
     const Entry& e = entries_[i];
     if (e.kind == Entry::engine) engine[e.target] = p[i];
-    else if (e.kind != Entry::step_force) (e.kind == Entry::initial_x ? state->x : state->v)[e.target] = p[i];
+    else if (e.kind == Entry::initial_x || e.kind == Entry::initial_v)
+      (e.kind == Entry::initial_x ? state->x : state->v)[e.target] = p[i];
   }
   if (layout_.size() > 0) objective.set_parameters(layout_, engine);
 }

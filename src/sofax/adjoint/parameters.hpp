@@ -66,6 +66,17 @@ class ParameterSet {
   // step, step-major then node-major. current() reads them as 0 (no control force).
   int add_step_forces(const std::vector<int>& nodes, int first_step, int step_count, Bounds bounds = {});
 
+  // Contact (trajectories and equilibria of a model with contact): the barrier stiffness κ, which
+  // must be fixed in the model (ContactOptions::stiffness > 0: the adaptive κ is a function of the
+  // state at the first contact, not a parameter), and the friction coefficient μ, which must be
+  // > 0 in the model (its friction groups exist only then). current() reads the model's values.
+  // InputError when the model does not qualify or the entry exists already.
+  int add_contact_stiffness(const physics::Model& model, Scale scale = Scale::log, Bounds bounds = {});
+  int add_friction_coefficient(const physics::Model& model, Scale scale = Scale::linear, Bounds bounds = {});
+  // Their u index, or −1.
+  int contact_stiffness_index() const { return kappa_index_; }
+  int friction_coefficient_index() const { return mu_index_; }
+
   int size() const { return static_cast<int>(entries_.size()); }
   bool has_state_entries() const { return state_entries_ > 0; }
   bool has_step_forces() const { return force_entries_ > 0; }
@@ -106,8 +117,8 @@ class ParameterSet {
 
  private:
   struct Entry {
-    enum Kind : char { engine, initial_x, initial_v, step_force } kind;
-    int target;  // layout index (engine) or dof
+    enum Kind : char { engine, initial_x, initial_v, step_force, contact } kind;
+    int target;  // layout index (engine) or dof; contact: 0 κ, 1 μ
     int step;    // step_force: the step it acts in
     Scale scale;
     Bounds bounds;
@@ -121,6 +132,8 @@ class ParameterSet {
   int state_entries_ = 0;
   int force_entries_ = 0;
   int last_force_step_ = -1;
+  int kappa_index_ = -1, mu_index_ = -1;
+  double model_kappa_ = 0.0, model_mu_ = 0.0;
 };
 
 }  // namespace sofax::adjoint

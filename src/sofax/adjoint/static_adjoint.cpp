@@ -1,5 +1,6 @@
 #include "sofax/adjoint/static_adjoint.hpp"
 
+#include <Eigen/QR>
 #include <stdexcept>
 #include <string>
 
@@ -55,6 +56,44 @@ void StaticAdjoint::solve(const Eigen::Ref<const Eigen::VectorXd>& dL_dx) {
   const double scale = rhs.size() ? rhs.lpNorm<Eigen::Infinity>() : 0.0;
   relative_residual_ = scale > 0.0 ? (hf - rhs).lpNorm<Eigen::Infinity>() / scale : 0.0;
   eliminated_ = dL_dx - Hl;
+  for (int dof : elimination_.free_dofs()) eliminated_[dof] = 0.0;
+}
+
+void StaticAdjoint::solve(const Eigen::Ref<const Eigen::VectorXd>& dL_dx,
+                          const Eigen::SparseMatrix<double, Eigen::RowMajor>& J) {
+  const int n = objective_ ? objective_->variable_count() : 0;
+  if (J.rows() == 0) return solve(dL_dx);
+  if (J.cols() != n)
+    throw InputError("StaticAdjoint::solve", "the constraint Jacobian has " + std::to_string(J.cols()) +
+                                                 " columns, expected " + std::to_string(n));
+  solve(dL_dx);  // λ₀ = H⁻¹ ∂L/∂x on the free dofs
+  const Eigen::Index m = J.rows(), nf = elimination_.free_count();
+  // Z = H_FF⁻¹ J_Fᵀ, S = J_F Z, S ν = J_F λ₀, λ_F = λ₀ − Z ν.
+  Eigen::MatrixXd JF(nf, m), Z(nf, m);
+  Eigen::VectorXd row(n), rf(nf), zf(nf);
+  for (Eigen::Index i = 0; i < m; ++i) {
+    row = J.row(i).transpose();
+    elimination_.restrict(row, rf);
+    JF.col(i) = rf;
+    if (nf > 0) cholesky_.solve(rf, zf);
+    Z.col(i) = zf;
+  }
+  Eigen::VectorXd l0(nf);
+  elimination_.restrict(lambda_, l0);
+  const Eigen::MatrixXd S = JF.transpose() * Z;
+  const Eigen::VectorXd nu = S.completeOrthogonalDecomposition().solve(JF.transpose() * l0);
+  const Eigen::VectorXd lf = l0 - Z * nu;
+  lambda_.setZero(n);
+  elimination_.add_prolonged(lf, 1.0, lambda_);
+  const Eigen::VectorXd Hl = hessian_ * lambda_;
+  const Eigen::VectorXd Jnu = J.transpose() * nu;
+  Eigen::VectorXd hf(nf), rhs(nf), jf(nf);
+  elimination_.restrict(Hl, hf);
+  elimination_.restrict(dL_dx, rhs);
+  elimination_.restrict(Jnu, jf);
+  const double scale = rhs.size() ? rhs.lpNorm<Eigen::Infinity>() : 0.0;
+  relative_residual_ = scale > 0.0 ? (hf + jf - rhs).lpNorm<Eigen::Infinity>() / scale : 0.0;
+  eliminated_ = dL_dx - Hl - Jnu;
   for (int dof : elimination_.free_dofs()) eliminated_[dof] = 0.0;
 }
 

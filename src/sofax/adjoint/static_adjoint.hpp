@@ -25,6 +25,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <Eigen/SparseCore>
 #include <cstdint>
 
 #include "sofax/assembly/objective.hpp"
@@ -46,6 +47,15 @@ class StaticAdjoint {
   // From dL/dx (variable_count): λ (zero on eliminated dofs) and the eliminated dofs' adjoint
   // dL/dx_E − H_EF λ_F (zero on free dofs). std::logic_error before a successful factor().
   void solve(const Eigen::Ref<const Eigen::VectorXd>& dL_dx);
+  // The same at a solution of min Φ subject to c(x) = 0 (J = ∂c/∂x, m × variable_count, at x; the
+  // factored H the Lagrangian's Hessian, plus ρJᵀJ when that makes it positive definite, which
+  // changes nothing on Jμ = 0): the KKT system
+  //   [H_FF  J_Fᵀ] [λ_F]   [∂L/∂x_F]
+  //   [J_F    0  ] [ν  ] = [   0   ]
+  // by its Schur complement (m solves with the factor, one dense m × m solve), and the eliminated
+  // dofs' adjoint dL/dx_E − H_EF λ_F − J_Eᵀ ν. A J_F of deficient rank (redundant links) is solved in
+  // the least-squares sense.
+  void solve(const Eigen::Ref<const Eigen::VectorXd>& dL_dx, const Eigen::SparseMatrix<double, Eigen::RowMajor>& J);
   const Eigen::VectorXd& lambda() const { return lambda_; }
   const Eigen::VectorXd& eliminated_adjoint() const { return eliminated_; }
   // out (layout.size()) = λᵀ ∂(∇ₓΦ)/∂θ at x, for the last solve's λ.

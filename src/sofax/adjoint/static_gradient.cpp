@@ -3,6 +3,7 @@
 #include <string>
 
 #include "sofax/adjoint/gradient.hpp"
+#include "sofax/adjoint/step_terms.hpp"
 #include "sofax/adjoint/support.hpp"
 #include "sofax/core/error.hpp"
 #include "sofax/physics/step_objective.hpp"
@@ -23,9 +24,10 @@ namespace {
 
 // The adjoint of a solved static problem: λ from the loss's ∂L/∂x, then dL/dp (engine part) and
 // the eliminated dofs' gradient. dp gets −λᵀ∂(∇Φ)/∂θ; regularizers are added by the caller.
+// contact: the step workspace whose contact groups are part of objective (their κ a parameter).
 bool static_adjoint(const assembly::Objective& objective, const ParameterSet& parameters, const Eigen::VectorXd& x,
                     const solve::DofConstraints& constraints, const StateLoss& loss, int threads, StaticResult& r,
-                    Eigen::VectorXd& dp) {
+                    Eigen::VectorXd& dp, const physics::StepWorkspace::Impl* contact = nullptr) {
   StaticAdjoint adj;
   const solve::FactorStatus status = adj.factor(objective, x, constraints, threads);
   if (status != solve::FactorStatus::positive_definite) {
@@ -41,6 +43,7 @@ bool static_adjoint(const assembly::Objective& objective, const ParameterSet& pa
   Eigen::VectorXd term = Eigen::VectorXd::Zero(parameters.layout().size());
   adj.parameter_term(parameters.layout(), term);
   parameters.add_engine(-term, dp);
+  if (contact) detail::add_contact_parameter_terms(parameters, *contact, x, adj.lambda(), threads, dp);
   r.eliminated_gradient.resize(static_cast<Eigen::Index>(constraints.dofs.size()));
   for (std::size_t i = 0; i < constraints.dofs.size(); ++i)
     r.eliminated_gradient[static_cast<Eigen::Index>(i)] = adj.eliminated_adjoint()[constraints.dofs[i]];
@@ -56,6 +59,8 @@ StaticResult static_solution(assembly::Objective& objective, const ParameterSet&
     throw InputError("static_solution", "the parameter set has initial-state or step-force entries; a static solve has "
                                         "neither");
   if (loss.uses_velocities()) throw InputError("static_solution", "the loss has velocity terms; a static solve has none");
+  if (parameters.contact_stiffness_index() >= 0 || parameters.friction_coefficient_index() >= 0)
+    throw InputError("static_solution", "the parameter set has contact entries; use model_equilibrium or trajectory");
   loss.check(0, objective.node_count());
   parameters.apply(u, objective);
   StaticResult r;
@@ -88,6 +93,7 @@ StaticResult model_equilibrium(const physics::Model& model, physics::StepWorkspa
   physics::StepWorkspace::Impl& w = workspace.impl();
   physics::State state = physics::initial_state(model);
   parameters.apply(u, w.objective, &state);
+  detail::apply_contact_parameters(parameters, parameters.to_physical(u), w);
   StaticResult r;
   const physics::StepReport report = physics::solve_equilibrium(model, state, {}, workspace, options);
   r.x = state.x;
@@ -102,7 +108,9 @@ StaticResult model_equilibrium(const physics::Model& model, physics::StepWorkspa
   const Eigen::Vector3d extent =
       model.rest_positions.colwise().maxCoeff() - model.rest_positions.colwise().minCoeff();
   solve::MinimizerOptions polish{.max_iterations = 20, .gradient_tolerance = 0.0};
-  polish.direction_tolerance = 1e-13 * extent.norm();
+  // The barrier's energy is noisier than the elastic ones' (its curvature ~κ/d²): a step of 1e-13 of
+  // the size is below what its line search resolves, 1e-11 is not.
+  polish.direction_tolerance = (model.has_contact ? 1e-11 : 1e-13) * extent.norm();
   polish.threads = options.threads;
   Eigen::VectorXd polished = r.x;
   r.forward = solve::minimize_newton(w.objective, polished, polish, w.dofs, &w.newton);
@@ -113,7 +121,7 @@ StaticResult model_equilibrium(const physics::Model& model, physics::StepWorkspa
   // solve_equilibrium leaves the workspace's objective as the equilibrium's Φ (no inertia, its
   // forces) and its eliminated dofs at the supports' values: the adjoint reads them as they are.
   Eigen::VectorXd dp = Eigen::VectorXd::Zero(parameters.size());
-  if (!static_adjoint(w.objective, parameters, r.x, w.dofs, loss, options.threads, r, dp)) return r;
+  if (!static_adjoint(w.objective, parameters, r.x, w.dofs, loss, options.threads, r, dp, &w)) return r;
   // Pinned nodes are held at their initial positions: dL/db there is dL/dx₀ (driven ones are not
   // parameters). Other initial positions only start Newton: no derivative.
   Eigen::VectorXd dx0 = Eigen::VectorXd::Zero(model.variable_count());

@@ -8,9 +8,10 @@
 
 namespace sofax::adjoint::detail {
 
-// trajectory: the step options must be differentiable too (implicit Euler, one substep, no
-// stiffness damping); always: no contact, no constraint links, no dashpots, lumped mass, and
-// parameters only on elastic groups (the step rewrites the inertia and force groups' columns).
+// trajectory: the step options must be differentiable too (implicit Euler, BDF2 or Newmark — not
+// with links —, one substep, no stiffness damping); equilibria: no links; always: no dashpots,
+// lumped mass, and parameters only on elastic groups (the step rewrites the inertia and force
+// groups' columns).
 void check_adjoint_support(const physics::Model& model, physics::StepWorkspace& workspace,
                            const ParameterSet& parameters, const physics::StepOptions& options, bool trajectory,
                            const char* what);

@@ -11,14 +11,21 @@
 //   dL/d(x_n, v_n, x_{n−1}, v_{n−1}) −= λᵀ ∂g/∂(…) − the velocity's share, and on pinned dofs
 //   (held at x_n's values) dL/dx_n += a_E − H_EF λ_F. BDF2's state carries (x_{n−1}, v_{n−1}):
 //   their adjoints flow into x_n, v_n of the step before.
+// Newmark (ĥ = h/2, x̂ = x_n + h v_n + h²/4 a_n, α doubled) carries a_{n+1} = W x_{n+1} − x̂/ĥ² −
+// (α/h) x_n on the free dofs and its adjoint ā; contact replays each step's contact groups before
+// its solve and adds friction's dependence on x_n through its lagged parameters; links solve the
+// KKT system of the augmented Lagrangian's solution (step_terms.hpp, docs/adjoints.md).
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "sofax/adjoint/gradient.hpp"
+#include "sofax/adjoint/step_terms.hpp"
 #include "sofax/adjoint/support.hpp"
 #include "sofax/core/error.hpp"
 #include "sofax/physics/step_objective.hpp"
@@ -43,13 +50,19 @@ void check_adjoint_support(const physics::Model& model, physics::StepWorkspace& 
   auto unsupported = [&](const std::string& feature) {
     throw InputError(what, feature + " has no adjoint yet (docs/adjoints.md, \"What is covered\")");
   };
-  if (model.has_contact) unsupported("contact");
-  if (!model.attachments.empty() || !model.distance_links.empty()) unsupported("an attachment or distance link");
+  const bool links = !model.attachments.empty() || !model.distance_links.empty();
   if (w.dashpots >= 0) unsupported("a damped spring (dashpot)");
   if (model.mass_model != physics::MassModel::lumped) unsupported("consistent mass");
-  if (!trajectory) return;
-  if (o.integrator != physics::Integrator::implicit_euler && o.integrator != physics::Integrator::bdf2)
+  if (!trajectory) {
+    // solve_equilibrium's constraint solve leaves no multipliers the polish could keep.
+    if (links) unsupported("an equilibrium with an attachment or distance link");
+    return;
+  }
+  if (o.integrator != physics::Integrator::implicit_euler && o.integrator != physics::Integrator::bdf2 &&
+      o.integrator != physics::Integrator::newmark)
     unsupported("the integrator " + std::string(physics::to_string(o.integrator)));
+  // Newmark's accelerations leave the constraint forces out: they are not the step's closed form.
+  if (o.integrator == physics::Integrator::newmark && links) unsupported("Newmark with an attachment or distance link");
   if (o.substeps != 1) unsupported("substeps > 1");
   if (o.rayleigh_stiffness != 0.0) unsupported("stiffness-proportional Rayleigh damping");
 }
@@ -67,14 +80,17 @@ double binomial_reach(int s, int t) {
   return b;
 }
 
-// A state as the reverse sweep keeps it: what implicit Euler and BDF2 read (x, v, the time, and
-// BDF2's previous x, v), not the constraint multipliers or Newmark's accelerations.
+// A state as the reverse sweep keeps it: what the next step reads (x, v, the time, BDF2's previous
+// x, v, Newmark's a, the constraint solve's warm start) and the multipliers its adjoint reads.
 physics::State stored(const physics::State& s) {
   physics::State k;
   k.time = s.time;
   k.step = s.step;
   k.x = s.x;
   k.v = s.v;
+  k.a = s.a;
+  k.multipliers = s.multipliers;
+  k.constraint_penalty = s.constraint_penalty;
   k.has_previous = s.has_previous;
   if (s.has_previous) {
     k.x_previous = s.x_previous;
@@ -93,6 +109,11 @@ class Sweep {
     step_options_.reuse_factorization = false;
     step_options_.on_failure = physics::FailurePolicy::stop;
     bdf2_ = step_options_.integrator == physics::Integrator::bdf2;
+    newmark_ = step_options_.integrator == physics::Integrator::newmark;
+    contact_ = model.has_contact;
+    links_ = !w_.constraint_groups.empty();
+    held_ = std::vector<char>(static_cast<std::size_t>(model.variable_count()), 0);
+    for (int dof : w_.dofs.dofs) held_[static_cast<std::size_t>(dof)] = 1;
     // The inertia group's masses per dof (nodes without mass, e.g. obstacles, have none).
     mass_ = Vec::Zero(model.variable_count());
     for (std::size_t i = 0; i < w_.lumped_inertia_nodes.size(); ++i)
@@ -105,7 +126,11 @@ class Sweep {
   bool forward(const physics::State& s0) {
     const int N = options_.steps;
     states_.assign(static_cast<std::size_t>(N) + 1, std::nullopt);
+    if (contact_) snapshots_.assign(options_.checkpoints < 0 ? static_cast<std::size_t>(N) : 1, {});
     exact_fails_.assign(static_cast<std::size_t>(N), 0);
+    kappas_.assign(static_cast<std::size_t>(N), {0.0, 0.0});
+    // Every rollout starts as a fresh workspace would: adaptive κ unset until the first contact.
+    w_.contact.kappa = w_.contact.max_kappa = 0.0;
     std::vector<char> checkpoint(static_cast<std::size_t>(N) + 1, options_.checkpoints < 0 ? 1 : 0);
     for (int a = 0, c = options_.checkpoints; c > 0 && N - a > 1; --c) {
       a = split(a, N, c);
@@ -134,6 +159,7 @@ class Sweep {
     const int n = model_.variable_count();
     ax_ = Vec::Zero(n);
     av_ = Vec::Zero(n);
+    aa_ = Vec::Zero(n);
     axp_ = Vec::Zero(n);
     avp_ = Vec::Zero(n);
     dtheta_ = Vec::Zero(parameters_.layout().size());
@@ -145,6 +171,7 @@ class Sweep {
     } else if (!reverse(0, N, options_.checkpoints)) {
       return false;
     }
+    if (newmark_) initial_acceleration_adjoint(*states_[0]);
     dx0 = ax_;
     dv0 = av_;
     dtheta = dtheta_;
@@ -155,12 +182,12 @@ class Sweep {
  private:
   void keep(int n, const physics::State& s) {
     states_[static_cast<std::size_t>(n)] = stored(s);
-    ++held_;
-    r_.peak_stored_states = std::max(r_.peak_stored_states, held_);
+    ++kept_;
+    r_.peak_stored_states = std::max(r_.peak_stored_states, kept_);
   }
   void drop(int n) {
     states_[static_cast<std::size_t>(n)].reset();
-    --held_;
+    --kept_;
   }
 
   bool advance(const physics::State& in, physics::State& out) {
@@ -169,6 +196,10 @@ class Sweep {
     auto& fails = exact_fails_[static_cast<std::size_t>(in.step)];
     if (recording_) fails = w_.exact_hessian_fails ? 1 : 0;
     else w_.exact_hessian_fails = fails != 0;
+    // So must the adaptive barrier stiffness κ the workspace carries from step to step.
+    auto& kappa = kappas_[static_cast<std::size_t>(in.step)];
+    if (recording_) kappa = {w_.contact.kappa, w_.contact.max_kappa};
+    else std::tie(w_.contact.kappa, w_.contact.max_kappa) = kappa;
     // The step's control: the force entries acting in it (state.step counts the steps taken).
     physics::Control control;
     parameters_.step_forces(p_, in.step, control.external_forces);
@@ -179,6 +210,9 @@ class Sweep {
       r_.message = "step " + std::to_string(in.step) + " (t = " + std::to_string(in.time) + " s) failed: " + report.message;
       return false;
     }
+    // The contact groups as this step ended: its adjoint solve replays them (the last step taken
+    // before an adjoint step is that step when states are recomputed).
+    if (contact_) snapshots_[options_.checkpoints < 0 ? static_cast<std::size_t>(in.step) : 0] = detail::ContactSnapshot::take(w_);
     return true;
   }
 
@@ -235,38 +269,61 @@ class Sweep {
     return true;
   }
 
-  // Step k → k+1 backwards: the adjoint of state k+1 (ax_, av_ and, for BDF2, axp_, avp_ of its
-  // previous x, v) becomes state k's, the loss at k added.
+  // Step k → k+1 backwards: the adjoint of state k+1 (ax_, av_, for BDF2 axp_, avp_ of its previous
+  // x, v, for Newmark aa_ of its a) becomes state k's, the loss at k added.
   bool adjoint_step(int k, const physics::State& sk, const physics::State& sk1) {
-    const double h = step_options_.time_step, alpha = step_options_.rayleigh_mass;
+    const double h = step_options_.time_step;
     const bool bdf2 = bdf2_ && sk.has_previous;
-    const double hh = bdf2 ? 2.0 * h / 3.0 : h;
+    // Newmark: ĥ = h/2 and its damping acts at the midpoint, twice implicit Euler's α (step.cpp).
+    const double alpha = (newmark_ ? 2.0 : 1.0) * step_options_.rayleigh_mass;
+    const double hh = bdf2 ? 2.0 * h / 3.0 : newmark_ ? 0.5 * h : h;
     const double W = 1.0 / (hh * hh) + alpha / h;
-    // v_{k+1} = (x_{k+1} − b)/ĥ: its adjoint reaches x_{k+1} through 1/ĥ.
-    const Vec a = ax_ + av_ / hh;
-    // The step's Hessian at x_{k+1}: inertia weight W, elastic weight 1 (β = 0); the inertia
-    // centre and the forces do not enter it.
+    // What x_{k+1} feeds besides the loss: v_{k+1} = (x_{k+1} − b)/ĥ (Newmark: 2(x_{k+1} − x_k)/h − v_k)
+    // and Newmark's a_{k+1} = W x_{k+1} − x̂/ĥ² − (α/h) x_k on the free dofs (f − ∇E − ∇C = M(…) at the
+    // solution), zero on held ones.
+    Vec aa_free = Vec::Zero(aa_.size());
+    if (newmark_)
+      for (Eigen::Index i = 0; i < aa_.size(); ++i)
+        if (!held_[static_cast<std::size_t>(i)]) aa_free[i] = aa_[i];
+    const Vec a = newmark_ ? Vec(ax_ + (2.0 / h) * av_ + W * aa_free) : Vec(ax_ + av_ / hh);
+    // The step's Hessian at x_{k+1}: inertia weight W, elastic weight 1 (β = 0), the contact groups
+    // as the step ended and the links' Lagrangian Hessian; the inertia centre and forces do not enter.
     w_.set_inertia(sk1.x, W);
     w_.set_elastic_weight(1.0);
+    const detail::ContactSnapshot* snapshot =
+        contact_ ? &snapshots_[options_.checkpoints < 0 ? static_cast<std::size_t>(k) : 0] : nullptr;
+    if (snapshot) snapshot->restore(w_);
+    if (links_) detail::set_lagrangian_constraints(w_, sk1.x, sk1.multipliers, sk1.constraint_penalty);
     const solve::FactorStatus status = adjoint_.factor(w_.objective, sk1.x, w_.dofs, step_options_.threads);
     ++r_.adjoint_solves;
     if (status != solve::FactorStatus::positive_definite) {
+      if (links_) detail::reset_constraints(w_);
       r_.status = GradientStatus::hessian_not_positive_definite;
       r_.message = "step " + std::to_string(k) + ": the exact Hessian at the step's solution is " +
                    std::string(solve::to_string(status));
       return false;
     }
-    adjoint_.solve(a);
+    if (links_) adjoint_.solve(a, detail::constraint_jacobian(model_, sk1.x));
+    else adjoint_.solve(a);
+    if (links_) detail::reset_constraints(w_);
     Vec term = Vec::Zero(dtheta_.size());
     adjoint_.parameter_term(parameters_.layout(), term);
     dtheta_ -= term;
     // g = … − f: the step's control forces get −λᵀ ∂g/∂f = λ (zero on held dofs).
     if (parameters_.has_step_forces()) parameters_.add_step_force_gradient(sk.step, adjoint_.lambda(), dforces_);
+    if (snapshot) detail::add_contact_parameter_terms(parameters_, w_, sk1.x, adjoint_.lambda(), step_options_.threads, dforces_);
     const Vec Ml = (mass_.array() * adjoint_.lambda().array()).matrix();
-    // −λᵀ ∂g/∂(x_k, v_k[, x_{k−1}, v_{k−1}]) and the velocity's −∂b/∂(…)/ĥ; what state k+1 carries
-    // as its previous x, v is state k's x, v.
-    Vec ax, av, axp, avp;
-    if (bdf2) {
+    // −λᵀ ∂g/∂(x_k, v_k[, x_{k−1}, v_{k−1}][, a_k]) and the velocity's (and acceleration's) share;
+    // what state k+1 carries as its previous x, v is state k's x, v.
+    Vec ax, av, axp, avp, aa;
+    if (newmark_) {
+      // x̂ = x_k + h v_k + h²/4 a_k, ĥ² = h²/4: ∂(x̂/ĥ²)/∂(x_k, v_k, a_k) = (4/h², 4/h, 1).
+      ax = W * Ml - (2.0 / h) * av_ - W * aa_free;
+      av = (4.0 / h) * Ml - av_ - (4.0 / h) * aa_free;
+      aa = Ml - aa_free;
+      axp = Vec::Zero(ax.size());
+      avp = Vec::Zero(ax.size());
+    } else if (bdf2) {
       // x̂/ĥ² = (4x_k − x_{k−1})/(3ĥ²) + (4v_k − v_{k−1})/(3ĥ), b = (4x_k − x_{k−1})/3.
       ax = (4.0 / (3.0 * hh * hh) + alpha / h) * Ml - (4.0 / 3.0) * av_ / hh + axp_;
       av = (4.0 / (3.0 * hh)) * Ml + avp_;
@@ -278,6 +335,12 @@ class Sweep {
       axp = Vec::Zero(ax.size());
       avp = Vec::Zero(ax.size());
     }
+    // Friction lagged at x_k: its parameters are functions of x_k.
+    if (snapshot) {
+      Vec lag = Vec::Zero(ax.size());
+      detail::add_friction_lag_term(model_, w_, *snapshot, sk.x, sk1.x, adjoint_.lambda(), sk.time, sk1.time, lag);
+      ax -= lag;
+    }
     // Pinned dofs of x_{k+1} are x_k's: their adjoint flows back to x_k.
     const Vec& held = adjoint_.eliminated_adjoint();
     for (int i = 0; i < pinned_dofs_; ++i) {
@@ -288,8 +351,32 @@ class Sweep {
     av_ = std::move(av);
     axp_ = std::move(axp);
     avp_ = std::move(avp);
+    if (newmark_) aa_ = std::move(aa);
     loss_.evaluate(k, options_.steps, sk.x, &sk.v, &ax_, &av_);
     return true;
+  }
+
+  // Newmark's first a₀ = M⁻¹(f₀ − ∇E(x₀; θ)) (zero on held dofs; the initial state has none): with
+  // q = M⁻¹ ā₀, x̄₀ −= ∇²E(x₀) q, θ̄ −= qᵀ ∂(∇E)/∂θ, and step 0's forces get q.
+  void initial_acceleration_adjoint(const physics::State& s0) {
+    Vec q = Vec::Zero(aa_.size());
+    for (Eigen::Index i = 0; i < q.size(); ++i)
+      if (!held_[static_cast<std::size_t>(i)] && w_.lumped_mass[i] > 0.0) q[i] = aa_[i] / w_.lumped_mass[i];
+    // Only the elastic groups: every other group weighted 0 for the product, then put back.
+    std::vector<int> others;
+    for (int g = 0; g < w_.objective.group_count(); ++g)
+      if (std::find(w_.elastic_groups.begin(), w_.elastic_groups.end(), g) == w_.elastic_groups.end() && g != w_.forces)
+        others.push_back(g);
+    for (int g : others) w_.objective.set_group_weight(g, 0.0);
+    w_.set_elastic_weight(1.0);
+    Vec Hq = Vec::Zero(q.size());
+    w_.objective.hessian_vector_product(s0.x, q, Hq, {.threads = step_options_.threads});
+    Vec term = Vec::Zero(dtheta_.size());
+    if (term.size() > 0) w_.objective.parameter_vjp(parameters_.layout(), s0.x, q, term, {.threads = step_options_.threads});
+    for (int g : others) w_.objective.set_group_weight(g, 1.0);
+    ax_ -= Hq;
+    dtheta_ -= term;
+    if (parameters_.has_step_forces()) parameters_.add_step_force_gradient(0, q, dforces_);
   }
 
   const physics::Model& model_;
@@ -301,15 +388,19 @@ class Sweep {
   const TrajectoryOptions& options_;
   TrajectoryResult& r_;
   physics::StepOptions step_options_;
-  bool bdf2_ = false;
+  bool bdf2_ = false, newmark_ = false, contact_ = false, links_ = false;
+  std::vector<char> held_;  // per dof: eliminated (pinned or driven)
+  // Per step (all states stored) or the last step taken (checkpointing): its contact groups.
+  std::vector<detail::ContactSnapshot> snapshots_;
   Vec mass_;
   int pinned_dofs_ = 0;
   std::vector<std::optional<physics::State>> states_;
-  int held_ = 0;
+  int kept_ = 0;
   std::vector<char> exact_fails_;  // per step: StepWorkspace's exact_hessian_fails before it
+  std::vector<std::pair<double, double>> kappas_;  // per step: the contact groups' (κ, κ_max) before it
   bool recording_ = false;
   StaticAdjoint adjoint_;
-  Vec ax_, av_, axp_, avp_, dtheta_, dforces_;  // adjoints of the current state's x, v, previous x, v; of θ
+  Vec ax_, av_, axp_, avp_, aa_, dtheta_, dforces_;  // adjoints of the current state's x, v, previous x, v, a; of θ
 };
 
 }  // namespace
@@ -329,6 +420,7 @@ TrajectoryResult trajectory(const physics::Model& model, physics::StepWorkspace&
 
   TrajectoryResult r;
   const Vec p = parameters.to_physical(u);
+  detail::apply_contact_parameters(parameters, p, w);
   Sweep sweep(model, workspace, parameters, p, loss, options, r);
   if (!sweep.forward(s0)) return r;
   r.loss += loss.regularizer(u, nullptr);

@@ -141,8 +141,10 @@ void ParameterLayout::check(const Objective& objective, const char* what) const 
   // Compared by content (names, element and column counts), not by address: objectives move.
   if (objective.group_count() != static_cast<int>(group_names_.size()))
     throw InputError(std::string("objective ") + what, "the parameter layout was made for another objective");
+  // A dynamic group's elements come and go (contact pairs); it has no entries to keep in step.
   for (int g = 0; g < objective.group_count(); ++g)
-    if (objective.group(g).name() != group_names_[g] || objective.group(g).element_count() != group_element_counts_[g] ||
+    if (objective.group(g).name() != group_names_[g] ||
+        (!group_dynamic_[g] && objective.group(g).element_count() != group_element_counts_[g]) ||
         objective.group(g).param_count() != group_param_counts_[g])
       throw InputError(std::string("objective ") + what, "group '" + group_names_[g] +
                                                              "' changed since the parameter layout was made");

@@ -102,7 +102,7 @@ ContactStep::ContactStep(const Model& model, assembly::Objective& objective, Con
     end_pose_.push_back(contact::pose_parameters(c.shape, end));
   }
   // κ: given, or adaptive: set at the first contact and kept (and grown) across steps.
-  if (model.contact.stiffness > 0.0) groups_.kappa = groups_.max_kappa = model.contact.stiffness;
+  if (groups_.stiffness_of(model.contact) > 0.0) groups_.kappa = groups_.max_kappa = groups_.stiffness_of(model.contact);
   stats_->kappa = groups_.kappa;
   // No friction until lag_friction: the last step's lagged pairs are stale.
   if (groups_.collider_friction >= 0)
@@ -254,9 +254,10 @@ void ContactStep::set_active_set(const Vec& x) {
 }
 
 void ContactStep::lag_friction(const Vec& x_n) {
-  if (!(model_.contact.friction > 0.0) || !(h_ > 0.0)) return;
+  const double mu = groups_.friction_of(model_.contact);
+  if (!(mu > 0.0) || !(h_ > 0.0)) return;
   const auto t0 = Clock::now();
-  const double mu = model_.contact.friction, eps = model_.contact.friction_velocity * h_, dhat2 = dhat_ * dhat_;
+  const double eps = model_.contact.friction_velocity * h_, dhat2 = dhat_ * dhat_;
   // Mesh–mesh pairs within ξ + d̂ at x_n: λ_n, T and the closest points lagged there.
   const contact::CollisionSurface& surface = model_.collision_surface;
   const double reach2 = (xi_ + dhat_) * (xi_ + dhat_);
@@ -352,7 +353,7 @@ bool ContactStep::active_set_covers(const Vec& x) const {
 }
 
 bool ContactStep::update_stiffness(const Vec& x) {
-  if (model_.contact.stiffness > 0.0 || groups_.kappa == 0.0) return false;
+  if (groups_.stiffness_of(model_.contact) > 0.0 || groups_.kappa == 0.0) return false;
   double d = 0.0;
   pairs_within(x, xi_ + dhat_, &d);
   const double d2 = std::isfinite(d) ? std::max(0.0, d * d - xi_ * xi_) : std::numeric_limits<double>::infinity();

@@ -37,6 +37,11 @@ struct ContactGroups {
   int point_triangle_friction = -1, edge_edge_friction = -1;  // mesh–mesh friction (μ > 0)
   // Barrier stiffness κ (adaptive: 0 until the first contact, then kept and grown across steps).
   double kappa = 0.0, max_kappa = 0.0;
+  // Replacements of the model's fixed κ (> 0) and friction coefficient μ (≥ 0, with the friction
+  // groups present) while they are parameters (the adjoints set them); 0 and −1: the model's.
+  double fixed_stiffness = 0.0, friction = -1.0;
+  double stiffness_of(const ContactOptions& o) const { return fixed_stiffness > 0.0 ? fixed_stiffness : o.stiffness; }
+  double friction_of(const ContactOptions& o) const { return friction >= 0.0 ? friction : o.friction; }
   bool enabled() const { return point_triangle >= 0; }
   std::vector<int> barrier_groups() const;
   std::vector<int> all_groups() const;  // barriers and friction
