@@ -248,7 +248,13 @@ class Sweep {
     // centre and the forces do not enter it.
     w_.set_inertia(sk1.x, W);
     w_.set_elastic_weight(1.0);
-    const solve::FactorStatus status = adjoint_.factor(w_.objective, sk1.x, w_.dofs, step_options_.threads);
+    const bool kept = options_.adjoint_solve == TrajectoryOptions::AdjointSolve::kept_factor;
+    const solve::FactorStatus status =
+        kept ? adjoint_.solve_with_kept_factor(w_.objective, sk1.x, w_.dofs, a,
+                                              {.relative_tolerance = options_.kept_factor_tolerance,
+                                               .max_iterations = options_.kept_factor_max_iterations},
+                                              step_options_.threads)
+             : adjoint_.factor(w_.objective, sk1.x, w_.dofs, step_options_.threads);
     ++r_.adjoint_solves;
     if (status != solve::FactorStatus::positive_definite) {
       r_.status = GradientStatus::hessian_not_positive_definite;
@@ -256,9 +262,10 @@ class Sweep {
                    std::string(solve::to_string(status));
       return false;
     }
-    adjoint_.solve(a);
+    if (!kept) adjoint_.solve(a);
     Vec term = Vec::Zero(dtheta_.size());
     adjoint_.parameter_term(parameters_.layout(), term);
+    r_.adjoint = adjoint_.statistics();
     dtheta_ -= term;
     // g = … − f: the step's control forces get −λᵀ ∂g/∂f = λ (zero on held dofs).
     if (parameters_.has_step_forces()) parameters_.add_step_force_gradient(sk.step, adjoint_.lambda(), dforces_);
