@@ -267,6 +267,63 @@ TEST(TrajectoryAdjoint, LongRolloutUnderABudget) {
   EXPECT_TRUE((r.gradient.array() == stored.gradient.array()).all());
 }
 
+// The reverse sweep with one kept factor preconditioning CG on the later steps' exact Hessians:
+// the direct sweep's gradient to CG's tolerance (1e-13 relative residual on a well-conditioned
+// preconditioned system: λ to ~1e-12), hence central differences too; checkpointing still
+// repeats it bit for bit (the same sequence of solves).
+TEST(TrajectoryAdjoint, KeptFactorSweepEqualsTheDirectOne) {
+  const physics::Model model = adjoint::test::tet_block(physics::TetMaterial::neo_hookean, 5e3);
+  physics::StepWorkspace workspace(model);
+  adjoint::TrajectoryOptions options{.steps = 12, .step = adjoint::test::tight_steps(0.02)};
+  const std::string group = "block neo_hookean";
+  const int tip = model.node_count() - 1;
+  StateLoss loss;
+  Eigen::MatrixXd target(1, 3);
+  target << 0.42, 0.1, 0.05;
+  loss.add_node_targets({tip, tip - 1}, Eigen::MatrixXd(target.replicate(2, 1)));
+  ParameterSet theta(adjoint::step_objective(workspace));
+  theta.add_global(group, 0, Scale::log);
+  theta.add_global(group, 1, Scale::log);
+  theta.add_initial_velocities({tip});
+  Eigen::VectorXd u = theta.current(adjoint::step_objective(workspace), physics::initial_state(model));
+  u.tail<3>() << 0.0, 0.4, 0.2;
+  auto run = [&](const Eigen::VectorXd& w, bool gradient) {
+    return adjoint::trajectory(model, workspace, theta, w, loss, options, gradient);
+  };
+  const adjoint::TrajectoryResult direct = run(u, true);
+  ASSERT_TRUE(direct.ok()) << direct.message;
+  EXPECT_EQ(direct.adjoint.factorizations, options.steps);
+  EXPECT_EQ(direct.adjoint.kept_factor_solves, 0);
+
+  options.adjoint_solve = adjoint::TrajectoryOptions::AdjointSolve::kept_factor;
+  const adjoint::TrajectoryResult kept = run(u, true);
+  ASSERT_TRUE(kept.ok()) << kept.message;
+  EXPECT_EQ(kept.loss, direct.loss);
+  EXPECT_EQ(kept.adjoint_solves, options.steps);
+  // The factor was kept: fewer factorizations than steps, the other steps solved by CG.
+  EXPECT_GT(kept.adjoint.kept_factor_solves, 0);
+  EXPECT_LT(kept.adjoint.factorizations, options.steps);
+  EXPECT_EQ(kept.adjoint.kept_factor_solves + kept.adjoint.factorizations, options.steps);
+  const double difference = (kept.gradient - direct.gradient).norm() / direct.gradient.norm();
+  EXPECT_LT(difference, 1e-8) << "kept " << kept.gradient.transpose() << "\ndirect " << direct.gradient.transpose();
+  expect_gradient_ok([&](const Eigen::VectorXd& w) { return run(w, false).loss; }, u, kept.gradient);
+
+  // A loose CG tolerance shows in the gradient: the 1e-8 above is a bound that can fail.
+  options.kept_factor_tolerance = 1e-3;
+  const adjoint::TrajectoryResult loose = run(u, true);
+  ASSERT_TRUE(loose.ok()) << loose.message;
+  EXPECT_GT((loose.gradient - direct.gradient).norm() / direct.gradient.norm(), 1e-8);
+  options.kept_factor_tolerance = adjoint::KeptFactorOptions{}.relative_tolerance;
+
+  options.checkpoints = 2;
+  const adjoint::TrajectoryResult checkpointed = run(u, true);
+  ASSERT_TRUE(checkpointed.ok()) << checkpointed.message;
+  EXPECT_TRUE((checkpointed.gradient.array() == kept.gradient.array()).all());
+
+  options.kept_factor_max_iterations = 0;
+  EXPECT_THROW(run(u, true), InputError);
+}
+
 // Implicit Euler with a step far longer than the chain's periods is a static solve per step: the
 // final state's loss and its gradient are the equilibrium's.
 TEST(TrajectoryAdjoint, QuasiStaticTrajectoryAgreesWithTheStaticAdjoint) {

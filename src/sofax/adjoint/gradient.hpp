@@ -90,6 +90,14 @@ struct TrajectoryOptions {
   // States kept for the reverse sweep besides the initial one: < 0 all of them; k ≥ 0 binomial
   // checkpointing with at most k checkpoints (states recomputed from them; the same gradient).
   int checkpoints = -1;
+  // The reverse sweep's linear solve per step: direct factors each step's exact Hessian;
+  // kept_factor keeps one factor as the preconditioner of CG on the next steps' exact Hessians,
+  // refactoring when CG needs more than kept_factor_max_iterations (StaticAdjoint::
+  // solve_with_kept_factor, KeptFactorOptions). The same gradient to about the CG tolerance.
+  enum class AdjointSolve { direct, kept_factor };
+  AdjointSolve adjoint_solve = AdjointSolve::direct;
+  double kept_factor_tolerance = KeptFactorOptions{}.relative_tolerance;
+  int kept_factor_max_iterations = KeptFactorOptions{}.max_iterations;
 };
 
 struct TrajectoryResult : GradientResult {
@@ -97,6 +105,7 @@ struct TrajectoryResult : GradientResult {
   int forward_steps = 0;       // steps taken, recomputations included
   int adjoint_solves = 0;
   int peak_stored_states = 0;  // checkpoints (or stored states) held at once, the initial one included
+  AdjointStatistics adjoint;   // the reverse sweep's factorizations, CG iterations and seconds per phase
 };
 
 // Applies u (engine entries to the workspace's objective, initial-state entries to the model's

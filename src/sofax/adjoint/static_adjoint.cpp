@@ -1,6 +1,7 @@
 #include "sofax/adjoint/static_adjoint.hpp"
 
 #include <Eigen/QR>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 
@@ -8,44 +9,140 @@
 
 namespace sofax::adjoint {
 
-solve::FactorStatus StaticAdjoint::factor(const assembly::Objective& objective, const Eigen::VectorXd& x,
-                                          const solve::DofConstraints& constraints, int threads) {
+namespace {
+
+// Adds the seconds of its lifetime to a statistics field.
+class PhaseTimer {
+ public:
+  explicit PhaseTimer(double& seconds) : seconds_(seconds), start_(std::chrono::steady_clock::now()) {}
+  ~PhaseTimer() { seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+  PhaseTimer(const PhaseTimer&) = delete;
+  PhaseTimer& operator=(const PhaseTimer&) = delete;
+
+ private:
+  double& seconds_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+void StaticAdjoint::assemble(const assembly::Objective& objective, const Eigen::VectorXd& x,
+                             const solve::DofConstraints& constraints, int threads) {
   const int n = objective.variable_count();
   if (x.size() != n)
     throw InputError("StaticAdjoint::factor", "x has " + std::to_string(x.size()) + " entries, the objective " +
                                                   std::to_string(n));
   if (!x.allFinite()) throw InputError("StaticAdjoint::factor", "x is not finite");
   factored_ = false;
+  solved_ = false;
   objective_ = &objective;
   x_ = &x;
   threads_ = threads;
-  // Pattern-dependent structures once per pattern and set of eliminated dofs.
+  // Pattern-dependent structures once per pattern and set of eliminated dofs; a kept factor is
+  // of that pattern only.
   if (pattern_id_ != objective.pattern().id() || dofs_ != constraints.dofs || hessian_.rows() != n) {
     elimination_ = solve::DofElimination(n, constraints);
     hessian_ = objective.make_hessian();
     reduced_ = solve::ReducedMatrix(elimination_, hessian_);
     pattern_id_ = objective.pattern().id();
     dofs_ = constraints.dofs;
+    kept_usable_ = false;
   }
+  PhaseTimer t(statistics_.assembly);
   gradient_.resize(n);
   objective.hessian(x, gradient_, hessian_, {.threads = threads, .project = false});
   reduced_.update(hessian_);
+}
+
+solve::FactorStatus StaticAdjoint::factorize() {
+  PhaseTimer t(statistics_.factorization);
   const solve::FactorStatus status = elimination_.free_count() > 0 ? cholesky_.factorize(reduced_.matrix())
                                                                    : solve::FactorStatus::positive_definite;
+  ++statistics_.factorizations;
   factored_ = status == solve::FactorStatus::positive_definite;
+  kept_usable_ = factored_ && elimination_.free_count() > 0;
   return status;
+}
+
+solve::FactorStatus StaticAdjoint::factor(const assembly::Objective& objective, const Eigen::VectorXd& x,
+                                          const solve::DofConstraints& constraints, int threads) {
+  assemble(objective, x, constraints, threads);
+  return factorize();
+}
+
+void StaticAdjoint::restrict_rhs(const Eigen::Ref<const Eigen::VectorXd>& dL_dx, Eigen::VectorXd& rhs,
+                                 const char* where) const {
+  const int n = objective_->variable_count();
+  if (dL_dx.size() != n)
+    throw InputError(where, "dL/dx has " + std::to_string(dL_dx.size()) + " entries, expected " + std::to_string(n));
+  if (!dL_dx.allFinite()) throw InputError(where, "dL/dx is not finite");
+  rhs.resize(elimination_.free_count());
+  elimination_.restrict(dL_dx, rhs);
 }
 
 void StaticAdjoint::solve(const Eigen::Ref<const Eigen::VectorXd>& dL_dx) {
   if (!factored_) throw std::logic_error("StaticAdjoint::solve: no positive definite factorization");
+  Eigen::VectorXd rhs, lf(elimination_.free_count());
+  restrict_rhs(dL_dx, rhs, "StaticAdjoint::solve");
+  {
+    PhaseTimer t(statistics_.linear_solve);
+    if (lf.size() > 0) cholesky_.solve(rhs, lf);
+  }
+  finish_solve(dL_dx, rhs, lf);
+}
+
+solve::FactorStatus StaticAdjoint::solve_with_kept_factor(const assembly::Objective& objective,
+                                                          const Eigen::VectorXd& x,
+                                                          const solve::DofConstraints& constraints,
+                                                          const Eigen::Ref<const Eigen::VectorXd>& dL_dx,
+                                                          const KeptFactorOptions& options, int threads) {
+  if (!(options.relative_tolerance > 0.0) || options.max_iterations < 1)
+    throw InputError("StaticAdjoint::solve_with_kept_factor",
+                     "relative_tolerance must be > 0 and max_iterations >= 1, got " +
+                         std::to_string(options.relative_tolerance) + " and " + std::to_string(options.max_iterations));
+  assemble(objective, x, constraints, threads);
+  Eigen::VectorXd rhs;
+  restrict_rhs(dL_dx, rhs, "StaticAdjoint::solve_with_kept_factor");
+  if (kept_usable_) {
+    Eigen::VectorXd lf = Eigen::VectorXd::Zero(rhs.size());
+    solve::PcgResult result;
+    {
+      PhaseTimer t(statistics_.linear_solve);
+      const assembly::HessianMatrix& R = reduced_.matrix();
+      const solve::LinearOperator apply = [&R](const Eigen::VectorXd& v, Eigen::VectorXd& out) { out.noalias() = R * v; };
+      const solve::PreconditionerFunction precondition = [this](const Eigen::VectorXd& r, Eigen::VectorXd& z) {
+        z.resize(r.size());
+        cholesky_.solve(r, z);
+      };
+      result = solve::pcg(apply, precondition, rhs, lf,
+                          {.relative_tolerance = options.relative_tolerance, .max_iterations = options.max_iterations},
+                          &pcg_);
+    }
+    statistics_.cg_iterations += result.iterations;
+    if (result.status == solve::PcgStatus::converged) {
+      ++statistics_.kept_factor_solves;
+      // A factor that needed more than half the iterations has gone stale: refactor next time.
+      if (2 * result.iterations > options.max_iterations) kept_usable_ = false;
+      finish_solve(dL_dx, rhs, lf);
+      return solve::FactorStatus::positive_definite;
+    }
+  }
+  const solve::FactorStatus status = factorize();
+  if (status != solve::FactorStatus::positive_definite) return status;
+  Eigen::VectorXd lf(rhs.size());
+  {
+    PhaseTimer t(statistics_.linear_solve);
+    if (lf.size() > 0) cholesky_.solve(rhs, lf);
+  }
+  finish_solve(dL_dx, rhs, lf);
+  return status;
+}
+
+void StaticAdjoint::finish_solve(const Eigen::Ref<const Eigen::VectorXd>& dL_dx, const Eigen::VectorXd& rhs,
+                                 const Eigen::VectorXd& lf) {
+  PhaseTimer t(statistics_.linear_solve);
+  ++statistics_.solves;
   const int n = objective_->variable_count();
-  if (dL_dx.size() != n)
-    throw InputError("StaticAdjoint::solve", "dL/dx has " + std::to_string(dL_dx.size()) + " entries, expected " +
-                                                 std::to_string(n));
-  if (!dL_dx.allFinite()) throw InputError("StaticAdjoint::solve", "dL/dx is not finite");
-  Eigen::VectorXd rhs(elimination_.free_count()), lf(elimination_.free_count());
-  elimination_.restrict(dL_dx, rhs);
-  if (lf.size() > 0) cholesky_.solve(rhs, lf);
   lambda_.setZero(n);
   elimination_.add_prolonged(lf, 1.0, lambda_);
   // H λ on all rows: on the free ones it reproduces the right-hand side (the residual check),
@@ -57,6 +154,7 @@ void StaticAdjoint::solve(const Eigen::Ref<const Eigen::VectorXd>& dL_dx) {
   relative_residual_ = scale > 0.0 ? (hf - rhs).lpNorm<Eigen::Infinity>() / scale : 0.0;
   eliminated_ = dL_dx - Hl;
   for (int dof : elimination_.free_dofs()) eliminated_[dof] = 0.0;
+  solved_ = true;
 }
 
 void StaticAdjoint::solve(const Eigen::Ref<const Eigen::VectorXd>& dL_dx,
@@ -97,10 +195,11 @@ void StaticAdjoint::solve(const Eigen::Ref<const Eigen::VectorXd>& dL_dx,
   for (int dof : elimination_.free_dofs()) eliminated_[dof] = 0.0;
 }
 
-void StaticAdjoint::parameter_term(const assembly::ParameterLayout& layout, Eigen::Ref<Eigen::VectorXd> out) const {
-  if (!factored_ || lambda_.size() != objective_->variable_count())
+void StaticAdjoint::parameter_term(const assembly::ParameterLayout& layout, Eigen::Ref<Eigen::VectorXd> out) {
+  if (!solved_ || lambda_.size() != objective_->variable_count())
     throw std::logic_error("StaticAdjoint::parameter_term: call solve first");
   if (layout.size() == 0) return;
+  PhaseTimer t(statistics_.parameter_term);
   objective_->parameter_vjp(layout, *x_, lambda_, out, {.threads = threads_});
 }
 

@@ -21,7 +21,10 @@
 //   }
 //
 // The Newton workspace's kept factorization is not reused: it is of the last Newton iterate's
-// (possibly projected) Hessian, not of the exact Hessian at x*.
+// (possibly projected) Hessian, not of the exact Hessian at x*. A trajectory's reverse sweep may
+// instead keep its own factor of one step's exact Hessian as the preconditioner of CG on the next
+// steps' (solve_with_kept_factor): their Hessians differ little, so CG converges in a few
+// iterations to a tolerance at the rounding level, cheaper than a factorization per step.
 #pragma once
 
 #include <Eigen/Core>
@@ -32,8 +35,31 @@
 #include "sofax/assembly/parameter_layout.hpp"
 #include "sofax/solve/cholesky.hpp"
 #include "sofax/solve/dof_elimination.hpp"
+#include "sofax/solve/pcg.hpp"
 
 namespace sofax::adjoint {
+
+// CG on the exact Hessian preconditioned with a kept factor (StaticAdjoint::solve_with_kept_factor).
+struct KeptFactorOptions {
+  // ‖H_FF λ_F − ∂L/∂x_F‖₂ ≤ tol · ‖∂L/∂x_F‖₂: with a factor of a nearby Hessian the preconditioned
+  // system is well conditioned, so λ is then exact to about this relative error.
+  double relative_tolerance = 1e-13;
+  // CG iterations before the factor counts as stale and the Hessian is factored anew; a factor
+  // whose CG needed more than half of them is refactored at the next call.
+  int max_iterations = 20;
+};
+
+// Work and wall-clock seconds per phase, summed over a StaticAdjoint's calls.
+struct AdjointStatistics {
+  int factorizations = 0;
+  int solves = 0;
+  int kept_factor_solves = 0;     // solves by CG with a kept factor
+  int cg_iterations = 0;          // their CG iterations (those that fell back to a factorization included)
+  double assembly = 0.0;          // exact Hessian assemblies
+  double factorization = 0.0;     // numeric (and on a new pattern symbolic) factorizations
+  double linear_solve = 0.0;      // triangular solves, CG, and H λ for the residual and λ_E
+  double parameter_term = 0.0;    // λᵀ ∂(∇ₓΦ)/∂θ
+};
 
 class StaticAdjoint {
  public:
@@ -43,6 +69,18 @@ class StaticAdjoint {
   solve::FactorStatus factor(const assembly::Objective& objective, const Eigen::VectorXd& x,
                              const solve::DofConstraints& constraints, int threads = 0);
   bool factored() const { return factored_; }
+
+  // Assembles the exact Hessian at x and solves H_FF λ_F = ∂L/∂x_F by CG preconditioned with the
+  // factor of an earlier call (an earlier Hessian of the same pattern and eliminated dofs, e.g.
+  // the previous step of a reverse sweep). It factors anew and solves directly when there is no
+  // such factor, when CG does not reach options.relative_tolerance within options.max_iterations,
+  // or meets non-positive curvature. The status is that of the factorization when there was one;
+  // a CG solve does not test positive definiteness beyond CG's curvature test. Then lambda(),
+  // eliminated_adjoint() and parameter_term() as after solve(); solve() itself needs factor().
+  solve::FactorStatus solve_with_kept_factor(const assembly::Objective& objective, const Eigen::VectorXd& x,
+                                             const solve::DofConstraints& constraints,
+                                             const Eigen::Ref<const Eigen::VectorXd>& dL_dx,
+                                             const KeptFactorOptions& options = {}, int threads = 0);
 
   // From dL/dx (variable_count): λ (zero on eliminated dofs) and the eliminated dofs' adjoint
   // dL/dx_E − H_EF λ_F (zero on free dofs). std::logic_error before a successful factor().
@@ -59,15 +97,27 @@ class StaticAdjoint {
   const Eigen::VectorXd& lambda() const { return lambda_; }
   const Eigen::VectorXd& eliminated_adjoint() const { return eliminated_; }
   // out (layout.size()) = λᵀ ∂(∇ₓΦ)/∂θ at x, for the last solve's λ.
-  void parameter_term(const assembly::ParameterLayout& layout, Eigen::Ref<Eigen::VectorXd> out) const;
+  void parameter_term(const assembly::ParameterLayout& layout, Eigen::Ref<Eigen::VectorXd> out);
   // ‖H_FF λ_F − ∂L/∂x_F‖∞ / ‖∂L/∂x_F‖∞ of the last solve (a check of the factorization's accuracy).
   double relative_residual() const { return relative_residual_; }
+  const AdjointStatistics& statistics() const { return statistics_; }
 
  private:
+  void assemble(const assembly::Objective& objective, const Eigen::VectorXd& x,
+                const solve::DofConstraints& constraints, int threads);
+  solve::FactorStatus factorize();
+  // dL/dx restricted to the free dofs (rhs), checked.
+  void restrict_rhs(const Eigen::Ref<const Eigen::VectorXd>& dL_dx, Eigen::VectorXd& rhs, const char* where) const;
+  // λ from its free part, the residual and the eliminated dofs' adjoint.
+  void finish_solve(const Eigen::Ref<const Eigen::VectorXd>& dL_dx, const Eigen::VectorXd& rhs,
+                    const Eigen::VectorXd& lf);
+
   const assembly::Objective* objective_ = nullptr;
   const Eigen::VectorXd* x_ = nullptr;
   int threads_ = 0;
-  bool factored_ = false;
+  bool factored_ = false;       // the factor is of the assembled Hessian
+  bool kept_usable_ = false;    // the factor (of an earlier Hessian) may precondition CG
+  bool solved_ = false;         // λ is of the assembled Hessian
   // Kept between factorizations while the pattern and the eliminated dofs stay.
   std::uint64_t pattern_id_ = 0;
   std::vector<int> dofs_;
@@ -75,8 +125,10 @@ class StaticAdjoint {
   assembly::HessianMatrix hessian_;
   solve::ReducedMatrix reduced_;
   solve::SparseCholesky cholesky_;
+  solve::PcgWorkspace pcg_;
   Eigen::VectorXd gradient_, lambda_, eliminated_;
   double relative_residual_ = 0.0;
+  AdjointStatistics statistics_;
 };
 
 }  // namespace sofax::adjoint

@@ -294,7 +294,14 @@ class Sweep {
         contact_ ? &snapshots_[options_.checkpoints < 0 ? static_cast<std::size_t>(k) : 0] : nullptr;
     if (snapshot) snapshot->restore(w_);
     if (links_) detail::set_lagrangian_constraints(w_, sk1.x, sk1.multipliers, sk1.constraint_penalty);
-    const solve::FactorStatus status = adjoint_.factor(w_.objective, sk1.x, w_.dofs, step_options_.threads);
+    // The kept factor preconditions CG on H alone; the links' KKT solve needs H's own factor.
+    const bool kept = options_.adjoint_solve == TrajectoryOptions::AdjointSolve::kept_factor && !links_;
+    const solve::FactorStatus status =
+        kept ? adjoint_.solve_with_kept_factor(w_.objective, sk1.x, w_.dofs, a,
+                                              {.relative_tolerance = options_.kept_factor_tolerance,
+                                               .max_iterations = options_.kept_factor_max_iterations},
+                                              step_options_.threads)
+             : adjoint_.factor(w_.objective, sk1.x, w_.dofs, step_options_.threads);
     ++r_.adjoint_solves;
     if (status != solve::FactorStatus::positive_definite) {
       if (links_) detail::reset_constraints(w_);
@@ -304,10 +311,11 @@ class Sweep {
       return false;
     }
     if (links_) adjoint_.solve(a, detail::constraint_jacobian(model_, sk1.x));
-    else adjoint_.solve(a);
+    else if (!kept) adjoint_.solve(a);
     if (links_) detail::reset_constraints(w_);
     Vec term = Vec::Zero(dtheta_.size());
     adjoint_.parameter_term(parameters_.layout(), term);
+    r_.adjoint = adjoint_.statistics();
     dtheta_ -= term;
     // g = … − f: the step's control forces get −λᵀ ∂g/∂f = λ (zero on held dofs).
     if (parameters_.has_step_forces()) parameters_.add_step_force_gradient(sk.step, adjoint_.lambda(), dforces_);
