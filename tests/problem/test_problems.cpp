@@ -6,8 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -325,6 +325,11 @@ TEST(ProblemFiles, BadInputNamesTheJsonPath) {
   j = cage;
   j["simulation"]["steps"] = 0;
   expect_error(j, "/simulation/steps", "");
+  j = cage;
+  j["simulation"]["integrator"] = "verlet";
+  expect_error(j, "/simulation/integrator", "");
+  j["simulation"]["integrator"] = "newmark";  // the adjoint's three implicit integrators load
+  EXPECT_EQ(from_json(j)->trajectory_options().step.integrator, physics::Integrator::newmark);
   // Meaning.
   j = cage;
   j["scene"] = "missing_scene.json";
