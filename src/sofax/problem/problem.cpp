@@ -153,8 +153,12 @@ void ProblemBuilder::add_simulation(const json& s) {
     t.steps = 0;
   } else {
     t.step.time_step = s.value("time_step", t.step.time_step);
-    if (s.contains("integrator"))
-      t.step.integrator = s.at("integrator") == "bdf2" ? physics::Integrator::bdf2 : physics::Integrator::implicit_euler;
+    if (s.contains("integrator")) {
+      const std::string integrator = s.at("integrator").get<std::string>();
+      t.step.integrator = integrator == "bdf2"      ? physics::Integrator::bdf2
+                          : integrator == "newmark" ? physics::Integrator::newmark
+                                                    : physics::Integrator::implicit_euler;
+    }
     t.steps = s.contains("steps") ? s.at("steps").get<int>() : scene::steps_to_cover(p_->scene_->duration, t.step.time_step);
     t.checkpoints = s.value("checkpoints", -1);
   }
