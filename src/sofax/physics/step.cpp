@@ -201,13 +201,7 @@ class Stepper {
       v = (x - bdf_base) / hh;
     } else if (newmark) {
       v = 2.0 * (x - s.x) / h - s.v;  // x − x_n = h (v_n + v_{n+1}) / 2
-      s.a = conservative_accelerations(x, sub.forces);
-      // With contact the barrier and friction forces accelerate too (zero on held dofs).
-      if (contact_ && r_.contact_forces.size()) {
-        Vec fc = r_.contact_forces.transpose().reshaped();
-        for (int dof : w_.dofs.dofs) fc[dof] = 0.0;
-        s.a += (fc.array() / w_.lumped_mass.array()).matrix();
-      }
+      s.a = newmark_accelerations(x, sub.forces);
     } else {
       v = (x - s.x) / h;
     }
@@ -421,6 +415,22 @@ class Stepper {
   Vec conservative_accelerations(const Vec& x, const mesh::Positions* forces) {
     w_.set_elastic_weight(1.0);
     Vec a = ((external_forces(forces) - w_.elastic_gradient(x, eval_)).array() / w_.lumped_mass.array()).matrix();
+    for (int dof : w_.dofs.dofs) a[dof] = 0.0;
+    return a;
+  }
+
+  // Newmark's a_{n+1} = M⁻¹ f_{n+1}: the conservative, barrier and friction forces at the step's
+  // solution (damping acts apart, at the midpoint), zero on held dofs. Taken as f_{n+1} − ∇Φ(x):
+  // the forces less the residual Newton left, which is Newmark's own update (x − x̂)/ĥ² plus the
+  // midpoint damping, exact in x. The forces alone would carry that residual into a, and a stiff
+  // barrier turns Newton's last position error (1e-10 m) into a force error: through an impact
+  // the gradient of the computed map then missed the exact one by 1% (docs/adjoints.md).
+  Vec newmark_accelerations(const Vec& x, const mesh::Positions* forces) {
+    Vec residual = Vec::Zero(x.size());
+    w_.objective.gradient(x, residual, eval_);  // with the step's weights, before the reset below
+    Vec a = conservative_accelerations(x, forces);
+    if (contact_ && r_.contact_forces.size()) residual -= r_.contact_forces.transpose().reshaped();
+    a -= (residual.array() / w_.lumped_mass.array()).matrix();
     for (int dof : w_.dofs.dofs) a[dof] = 0.0;
     return a;
   }

@@ -30,8 +30,11 @@ struct MinimizerOptions {
   double energy_tolerance = 0.0;              // E_k − E_{k+1} ≤ this · |E_k|
   double step_tolerance = 0.0;                // ‖x_{k+1} − x_k‖∞ ≤ this
   // Newton (direct): the Newton step d itself, before its line search, ‖d‖∞ ≤ this (IPC's
-  // criterion): step_converged at x without taking d. Unlike step_tolerance it does not stop on a
-  // step the line search cut short, and it needs no energy decrease, so it also ends solves
+  // criterion): step_converged at x + α d, d taken whole (α = 1) unless feasibility (max_step,
+  // inversion) cuts it, with no line search: its error is O(‖d‖²), so the solution returned is
+  // far more accurate than the tolerance, and a map built of such solves (a trajectory) is
+  // smooth to that level, which its gradient checks see. Unlike step_tolerance it does not stop
+  // on a step the line search cut short, and it needs no energy decrease, so it also ends solves
   // whose remaining decrease is below the energy's rounding.
   double direction_tolerance = 0.0;
 

@@ -173,6 +173,14 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
       if (descent && options.direction_tolerance > 0.0) {
         const double direction_norm = w.step.lpNorm<Eigen::Infinity>();
         if (direction_norm <= options.direction_tolerance) {
+          // The last, tiny Newton step is taken (no line search: at this size the energy's change
+          // is at its rounding): it leaves an error O(‖d‖²) rather than O(‖d‖).
+          const double alpha = detail::feasible_step(objective, x, w.step, options, 1.0);
+          if (alpha > 0.0) {
+            w.trial = x + alpha * w.step;
+            if (std::isfinite(objective.value(w.trial, {.threads = options.threads}))) x.swap(w.trial);
+            ++report.energy_evaluations;
+          }
           report.status = MinimizerStatus::step_converged;
           report.message = "Newton step " + std::to_string(direction_norm) + " (max norm) is below the direction tolerance";
           return report;
