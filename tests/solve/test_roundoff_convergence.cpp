@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
@@ -66,11 +68,65 @@ TEST(RoundoffConvergence, EveryMinimizerOnANoisyBottom) {
   const assembly::Objective f = noisy_bowl(x0, 1e-13);
   const solve::MinimizerOptions options{.gradient_tolerance = 1e-12};
   Eigen::VectorXd x = Eigen::VectorXd::Constant(1, x0);
-  expect_roundoff_converged(solve::minimize_newton(f, x, options), x);
+  // Newton's step, predicted to decrease E by ½g² = 5e-19 ≪ its rounding, is taken unsearched
+  // (the energy cannot judge it, the exact gradient can): the bowl's bottom, exactly.
+  const solve::MinimizerReport newton = solve::minimize_newton(f, x, options);
+  EXPECT_EQ(newton.status, MinimizerStatus::gradient_converged) << to_string(newton.status) << ": " << newton.message;
+  EXPECT_EQ(x[0], 0.0);
+  x[0] = x0;
   expect_roundoff_converged(solve::minimize_newton_krylov(f, x, options), x);
   expect_roundoff_converged(solve::minimize_levenberg_marquardt(f, x, options), x);
   expect_roundoff_converged(solve::minimize_lbfgs(f, x, options), x);
   expect_roundoff_converged(solve::minimize_gradient_descent(f, x, options), x);
+}
+
+// E = 1 + ½x² + n·x with n = amplitude·r(x), r a hash of x's bits in [−1, 1) that is not
+// differentiated: the gradient x + n carries noise of `amplitude` at every x (as a sum of
+// cancelling element forces does), the Hessian is exact (1), the value's noise negligible.
+struct NoisyGradientBowl {
+  static constexpr int arity = 1, dim = 1, param_count = 1;
+  template <class S, class T>
+  static S energy(const Eigen::Matrix<S, 1, 1>& x, const Eigen::Matrix<T, 1, 1>& theta) {
+    const double v = value_of(x[0]);
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof bits);
+    const double r = static_cast<double>((bits * 0x9E3779B97F4A7C15ull) >> 11) * 0x1.0p-52 - 1.0;
+    return 1.0 + 0.5 * x[0] * x[0] + value_of(theta[0]) * r * x[0];
+  }
+};
+
+TEST(RoundoffConvergence, NewtonStopsWhereTheGradientIsNoise) {
+  // Asked for a gradient (1e-14) below the gradient's own noise (1e-10): Newton reaches the noise
+  // in one searched step, then takes blind steps that only stir it; it stops there when one fails
+  // to lower the gradient (roundoff_converged), instead of running to max_iterations.
+  assembly::ObjectiveBuilder builder(1, 1);
+  builder.add_elements<NoisyGradientBowl>("bowl", Eigen::Matrix<int, 1, 1>(0), Eigen::Matrix<double, 1, 1>(1e-10));
+  const assembly::Objective f = std::move(builder).finalize();
+  Eigen::VectorXd x = Eigen::VectorXd::Constant(1, 1e-3);
+  const solve::MinimizerReport r = solve::minimize_newton(f, x, {.gradient_tolerance = 1e-14});
+  EXPECT_EQ(r.status, MinimizerStatus::roundoff_converged) << to_string(r.status) << ": " << r.message;
+  EXPECT_LT(r.iterations, 50);  // each blind step lowers the noise with odds ½: 2^-50 of reaching it
+  EXPECT_LT(std::abs(x[0]), 2e-10);
+  EXPECT_LT(r.gradient_norm, 3e-10);
+}
+
+TEST(RoundoffConvergence, NewtonTakesAStepTheEnergysNoiseHides) {
+  // g = 1e-6: the predicted decrease ½g² = 5e-13 is above the line search's slack (1e-14·|E|),
+  // but the value's noise (1e-11) makes every trial look worse, and backtracking fails. The full
+  // step lowers the exact gradient (to 0 here), so Newton takes it: the minimum, not
+  // line_search_failed.
+  const assembly::Objective f = noisy_bowl(1e-6, 1e-11);
+  Eigen::VectorXd x = Eigen::VectorXd::Constant(1, 1e-6);
+  const solve::MinimizerReport r = solve::minimize_newton(f, x, {.gradient_tolerance = 1e-14});
+  EXPECT_EQ(r.status, MinimizerStatus::gradient_converged) << to_string(r.status) << ": " << r.message;
+  EXPECT_EQ(x[0], 0.0);
+  // The same noise with a step that does not lower the gradient (blocked by max_step) stays a
+  // line-search failure.
+  solve::MinimizerOptions blocked{.gradient_tolerance = 1e-14};
+  blocked.max_step = [](const Eigen::VectorXd&, const Eigen::VectorXd&) { return 0.0; };
+  x[0] = 1e-6;
+  EXPECT_EQ(solve::minimize_newton(f, x, blocked).status, MinimizerStatus::line_search_failed);
+  EXPECT_EQ(x[0], 1e-6);
 }
 
 TEST(RoundoffConvergence, RealFailuresStayFailures) {

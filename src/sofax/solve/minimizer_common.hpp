@@ -144,6 +144,24 @@ inline bool converged_at_roundoff(const MinimizerOptions& o, double energy, doub
   return true;
 }
 
+// A step whose predicted decrease was below the rounding of the energy was taken blind (the line
+// search cannot tell its energies apart), and did not lower the gradient: the gradient is at its
+// own rounding level (energies that cancel, ε·Σ|E_e| ≫ ε·|E|), where Newton's steps only stir
+// the noise. roundoff_converged (the iterate kept) and true then; false otherwise. Without it
+// such a solve, asked for a tolerance below that level, runs to max_iterations.
+inline bool stalled_at_roundoff(const MinimizerOptions& o, double energy, double predicted_decrease,
+                                double gradient_norm, double previous_gradient_norm, MinimizerReport& report) {
+  if (!(predicted_decrease <= roundoff_level(o, energy)) || gradient_norm < previous_gradient_norm) return false;
+  report.status = MinimizerStatus::roundoff_converged;
+  char text[200];
+  std::snprintf(text, sizeof text,
+                "converged at roundoff: the last step's predicted decrease %.3e is below the rounding of the "
+                "energy %.6e and the gradient norm stalled at %.3e",
+                predicted_decrease, energy, gradient_norm);
+  report.message = text;
+  return true;
+}
+
 // Backtracking Armijo along step (full vector, zero on eliminated dofs) from the largest feasible
 // step (options.max_step, at most 1); on success x += α·step. Times and counts into report and
 // record; on failure sets roundoff_converged (the predicted decrease −slope at the rounding level
@@ -155,6 +173,24 @@ inline double feasible_step(const assembly::Objective& objective, const Eigen::V
   double alpha = std::min(cap, objective.max_feasible_step(x, step, {.threads = options.threads}));
   if (options.max_step) alpha = std::min(alpha, options.max_step(x, step));
   return alpha;
+}
+
+// x += α·step with the largest feasible α ≤ 1, no line search (a step whose energy change is
+// below the energy's rounding); false, x unchanged, when no feasible step has a finite energy.
+inline bool unsearched_step(const assembly::Objective& objective, Eigen::VectorXd& x, const Eigen::VectorXd& step,
+                            const MinimizerOptions& options, Eigen::VectorXd& trial, IterationRecord& record,
+                            MinimizerReport& report) {
+  ScopedTimer t(report.times.line_search);
+  const double alpha = feasible_step(objective, x, step, options, 1.0);
+  if (!(alpha > 0.0)) return false;
+  trial = x + alpha * step;
+  ++report.energy_evaluations;
+  record.line_search_evaluations = 1;
+  if (!std::isfinite(objective.value(trial, {.threads = options.threads}))) return false;
+  x.swap(trial);
+  record.step_length = alpha;
+  record.step_norm = alpha * step.lpNorm<Eigen::Infinity>();
+  return true;
 }
 
 inline bool armijo_step(const assembly::Objective& objective, Eigen::VectorXd& x, const Eigen::VectorXd& step,

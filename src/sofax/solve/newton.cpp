@@ -71,6 +71,8 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
   // the first time that one fails, projection comes back for good.
   bool exact = false, exact_abandoned = false;
   double previous_energy = 0.0, energy = 0.0, step_norm = 0.0;
+  // The last step's predicted decrease −gᵀd and the gradient norm it started from: the stall test.
+  double predicted_decrease = std::numeric_limits<double>::infinity(), previous_gradient_norm = 0.0;
   IterationRecord record;
   auto assemble = [&] {
     detail::ScopedTimer t(report.times.assembly);
@@ -136,12 +138,34 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
     return true;
   };
 
+  // When backtracking fails, the energy's rounding may hide the decrease (energies that cancel
+  // carry noise ε·Σ|E_e| ≫ ε·|E|, the level roundoff_level allows): the full feasible step is
+  // then taken if it lowers the free gradient's norm, which the cancellation does not blur.
+  auto gradient_accepts_full_step = [&](double gradient_norm) {
+    Eigen::VectorXd x_trial = x;
+    IterationRecord trial_record = record;
+    if (!detail::unsearched_step(objective, x_trial, w.step, options, w.trial, trial_record, report)) return false;
+    Eigen::VectorXd g(x.size()), g_free(w.elimination.free_count());
+    objective.gradient(x_trial, g, {.threads = options.threads});
+    ++report.energy_evaluations;
+    w.elimination.restrict(g, g_free);
+    if (!(g_free.norm() < gradient_norm)) return false;
+    x.swap(x_trial);
+    record = trial_record;
+    report.status = MinimizerStatus::max_iterations;  // the default while the loop goes on
+    report.message.clear();
+    return true;
+  };
+
   for (int k = 0;; ++k) {
     energy = assemble();  // energy, gradient and Hessian at the current iterate
     w.elimination.restrict(w.gradient, w.reduced_gradient);
     const double gradient_norm = w.reduced_gradient.norm();
     if (k == 0 && !detail::start_is_finite(objective, x, energy, gradient_norm, report)) return report;
     if (detail::finish_iterate(options, k, energy, gradient_norm, previous_energy, step_norm, record, report))
+      return report;
+    if (k > 0 && detail::stalled_at_roundoff(options, energy, predicted_decrease, gradient_norm,
+                                             previous_gradient_norm, report))
       return report;
 
     if (options.project_hessian && !exact && !exact_abandoned && options.exact_hessian_below > 0 &&
@@ -175,12 +199,7 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
         if (direction_norm <= options.direction_tolerance) {
           // The last, tiny Newton step is taken (no line search: at this size the energy's change
           // is at its rounding): it leaves an error O(‖d‖²) rather than O(‖d‖).
-          const double alpha = detail::feasible_step(objective, x, w.step, options, 1.0);
-          if (alpha > 0.0) {
-            w.trial = x + alpha * w.step;
-            if (std::isfinite(objective.value(w.trial, {.threads = options.threads}))) x.swap(w.trial);
-            ++report.energy_evaluations;
-          }
+          detail::unsearched_step(objective, x, w.step, options, w.trial, record, report);
           report.status = MinimizerStatus::step_converged;
           report.message = "Newton step " + std::to_string(direction_norm) + " (max norm) is below the direction tolerance";
           return report;
@@ -188,9 +207,15 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
       }
       if (descent) {
         record.hessian = exact || !options.project_hessian ? StepHessian::exact : StepHessian::projected;
+        // A predicted decrease below the energy's rounding: the line search is blind there, and the
+        // step is taken whole (feasibility permitting); the stall test judges it by the gradient.
+        if (-slope <= detail::roundoff_level(options, energy) &&
+            detail::unsearched_step(objective, x, w.step, options, w.trial, record, report))
+          break;
         // Backtracking from the largest feasible step.
         if (detail::armijo_step(objective, x, w.step, energy, slope, options, w.trial, "Newton", record, report))
           break;
+        if (report.status == MinimizerStatus::line_search_failed && gradient_accepts_full_step(gradient_norm)) break;
         if (!exact || report.status == MinimizerStatus::roundoff_converged) return report;
       } else if (!exact) {
         if (status != FactorStatus::positive_definite) {
@@ -213,6 +238,8 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
     }
     step_norm = record.step_norm;
     previous_energy = energy;
+    previous_gradient_norm = gradient_norm;
+    predicted_decrease = -w.reduced_gradient.dot(w.reduced_step);
     ++report.iterations;
   }
 }
