@@ -50,7 +50,7 @@ Candidates swept_candidates(const CollisionSurface& s, const mesh::Positions& V0
   // Queries in parallel into per-thread lists, merged and sorted: the same output for any
   // thread count.
   Candidates c;
-#pragma omp parallel
+#pragma omp parallel if (s.vertex_count() + s.edge_count() > 2048)
   {
     Candidates local;
 #pragma omp for schedule(dynamic, 256) nowait
