@@ -5,6 +5,8 @@
 
 #include <Eigen/Core>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "sofax/core/error.hpp"
@@ -128,6 +130,35 @@ TEST(BoundedMinimizers, StoppingTests) {
   const BoundedResult failed = minimize_lbfgsb(never, Eigen::Vector2d(0, 0));
   EXPECT_EQ(failed.status, BoundedStatus::start_failed);
   EXPECT_FALSE(failed.converged());
+}
+
+// f = 1 + ½u² + ¼u⁴ + n with n = 1e-13 × the evaluation's number: every new point's loss is
+// noisier than the last (as a sum of many forward-solved terms can be), above the loss's rounding
+// slack (1e-14·|f|); ∇f = u + u³ + 1e-7 (a gradient that is never exactly 0). From u = 2 the
+// quasi-Newton steps converge superlinearly until their predicted decrease is below that slack,
+// where no trial can show a decrease: roundoff_converged, a converged status, not no_progress.
+TEST(BoundedMinimizers, LbfgsbConvergesAtTheLossRounding) {
+  int calls = 0;
+  auto noisy = [&](const Eigen::VectorXd& u, double& f, Eigen::VectorXd& g) {
+    const double x = u[0];
+    f = 1.0 + 0.5 * x * x + 0.25 * x * x * x * x + 1e-13 * ++calls;
+    g = Eigen::VectorXd::Constant(1, x + x * x * x + 1e-7);
+    return true;
+  };
+  const BoundedResult r = minimize_lbfgsb(noisy, Eigen::VectorXd::Constant(1, 2.0), {}, {.gradient_tolerance = 1e-300});
+  EXPECT_EQ(r.status, BoundedStatus::roundoff_converged) << r.message;
+  EXPECT_TRUE(r.converged());
+  EXPECT_LT(std::abs(r.u[0] + 1e-7), 1e-9);  // the gradient's zero
+  EXPECT_NE(r.message.find("roundoff"), std::string::npos) << r.message;
+  // The same descent with its last evaluations failing is no convergence.
+  const int good = r.evaluations - 3;
+  calls = 0;
+  int failing_calls = 0;
+  auto failing = [&](const Eigen::VectorXd& u, double& f, Eigen::VectorXd& g) {
+    return ++failing_calls <= good && noisy(u, f, g);
+  };
+  const BoundedResult failed = minimize_lbfgsb(failing, Eigen::VectorXd::Constant(1, 2.0), {}, {.gradient_tolerance = 1e-300});
+  EXPECT_FALSE(failed.converged()) << failed.message;
 }
 
 TEST(BoundedMinimizers, AdamReachesTheClampedMinimum) {

@@ -19,6 +19,7 @@ std::string_view to_string(BoundedStatus status) {
     case BoundedStatus::decrease_converged: return "decrease_converged";
     case BoundedStatus::max_iterations: return "max_iterations";
     case BoundedStatus::max_evaluations: return "max_evaluations";
+    case BoundedStatus::roundoff_converged: return "roundoff_converged";
     case BoundedStatus::no_progress: return "no_progress";
     case BoundedStatus::start_failed: return "start_failed";
   }
@@ -27,7 +28,7 @@ std::string_view to_string(BoundedStatus status) {
 
 bool converged(BoundedStatus status) {
   return status == BoundedStatus::gradient_converged || status == BoundedStatus::loss_reached ||
-         status == BoundedStatus::decrease_converged;
+         status == BoundedStatus::decrease_converged || status == BoundedStatus::roundoff_converged;
 }
 
 namespace {
@@ -158,11 +159,17 @@ BoundedResult minimize_lbfgsb(const ValueAndGradient& f, const Eigen::VectorXd& 
     // Direction on the free entries: d = −H g_F, the held entries' components zero. When the
     // quasi-Newton step finds no decrease, the history is dropped and steepest descent tried.
     const std::vector<char> held = box.active(r.u, r.gradient, r.projected_gradient_norm);
+    const int failed_before = r.failed_evaluations;
     g_free = r.gradient;
     for (Eigen::Index i = 0; i < n; ++i)
       if (held[static_cast<std::size_t>(i)]) g_free[i] = 0.0;
     bool accepted = false;
     double trial_loss = 0.0;
+    // The decrease the first trial predicts (the full quasi-Newton step, or steepest descent as
+    // long as the last step; none for the first iteration's unit step, which is no model): below
+    // the loss's rounding no trial can show a decrease, and failing to find one is convergence.
+    double full_step_prediction = infinity;
+    const double slack = 1e-14 * std::abs(r.loss);  // decreases below rounding of f still count
     for (int attempt = 0; attempt < 2 && !accepted; ++attempt) {
       bool steepest = history.size() == 0;
       history.direction(g_free, d);
@@ -183,9 +190,9 @@ BoundedResult minimize_lbfgsb(const ValueAndGradient& f, const Eigen::VectorXd& 
       for (int b = 0; b < o.max_backtracks && r.evaluations < o.max_evaluations; ++b, alpha *= 0.5) {
         trial = box.project(r.u + alpha * d);
         const double predicted = r.gradient.dot(trial - r.u);
+        if (attempt == 0 && b == 0 && !(steepest && k == 0)) full_step_prediction = -predicted;
         if (!(predicted < 0.0)) continue;                 // the projection ate the step: shorter
         if (!eval(trial, trial_loss, g_trial)) continue;  // failed evaluation: shorter
-        const double slack = 1e-14 * std::abs(r.loss);    // decreases below rounding of f still count
         if (trial_loss <= r.loss + 1e-4 * predicted + slack) {
           accepted = true;
           break;
@@ -195,6 +202,13 @@ BoundedResult minimize_lbfgsb(const ValueAndGradient& f, const Eigen::VectorXd& 
       if (!accepted) history.clear();
     }
     if (!accepted) {
+      if (full_step_prediction <= slack && r.failed_evaluations == failed_before) {
+        r.status = BoundedStatus::roundoff_converged;
+        r.message = "converged at roundoff: the first trial's predicted decrease " + number(full_step_prediction) +
+                    " is below the loss's rounding " + number(slack) + " (projected gradient " +
+                    number(r.projected_gradient_norm) + ")";
+        return r;
+      }
       r.status = r.evaluations >= o.max_evaluations ? BoundedStatus::max_evaluations : BoundedStatus::no_progress;
       r.message = "no step along the projected steepest descent decreased the loss (or could be evaluated)";
       return r;

@@ -65,11 +65,14 @@ enum class BoundedStatus {
   decrease_converged,  // relative decrease below decrease_tolerance
   max_iterations,
   max_evaluations,
+  roundoff_converged,  // no decrease found, and the first trial's predicted decrease (the full
+                       // quasi-Newton step, or steepest descent as long as the last step) was below
+                       // the loss's rounding (1e-14·|f|): a minimizer as far as f can tell
   no_progress,         // every step back failed or gave no decrease: the last good u is returned
   start_failed,        // f could not be evaluated at the (projected) start
 };
 std::string_view to_string(BoundedStatus status);
-bool converged(BoundedStatus status);  // gradient_converged, loss_reached or decrease_converged
+bool converged(BoundedStatus status);  // gradient_converged, loss_reached, decrease_converged, roundoff_converged
 
 struct BoundedResult {
   BoundedStatus status = BoundedStatus::start_failed;
