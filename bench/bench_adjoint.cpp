@@ -20,6 +20,11 @@
 //                                           of the states held at once, process peak RSS (getrusage;
 //                                           a high-water mark: run each in its own process),
 //                                           forward steps per step (recomputation) and wall seconds.
+//   adjoint/problem/<ball_bounce|cloth_control>
+//                                           the contact problems of examples/problems at full size,
+//                                           2 threads, at their start: forward_s = the loss alone,
+//                                           gradient_s = loss and gradient, ratio = (gradient_s −
+//                                           forward_s) / forward_s (median of the repetitions).
 //   build/bin/sofax-bench --benchmark_filter='adjoint/beam/10k'
 //   build/bin/sofax-bench --benchmark_filter='adjoint/memory/beam_1.5k/stored'   # one process each
 // adjoint/beam/100k/*/steps:200 takes tens of minutes on two cores; steps:8 is its short version.
@@ -29,6 +34,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,6 +43,7 @@
 #include "sofax/physics/model.hpp"
 #include "sofax/physics/step.hpp"
 #include "sofax/physics/step_objective.hpp"
+#include "sofax/problem/problem.hpp"
 
 namespace {
 
@@ -162,6 +169,35 @@ void beam_memory(benchmark::State& bench, int checkpoints) {
   bench.counters["gradient_norm"] = r.gradient.norm();
 }
 
+// An example problem's gradient against its forward run, each timed whole (wall clock).
+void problem_gradient(benchmark::State& bench, const std::string& name) {
+  const std::unique_ptr<problem::Problem> p =
+      problem::load_problem(std::string(SOFAX_EXAMPLE_PROBLEMS) + "/" + name + ".json", {.threads = 2});
+  const Eigen::VectorXd u = p->start();
+  std::vector<double> forward, gradient;
+  for (auto _ : bench) {
+    for (bool with_gradient : {false, true}) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const adjoint::GradientResult r = p->evaluate(u, with_gradient);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (!r.ok()) {
+        bench.SkipWithError(r.message.c_str());
+        return;
+      }
+      (with_gradient ? gradient : forward).push_back(seconds);
+    }
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  const double f = median(forward), g = median(gradient);
+  bench.counters["parameters"] = p->size();
+  bench.counters["forward_s"] = f;
+  bench.counters["gradient_s"] = g;
+  bench.counters["ratio"] = (g - f) / f;
+}
+
 }  // namespace
 
 BENCHMARK_CAPTURE(beam_gradient, 10k/direct, std::array<int, 3>{30, 8, 7}, AdjointSolve::direct)
@@ -176,3 +212,7 @@ BENCHMARK_CAPTURE(beam_memory, stored, -1)
     ->Name("adjoint/memory/beam_1.5k/stored")->Unit(benchmark::kSecond)->Iterations(1);
 BENCHMARK_CAPTURE(beam_memory, checkpoints_10, 10)
     ->Name("adjoint/memory/beam_1.5k/checkpoints_10")->Unit(benchmark::kSecond)->Iterations(1);
+BENCHMARK_CAPTURE(problem_gradient, ball_bounce, std::string("ball_bounce"))
+    ->Name("adjoint/problem/ball_bounce")->Unit(benchmark::kSecond)->Iterations(5);
+BENCHMARK_CAPTURE(problem_gradient, cloth_control, std::string("cloth_control"))
+    ->Name("adjoint/problem/cloth_control")->Unit(benchmark::kSecond)->Iterations(5);
