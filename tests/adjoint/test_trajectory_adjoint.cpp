@@ -368,9 +368,6 @@ TEST(TrajectoryAdjoint, FailuresAndUnsupportedFeatures) {
   EXPECT_TRUE(std::isnan(failed.loss));
   EXPECT_NE(failed.message.find("step 0"), std::string::npos) << failed.message;
 
-  adjoint::TrajectoryOptions explicit_euler = s.options;
-  explicit_euler.step.integrator = physics::Integrator::explicit_euler;
-  EXPECT_THROW(adjoint::trajectory(s.model, s.workspace, theta, u, loss, explicit_euler), InputError);
   adjoint::TrajectoryOptions substeps = s.options;
   substeps.step.substeps = 2;
   EXPECT_THROW(adjoint::trajectory(s.model, s.workspace, theta, u, loss, substeps), InputError);

@@ -20,6 +20,7 @@
 #include <Eigen/Core>
 #include <limits>
 #include <span>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,29 @@ class ParameterSet {
   // step, step-major then node-major. current() reads them as 0 (no control force).
   int add_step_forces(const std::vector<int>& nodes, int first_step, int step_count, Bounds bounds = {});
 
+  // Prescribed motions as controls (trajectories only): the offset (m) of driven nodes (the nodes
+  // of the model's PrescribedMotions) from their motion at the end of steps first_step …
+  // first_step + step_count − 1 (Control::driven_positions = the motion + the offset), 3 entries
+  // per node and step, step-major then node-major. current() reads them as 0 (the motion as
+  // built). InputError for a node that is not driven or an entry that exists already.
+  int add_driven_offsets(const physics::Model& model, const std::vector<int>& nodes, int first_step, int step_count,
+                         Bounds bounds = {});
+
+  // Masses (trajectories and equilibria of a lumped-mass model): entries that set nodes' lumped
+  // masses, and with them the inertia, the mass damping and the weight. A body's "density" is its
+  // mass per element measure: kg/m³ for a solid, kg/m² for cloth (ρ·thickness), kg per node for
+  // springs and particles. add_density: one entry for the whole body (InputError when its elements'
+  // densities differ: use add_element_densities); add_element_densities: one per tet, triangle or
+  // node (springs, particles), in the body's mesh order; add_node_masses: the lumped mass (kg) of
+  // each node given. A node's mass is set by one call at most (InputError otherwise, or for a node
+  // without mass, such as an obstacle's). current() reads the model's values. The adaptive barrier
+  // stiffness, which IPC scales with the mass, stays that of the model's masses.
+  int add_density(const physics::Model& model, const std::string& body, Scale scale = Scale::log, Bounds bounds = {});
+  int add_element_densities(const physics::Model& model, const std::string& body, Scale scale = Scale::log,
+                            Bounds bounds = {});
+  int add_node_masses(const physics::Model& model, const std::vector<int>& nodes, Scale scale = Scale::log,
+                      Bounds bounds = {});
+
   // Contact (trajectories and equilibria of a model with contact): the barrier stiffness κ, which
   // must be fixed in the model (ContactOptions::stiffness > 0: the adaptive κ is a function of the
   // state at the first contact, not a parameter), and the friction coefficient μ, which must be
@@ -80,8 +104,12 @@ class ParameterSet {
   int size() const { return static_cast<int>(entries_.size()); }
   bool has_state_entries() const { return state_entries_ > 0; }
   bool has_step_forces() const { return force_entries_ > 0; }
-  int last_force_step() const { return last_force_step_; }  // −1 without force entries
+  bool has_driven_offsets() const { return driven_entries_ > 0; }
+  bool has_masses() const { return !mass_shares_.empty(); }
+  // The last step a force or driven-offset entry acts in; −1 without such entries.
+  int last_force_step() const { return last_force_step_; }
   const assembly::ParameterLayout& layout() const { return layout_; }
+  bool is_mass(int index) const { return entries_.at(static_cast<std::size_t>(index)).kind == Entry::mass; }
   Scale scale(int index) const { return entries_.at(static_cast<std::size_t>(index)).scale; }
   Bounds bounds(int index) const { return entries_.at(static_cast<std::size_t>(index)).bounds; }
   // "u[3]: group 'solid' column 0 (log)", for messages.
@@ -111,26 +139,56 @@ class ParameterSet {
   bool step_forces(const Eigen::Ref<const Eigen::VectorXd>& p, int step, mesh::Positions& forces) const;
   // dL/df of step `step` (3·nnode) onto its force entries, added into dp.
   void add_step_force_gradient(int step, const Eigen::Ref<const Eigen::VectorXd>& df, Eigen::Ref<Eigen::VectorXd> dp) const;
+  // The driven positions of step `step` (ndriven × 3, Model::driven_nodes order) from the model's
+  // motion at t_end plus the offsets in p(u); false (positions untouched) when no entry acts in it.
+  bool driven_positions(const physics::Model& model, const Eigen::Ref<const Eigen::VectorXd>& p, int step,
+                        double t_end, mesh::Positions& positions) const;
+  // dL/d(the driven dofs' values at the end of step `step`) (3·nnode, by dof) onto its offsets.
+  void add_driven_gradient(int step, const Eigen::Ref<const Eigen::VectorXd>& d_held,
+                           Eigen::Ref<Eigen::VectorXd> dp) const;
+  // The lumped node masses (nnode) with p(u) applied: the model's, the entries' nodes replaced.
+  Eigen::VectorXd node_masses(const Eigen::Ref<const Eigen::VectorXd>& p) const;
+  // dL/dm (nnode) onto the mass entries, added into dp.
+  void add_mass_gradient(const Eigen::Ref<const Eigen::VectorXd>& dm, Eigen::Ref<Eigen::VectorXd> dp) const;
   // State part of dL/dp from dL/dx₀ and dL/dv₀ (3·nnode each), added into dp.
   void add_state(const Eigen::Ref<const Eigen::VectorXd>& dx0, const Eigen::Ref<const Eigen::VectorXd>& dv0,
                  Eigen::Ref<Eigen::VectorXd> dp) const;
 
  private:
   struct Entry {
-    enum Kind : char { engine, initial_x, initial_v, step_force, contact } kind;
-    int target;  // layout index (engine) or dof; contact: 0 κ, 1 μ
-    int step;    // step_force: the step it acts in
+    enum Kind : char { engine, initial_x, initial_v, step_force, driven_offset, mass, contact } kind;
+    int target;  // layout index (engine), dof, mass_shares_ index (mass); contact: 0 κ, 1 μ
+    int step;    // step_force, driven_offset: the step it acts in
     Scale scale;
     Bounds bounds;
   };
   int add_engine_entries(int first_layout, Scale scale, Bounds bounds);
   int add_state_entries(Entry::Kind kind, const std::vector<int>& nodes, Bounds bounds);
+  int add_step_entries(Entry::Kind kind, const std::vector<int>& nodes, int first_step, int step_count, Bounds bounds,
+                       const char* what);
+  // A body's mass elements: each one's density and its shares (node, measure) of the lumped mass.
+  struct MassElement {
+    double density;
+    std::vector<std::pair<int, double>> shares;
+    std::string label;  // "density of body 'beam', tet 3"
+  };
+  std::vector<MassElement> mass_elements(const physics::Model& model, const std::string& body, const char* what) const;
+  int add_mass_entries(const physics::Model& model, std::vector<MassElement> elements, Scale scale, Bounds bounds,
+                       const char* what);
 
   assembly::ParameterLayout layout_;
   int node_count_ = 0;
   std::vector<Entry> entries_;
   int state_entries_ = 0;
   int force_entries_ = 0;
+  int driven_entries_ = 0;
+  std::vector<int> driven_row_;  // per node: its row in Model::driven_nodes, −1 (filled on first use)
+  // Mass entries: the model's masses with the entries' nodes zeroed, each entry's shares (node, w)
+  // (m_node += w·p), and its model value.
+  Eigen::VectorXd mass_base_;
+  std::vector<std::vector<std::pair<int, double>>> mass_shares_;
+  std::vector<double> mass_model_value_;
+  std::vector<std::string> mass_label_;
   int last_force_step_ = -1;
   int kappa_index_ = -1, mu_index_ = -1;
   double model_kappa_ = 0.0, model_mu_ = 0.0;

@@ -27,7 +27,8 @@ namespace {
 // contact: the step workspace whose contact groups are part of objective (their κ a parameter).
 bool static_adjoint(const assembly::Objective& objective, const ParameterSet& parameters, const Eigen::VectorXd& x,
                     const solve::DofConstraints& constraints, const StateLoss& loss, int threads, StaticResult& r,
-                    Eigen::VectorXd& dp, const physics::StepWorkspace::Impl* contact = nullptr) {
+                    Eigen::VectorXd& dp, const physics::StepWorkspace::Impl* contact = nullptr,
+                    Eigen::VectorXd* lambda = nullptr) {
   StaticAdjoint adj;
   const solve::FactorStatus status = adj.factor(objective, x, constraints, threads);
   if (status != solve::FactorStatus::positive_definite) {
@@ -44,6 +45,7 @@ bool static_adjoint(const assembly::Objective& objective, const ParameterSet& pa
   adj.parameter_term(parameters.layout(), term);
   parameters.add_engine(-term, dp);
   if (contact) detail::add_contact_parameter_terms(parameters, *contact, x, adj.lambda(), threads, dp);
+  if (lambda) *lambda = adj.lambda();
   r.eliminated_gradient.resize(static_cast<Eigen::Index>(constraints.dofs.size()));
   for (std::size_t i = 0; i < constraints.dofs.size(); ++i)
     r.eliminated_gradient[static_cast<Eigen::Index>(i)] = adj.eliminated_adjoint()[constraints.dofs[i]];
@@ -55,9 +57,10 @@ bool static_adjoint(const assembly::Objective& objective, const ParameterSet& pa
 StaticResult static_solution(assembly::Objective& objective, const ParameterSet& parameters, const Eigen::VectorXd& u,
                              const Eigen::VectorXd& x_start, const solve::DofConstraints& constraints,
                              const StateLoss& loss, const solve::MinimizerOptions& newton, bool gradient) {
-  if (parameters.has_state_entries() || parameters.has_step_forces())
-    throw InputError("static_solution", "the parameter set has initial-state or step-force entries; a static solve has "
-                                        "neither");
+  if (parameters.has_state_entries() || parameters.has_step_forces() || parameters.has_driven_offsets() ||
+      parameters.has_masses())
+    throw InputError("static_solution", "the parameter set has initial-state, step-force, driven-offset or mass "
+                                        "entries; a static solve of an objective has none (use model_equilibrium)");
   if (loss.uses_velocities()) throw InputError("static_solution", "the loss has velocity terms; a static solve has none");
   if (parameters.contact_stiffness_index() >= 0 || parameters.friction_coefficient_index() >= 0)
     throw InputError("static_solution", "the parameter set has contact entries; use model_equilibrium or trajectory");
@@ -86,14 +89,15 @@ StaticResult model_equilibrium(const physics::Model& model, physics::StepWorkspa
                                const ParameterSet& parameters, const Eigen::VectorXd& u, const StateLoss& loss,
                                const physics::StepOptions& options, bool gradient) {
   detail::check_adjoint_support(model, workspace, parameters, options, false, "model_equilibrium");
-  if (parameters.has_step_forces())
-    throw InputError("model_equilibrium", "the parameter set has step-force entries; an equilibrium has no steps");
+  if (parameters.has_step_forces() || parameters.has_driven_offsets())
+    throw InputError("model_equilibrium", "the parameter set has step-force or driven-offset entries; an equilibrium "
+                                          "has no steps");
   if (loss.uses_velocities()) throw InputError("model_equilibrium", "the loss has velocity terms; an equilibrium has none");
   loss.check(0, model.node_count());
   physics::StepWorkspace::Impl& w = workspace.impl();
   physics::State state = physics::initial_state(model);
   parameters.apply(u, w.objective, &state);
-  detail::apply_contact_parameters(parameters, parameters.to_physical(u), w);
+  detail::apply_step_parameters(parameters, parameters.to_physical(u), w);
   StaticResult r;
   const physics::StepReport report = physics::solve_equilibrium(model, state, {}, workspace, options);
   r.x = state.x;
@@ -121,7 +125,14 @@ StaticResult model_equilibrium(const physics::Model& model, physics::StepWorkspa
   // solve_equilibrium leaves the workspace's objective as the equilibrium's Φ (no inertia, its
   // forces) and its eliminated dofs at the supports' values: the adjoint reads them as they are.
   Eigen::VectorXd dp = Eigen::VectorXd::Zero(parameters.size());
-  if (!static_adjoint(w.objective, parameters, r.x, w.dofs, loss, options.threads, r, dp, &w)) return r;
+  Eigen::VectorXd lambda;
+  if (!static_adjoint(w.objective, parameters, r.x, w.dofs, loss, options.threads, r, dp, &w, &lambda)) return r;
+  // The weight −m g is the masses' only term: dL/dm_i = −λᵀ ∂(∇Φ)/∂m_i = λ_i · g.
+  if (parameters.has_masses()) {
+    Eigen::VectorXd dm(model.node_count());
+    for (int node = 0; node < model.node_count(); ++node) dm[node] = lambda.segment<3>(3 * node).dot(model.gravity);
+    parameters.add_mass_gradient(dm, dp);
+  }
   // Pinned nodes are held at their initial positions: dL/db there is dL/dx₀ (driven ones are not
   // parameters). Other initial positions only start Newton: no derivative.
   Eigen::VectorXd dx0 = Eigen::VectorXd::Zero(model.variable_count());

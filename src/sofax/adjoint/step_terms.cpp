@@ -236,7 +236,16 @@ void reset_constraints(physics::StepWorkspace::Impl& w) {
   }
 }
 
-void apply_contact_parameters(const ParameterSet& parameters, const Vec& p, physics::StepWorkspace::Impl& w) {
+void apply_step_parameters(const ParameterSet& parameters, const Vec& p, physics::StepWorkspace::Impl& w) {
+  if (parameters.has_masses()) {
+    const Vec m = parameters.node_masses(p);
+    for (int i = 0; i < p.size(); ++i)
+      if (parameters.is_mass(i) && !(p[i] > 0.0))
+        throw InputError(parameters.entry_name(i), "a mass or density must be > 0, got " + std::to_string(p[i]));
+    w.set_node_masses(m);
+  } else {
+    w.set_node_masses(w.model->node_mass);
+  }
   w.contact.fixed_stiffness = 0.0;
   w.contact.friction = -1.0;
   if (const int k = parameters.contact_stiffness_index(); k >= 0) {

@@ -48,9 +48,10 @@ void set_lagrangian_constraints(physics::StepWorkspace::Impl& w, const Eigen::Ve
                                 const Eigen::VectorXd& multipliers, double penalty);
 void reset_constraints(physics::StepWorkspace::Impl& w);
 
-// The set's κ and μ entries (p physical) into the workspace's contact groups, or the model's
-// values when the set has none. InputError for κ ≤ 0 or μ < 0.
-void apply_contact_parameters(const ParameterSet& parameters, const Eigen::VectorXd& p, physics::StepWorkspace::Impl& w);
+// The set's κ and μ entries (p physical) into the workspace's contact groups and its mass entries
+// into the workspace's masses, or the model's values when the set has none. InputError for κ ≤ 0,
+// μ < 0 or a mass ≤ 0.
+void apply_step_parameters(const ParameterSet& parameters, const Eigen::VectorXd& p, physics::StepWorkspace::Impl& w);
 
 // −λᵀ ∂g/∂κ and −λᵀ ∂g/∂μ into dp at the set's κ and μ entries: the barriers and the lagged friction
 // are linear in κ (its rows hold μκ·m(d)), the friction in μ, so ∂(∇B + ∇D)/∂κ = (∇B + ∇D)/κ and

@@ -58,9 +58,6 @@ void check_adjoint_support(const physics::Model& model, physics::StepWorkspace& 
     if (links) unsupported("an equilibrium with an attachment or distance link");
     return;
   }
-  if (o.integrator != physics::Integrator::implicit_euler && o.integrator != physics::Integrator::bdf2 &&
-      o.integrator != physics::Integrator::newmark)
-    unsupported("the integrator " + std::string(physics::to_string(o.integrator)));
   // Newmark's accelerations leave the constraint forces out: they are not the step's closed form.
   if (o.integrator == physics::Integrator::newmark && links) unsupported("Newmark with an attachment or distance link");
   if (o.substeps != 1) unsupported("substeps > 1");
@@ -110,6 +107,7 @@ class Sweep {
     step_options_.on_failure = physics::FailurePolicy::stop;
     bdf2_ = step_options_.integrator == physics::Integrator::bdf2;
     newmark_ = step_options_.integrator == physics::Integrator::newmark;
+    explicit_ = !physics::is_implicit(step_options_.integrator);
     contact_ = model.has_contact;
     links_ = !w_.constraint_groups.empty();
     held_ = std::vector<char>(static_cast<std::size_t>(model.variable_count()), 0);
@@ -154,9 +152,10 @@ class Sweep {
   }
 
   // The reverse sweep: dL/dx₀, dL/dv₀ and the engine part of dL/dθ.
-  bool reverse(Vec& dx0, Vec& dv0, Vec& dtheta, Vec& dforces) {
+  bool reverse(Vec& dx0, Vec& dv0, Vec& dtheta, Vec& dforces, Vec& dmass) {
     const int N = options_.steps;
     const int n = model_.variable_count();
+    dmass_ = Vec::Zero(model_.node_count());
     ax_ = Vec::Zero(n);
     av_ = Vec::Zero(n);
     aa_ = Vec::Zero(n);
@@ -176,6 +175,7 @@ class Sweep {
     dv0 = av_;
     dtheta = dtheta_;
     dforces = dforces_;
+    dmass = dmass_;
     return true;
   }
 
@@ -203,6 +203,7 @@ class Sweep {
     // The step's control: the force entries acting in it (state.step counts the steps taken).
     physics::Control control;
     parameters_.step_forces(p_, in.step, control.external_forces);
+    parameters_.driven_positions(model_, p_, in.step, in.time + step_options_.time_step, control.driven_positions);
     const physics::StepReport report = physics::step(model_, in, out, control, workspace_, step_options_);
     ++r_.forward_steps;
     if (!report.ok()) {
@@ -272,6 +273,10 @@ class Sweep {
   // Step k → k+1 backwards: the adjoint of state k+1 (ax_, av_, for BDF2 axp_, avp_ of its previous
   // x, v, for Newmark aa_ of its a) becomes state k's, the loss at k added.
   bool adjoint_step(int k, const physics::State& sk, const physics::State& sk1) {
+    if (explicit_) {
+      explicit_adjoint_step(k, sk, sk1);
+      return true;
+    }
     const double h = step_options_.time_step;
     const bool bdf2 = bdf2_ && sk.has_previous;
     // Newmark: ĥ = h/2 and its damping acts at the midpoint, twice implicit Euler's α (step.cpp).
@@ -320,6 +325,17 @@ class Sweep {
     // g = … − f: the step's control forces get −λᵀ ∂g/∂f = λ (zero on held dofs).
     if (parameters_.has_step_forces()) parameters_.add_step_force_gradient(sk.step, adjoint_.lambda(), dforces_);
     if (snapshot) detail::add_contact_parameter_terms(parameters_, w_, sk1.x, adjoint_.lambda(), step_options_.threads, dforces_);
+    // The driven dofs' values at the step's end: their offsets get dL/db, the eliminated adjoint.
+    if (parameters_.has_driven_offsets()) parameters_.add_driven_gradient(sk.step, adjoint_.eliminated_adjoint(), dforces_);
+    // g = M r − m g + …, r = W x_{k+1} − x̂/ĥ² − (α/h) x_k (Newmark: a_{k+1} on the free dofs, the
+    // only ones λ has): ∂g/∂m_i = r − g on node i's dofs.
+    if (parameters_.has_masses()) {
+      Vec r;
+      if (newmark_) r = sk1.a;
+      else if (bdf2) r = W * sk1.x - ((4.0 * sk.x - sk.x_previous) / 3.0 + hh * (4.0 * sk.v - sk.v_previous) / 3.0) / (hh * hh) - (alpha / h) * sk.x;
+      else r = W * sk1.x - (sk.x + h * sk.v) / (h * h) - (alpha / h) * sk.x;
+      add_mass_term(adjoint_.lambda(), r, -1.0);
+    }
     const Vec Ml = (mass_.array() * adjoint_.lambda().array()).matrix();
     // −λᵀ ∂g/∂(x_k, v_k[, x_{k−1}, v_{k−1}][, a_k]) and the velocity's (and acceleration's) share;
     // what state k+1 carries as its previous x, v is state k's x, v.
@@ -366,25 +382,146 @@ class Sweep {
 
   // Newmark's first a₀ = M⁻¹(f₀ − ∇E(x₀; θ)) (zero on held dofs; the initial state has none): with
   // q = M⁻¹ ā₀, x̄₀ −= ∇²E(x₀) q, θ̄ −= qᵀ ∂(∇E)/∂θ, and step 0's forces get q.
-  void initial_acceleration_adjoint(const physics::State& s0) {
-    Vec q = Vec::Zero(aa_.size());
+  // The masses' share of −λᵀ ∂g/∂m for a residual g = M r − m g (+ terms free of m), times `sign`
+  // (−1 for g; +1 for a = M⁻¹(…) read through its adjoint): dm_i += sign Σ_c λ_{3i+c} (r_{3i+c} − g_c).
+  void add_mass_term(const Vec& lambda, const Vec& r, double sign) {
+    const Eigen::Vector3d& g = model_.gravity;
+    for (int node = 0; node < model_.node_count(); ++node)
+      for (int c = 0; c < 3; ++c) dmass_[node] += sign * lambda[3 * node + c] * (r[3 * node + c] - g[c]);
+  }
+
+  // The reverse of a = M⁻¹(m g + f − ∇E(x)) − α v on the free dofs (zero on held ones), as Newmark's
+  // a₀ and every explicit stage computes it: from ā, q = M⁻¹ā, x̄ −= ∇²E(x) q, v̄ −= α ā, θ̄ −= qᵀ
+  // ∂(∇E)/∂θ, the step's forces get q and the masses −Σ_c q (a − g + α v) (a − g + αv = (f − ∇E)/m).
+  void acceleration_adjoint(int step, const Vec& x, const Vec& v, const Vec& abar, double alpha, Vec& xbar, Vec& vbar) {
+    Vec q = Vec::Zero(abar.size());
     for (Eigen::Index i = 0; i < q.size(); ++i)
-      if (!held_[static_cast<std::size_t>(i)] && w_.lumped_mass[i] > 0.0) q[i] = aa_[i] / w_.lumped_mass[i];
-    // Only the elastic groups: every other group weighted 0 for the product, then put back.
+      if (!held_[static_cast<std::size_t>(i)] && w_.lumped_mass[i] > 0.0) q[i] = abar[i] / w_.lumped_mass[i];
+    // Only the elastic groups: every other group weighted 0 for the products, then put back.
     std::vector<int> others;
     for (int g = 0; g < w_.objective.group_count(); ++g)
       if (std::find(w_.elastic_groups.begin(), w_.elastic_groups.end(), g) == w_.elastic_groups.end() && g != w_.forces)
         others.push_back(g);
     for (int g : others) w_.objective.set_group_weight(g, 0.0);
     w_.set_elastic_weight(1.0);
+    const assembly::EvalOptions eval{.threads = step_options_.threads};
     Vec Hq = Vec::Zero(q.size());
-    w_.objective.hessian_vector_product(s0.x, q, Hq, {.threads = step_options_.threads});
+    w_.objective.hessian_vector_product(x, q, Hq, eval);
     Vec term = Vec::Zero(dtheta_.size());
-    if (term.size() > 0) w_.objective.parameter_vjp(parameters_.layout(), s0.x, q, term, {.threads = step_options_.threads});
+    if (term.size() > 0) w_.objective.parameter_vjp(parameters_.layout(), x, q, term, eval);
     for (int g : others) w_.objective.set_group_weight(g, 1.0);
-    ax_ -= Hq;
+    xbar -= Hq;
+    if (alpha != 0.0) vbar -= alpha * abar;
     dtheta_ -= term;
-    if (parameters_.has_step_forces()) parameters_.add_step_force_gradient(0, q, dforces_);
+    if (parameters_.has_step_forces()) parameters_.add_step_force_gradient(step, q, dforces_);
+    if (parameters_.has_masses()) add_mass_term(q, acceleration(step, x, v, alpha) + alpha * v, -1.0);
+  }
+
+  // a(x, v) as above, for the explicit stages the reverse sweep linearizes about.
+  Vec acceleration(int step, const Vec& x, const Vec& v, double alpha) {
+    mesh::Positions forces;
+    Vec f = w_.gravity_forces;
+    if (parameters_.step_forces(p_, step, forces)) f += forces.transpose().reshaped();
+    w_.set_elastic_weight(1.0);
+    Vec a = ((f - w_.elastic_gradient(x, {.threads = step_options_.threads})).array() / w_.lumped_mass.array()).matrix() -
+            alpha * v;
+    for (int dof : w_.dofs.dofs) a[dof] = 0.0;
+    return a;
+  }
+
+  // Newmark's first a₀ = M⁻¹(f₀ − ∇E(x₀; θ)) (zero on held dofs; the initial state has none).
+  void initial_acceleration_adjoint(const physics::State& s0) {
+    Vec unused = Vec::Zero(aa_.size());
+    acceleration_adjoint(0, s0.x, s0.v, aa_, 0.0, ax_, unused);
+  }
+
+  // ---- explicit integrators (step.cpp's explicit_step, one substep) ------------------------
+  // Held dofs end at their targets T (pinned: x_k) with velocity (T − x_k)/h, which also replaces
+  // v_k on them before the stages (pinned: 0); every stage's a is zero there. Free dofs:
+  //   explicit Euler     x' = x + h v,  v' = v + h a(x, v)
+  //   symplectic Euler   v' = v + h a(x, v),  x' = x + h v'
+  //   RK4                the classic four stages on (x, v).
+  // The reverse below follows these lines backwards; the stage points are recomputed from state k.
+  void explicit_adjoint_step(int k, const physics::State& sk, const physics::State& sk1) {
+    const double h = step_options_.time_step;
+    const double alpha = step_options_.rayleigh_mass;
+    const Eigen::Index n = sk.x.size();
+    Vec v0 = sk.v;
+    for (int dof : w_.dofs.dofs) v0[dof] = (sk1.x[dof] - sk.x[dof]) / h;  // as step.cpp, bit for bit
+    // Adjoints of the outputs on the free dofs, and of the targets and held velocities.
+    Vec xo = ax_, vo = av_, Tbar = Vec::Zero(n), hvbar = Vec::Zero(n);
+    for (int dof : w_.dofs.dofs) {
+      Tbar[dof] = xo[dof];
+      hvbar[dof] = vo[dof];
+      xo[dof] = vo[dof] = 0.0;
+    }
+    Vec xbar = xo, v0bar = Vec::Zero(n);
+    const Vec& x = sk.x;
+    switch (step_options_.integrator) {
+      case physics::Integrator::explicit_euler: {
+        v0bar += h * xo + vo;
+        acceleration_adjoint(k, x, v0, h * vo, alpha, xbar, v0bar);
+        break;
+      }
+      case physics::Integrator::symplectic_euler: {
+        const Vec v1bar = vo + h * xo;
+        v0bar += v1bar;
+        acceleration_adjoint(k, x, v0, h * v1bar, alpha, xbar, v0bar);
+        break;
+      }
+      default: {  // RK4
+        const Vec K1 = acceleration(k, x, v0, alpha);
+        const Vec V2 = v0 + 0.5 * h * K1, X2 = x + 0.5 * h * v0;
+        const Vec K2 = acceleration(k, X2, V2, alpha);
+        const Vec V3 = v0 + 0.5 * h * K2, X3 = x + 0.5 * h * V2;
+        const Vec K3 = acceleration(k, X3, V3, alpha);
+        const Vec V4 = v0 + h * K3, X4 = x + h * V3;
+        // x' = x + h/6 (V1 + 2V2 + 2V3 + V4), v' = v0 + h/6 (K1 + 2K2 + 2K3 + K4) on the free dofs.
+        Vec V1bar = (h / 6.0) * xo, V2bar = (h / 3.0) * xo, V3bar = (h / 3.0) * xo, V4bar = (h / 6.0) * xo;
+        Vec K1bar = (h / 6.0) * vo, K2bar = (h / 3.0) * vo, K3bar = (h / 3.0) * vo;
+        const Vec K4bar = (h / 6.0) * vo;
+        v0bar += vo;
+        Vec X4bar = Vec::Zero(n), X3bar = Vec::Zero(n), X2bar = Vec::Zero(n);
+        acceleration_adjoint(k, X4, V4, K4bar, alpha, X4bar, V4bar);
+        xbar += X4bar;
+        V3bar += h * X4bar;
+        v0bar += V4bar;
+        K3bar += h * V4bar;
+        acceleration_adjoint(k, X3, V3, K3bar, alpha, X3bar, V3bar);
+        xbar += X3bar;
+        V2bar += 0.5 * h * X3bar;
+        v0bar += V3bar;
+        K2bar += 0.5 * h * V3bar;
+        acceleration_adjoint(k, X2, V2, K2bar, alpha, X2bar, V2bar);
+        xbar += X2bar;
+        V1bar += 0.5 * h * X2bar;
+        v0bar += V2bar;
+        K1bar += 0.5 * h * V2bar;
+        v0bar += V1bar;
+        acceleration_adjoint(k, x, v0, K1bar, alpha, xbar, v0bar);
+        break;
+      }
+    }
+    // v0 = v_k on the free dofs, the held velocity (T − x_k)/h on the held ones (pinned: 0 for any x_k).
+    Vec vbar = v0bar;
+    for (int dof : w_.dofs.dofs) {
+      hvbar[dof] += v0bar[dof];
+      vbar[dof] = 0.0;
+    }
+    for (std::size_t i = 0; i < w_.dofs.dofs.size(); ++i) {
+      const int dof = w_.dofs.dofs[i];
+      if (static_cast<int>(i) < pinned_dofs_) {
+        xbar[dof] += Tbar[dof];  // x_{k+1} = x_k there
+      } else {
+        Tbar[dof] += hvbar[dof] / h;
+        xbar[dof] -= hvbar[dof] / h;
+      }
+    }
+    if (parameters_.has_driven_offsets()) parameters_.add_driven_gradient(k, Tbar, dforces_);
+    ax_ = std::move(xbar);
+    av_ = std::move(vbar);
+    ++r_.adjoint_solves;
+    loss_.evaluate(k, options_.steps, sk.x, &sk.v, &ax_, &av_);
   }
 
   const physics::Model& model_;
@@ -396,7 +533,7 @@ class Sweep {
   const TrajectoryOptions& options_;
   TrajectoryResult& r_;
   physics::StepOptions step_options_;
-  bool bdf2_ = false, newmark_ = false, contact_ = false, links_ = false;
+  bool bdf2_ = false, newmark_ = false, explicit_ = false, contact_ = false, links_ = false;
   std::vector<char> held_;  // per dof: eliminated (pinned or driven)
   // Per step (all states stored) or the last step taken (checkpointing): its contact groups.
   std::vector<detail::ContactSnapshot> snapshots_;
@@ -409,6 +546,7 @@ class Sweep {
   bool recording_ = false;
   StaticAdjoint adjoint_;
   Vec ax_, av_, axp_, avp_, aa_, dtheta_, dforces_;  // adjoints of the current state's x, v, previous x, v, a; of θ
+  Vec dmass_;  // dL/dm per node
 };
 
 }  // namespace
@@ -428,15 +566,16 @@ TrajectoryResult trajectory(const physics::Model& model, physics::StepWorkspace&
 
   TrajectoryResult r;
   const Vec p = parameters.to_physical(u);
-  detail::apply_contact_parameters(parameters, p, w);
+  detail::apply_step_parameters(parameters, p, w);
   Sweep sweep(model, workspace, parameters, p, loss, options, r);
   if (!sweep.forward(s0)) return r;
   r.loss += loss.regularizer(u, nullptr);
   r.status = GradientStatus::ok;
   if (!gradient) return r;
-  Vec dx0, dv0, dtheta, dp;
-  if (!sweep.reverse(dx0, dv0, dtheta, dp)) return r;
+  Vec dx0, dv0, dtheta, dp, dmass;
+  if (!sweep.reverse(dx0, dv0, dtheta, dp, dmass)) return r;
   parameters.add_engine(dtheta, dp);
+  parameters.add_mass_gradient(dmass, dp);
   parameters.add_state(dx0, dv0, dp);
   r.gradient = parameters.pullback(u, dp);
   loss.regularizer(u, &r.gradient);

@@ -315,6 +315,7 @@ Model ModelBuilder::finalize() && {
       block.tets.resize(count, 4);
       block.lame.resize(count, 2);
       block.density.resize(count);
+      block.body_tets = tets;
       for (Eigen::Index i = 0; i < count; ++i) {
         const int t = tets[i];
         const SolidMaterial& mat = s.per_tet[t];

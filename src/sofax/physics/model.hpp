@@ -78,6 +78,7 @@ struct TetBlock {
   mesh::Indices<4> tets;                                        // global node ids
   Eigen::Matrix<double, Eigen::Dynamic, 2, Eigen::RowMajor> lame;  // (μ, λ) per tet
   Eigen::VectorXd density;                                      // per tet
+  std::vector<int> body_tets;                                   // each row's tet in the body's mesh
 };
 
 struct ClothBlock {

@@ -3,6 +3,7 @@
 
 #include <Eigen/Geometry>
 #include <Eigen/LU>
+#include <cmath>
 #include <string>
 
 #include "sofax/core/error.hpp"
@@ -212,9 +213,7 @@ StepWorkspace::Impl::Impl(const Model& m) : model(&m) {
   contact = add_contact_groups(b, m, group_count);
   objective = std::move(b).finalize();
 
-  lumped_mass = m.node_mass.replicate(1, 3).transpose().reshaped();
-  constraint_penalty_scale = 10.0 * m.node_mass.sum();
-  gravity_forces = (m.node_mass * m.gravity.transpose()).transpose().reshaped();
+  set_node_masses(m.node_mass);
   for (int node : m.pinned_nodes)
     for (int c = 0; c < 3; ++c) dofs.prescribe(3 * node + c, 0.0);
   for (int node : m.driven_nodes)
@@ -239,6 +238,29 @@ void StepWorkspace::Impl::set_inertia(const Eigen::VectorXd& centre, double weig
   set(lumped_inertia, lumped, lumped_inertia_mass);
   set(tet_inertia, inertia_tets, tet_inertia_mass);
   set(triangle_inertia, inertia_triangles, triangle_inertia_mass);
+}
+
+void StepWorkspace::Impl::set_node_masses(const Eigen::VectorXd& node_mass) {
+  const char* what = "StepWorkspace: node masses";
+  if (node_mass.size() != model->node_count())
+    throw InputError(what, std::to_string(node_mass.size()) + " masses for " + std::to_string(model->node_count()) + " nodes");
+  if (lumped_mass.size() > 0 && model->mass_model != MassModel::lumped)
+    throw InputError(what, "a consistent-mass model's masses follow its densities");
+  if (model->mass_model == MassModel::lumped) {
+    // lumped_inertia_nodes is ascending: the nodes between two of its entries have no inertia.
+    lumped_inertia_mass.resize(static_cast<Eigen::Index>(lumped_inertia_nodes.size()));
+    std::size_t next = 0;
+    for (int v = 0; v < model->node_count(); ++v) {
+      if (next < lumped_inertia_nodes.size() && lumped_inertia_nodes[next] == v) {
+        lumped_inertia_mass[static_cast<Eigen::Index>(next++)] = node_mass[v];
+      } else if (node_mass[v] != 0.0) {
+        throw InputError(what, "node " + std::to_string(v) + " has no mass in the model and cannot be given one");
+      }
+    }
+  }
+  lumped_mass = node_mass.replicate(1, 3).transpose().reshaped();
+  constraint_penalty_scale = 10.0 * node_mass.sum();
+  gravity_forces = (node_mass * model->gravity.transpose()).transpose().reshaped();
 }
 
 void StepWorkspace::Impl::set_elastic_weight(double weight) {

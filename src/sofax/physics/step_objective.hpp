@@ -55,6 +55,10 @@ struct StepWorkspace::Impl {
   // Inertia: weight w and centre c (3n) so that the group is w/2 ‖x − c‖²_M.
   void set_inertia(const Eigen::VectorXd& centre, double weight);
   void set_elastic_weight(double weight);
+  // Lumped node masses (nnode) in place of the model's (the adjoints' mass parameters): inertia,
+  // mass damping, weight and the constraints' first penalty follow. InputError for a consistent-mass
+  // model, or a mass given to a node the model left without (its inertia group has no element).
+  void set_node_masses(const Eigen::VectorXd& node_mass);
   // −f·(x − reference) per node: the reference (the step's start) keeps Φ's values small.
   void set_forces(const Eigen::VectorXd& f, const Eigen::VectorXd& reference);
   // Dashpots lagged at x_n: (c/h, u₀, n) per damped spring.
