@@ -326,6 +326,56 @@ TEST(ProblemFiles, EveryKindPassesGradcheck) {
   }
 }
 
+// Masses, densities and prescribed motions as controls, under an explicit and an implicit
+// integrator: the cage with one of its points driven (a scene written for the test).
+TEST(ProblemFiles, MassesAndDrivenOffsetsPassGradcheck) {
+  nlohmann::json scene = example_json("spring_cage_scene.json");
+  scene["bodies"][0]["selections"].push_back({{"name", "moving"}, {"nodes", {0}}});
+  scene["bodies"][0]["selections"].push_back({{"name", "fixed"}, {"nodes", {1, 2, 3, 4, 5, 6, 7}}});
+  scene["constraints"]["pin"][0]["selection"] = "fixed";
+  scene["constraints"]["motion"] = {{{"name", "shake"}, {"body", "cage"}, {"selection", "moving"}, {"velocity", {0.5, 0.0, 0.2}}}};
+  const std::filesystem::path folder = std::filesystem::temp_directory_path() / "sofax_test_problem_masses";
+  std::filesystem::create_directories(folder);
+  std::ofstream(folder / "scene.json") << scene.dump(2);
+  for (const char* integrator : {"rk4", "newmark"}) {
+    SCOPED_TRACE(integrator);
+    const bool rk4 = std::string(integrator) == "rk4";
+    nlohmann::json j = example_json("spring_cage.json");
+    j["scene"] = "scene.json";
+    j["simulation"] = {{"type", "trajectory"}, {"steps", rk4 ? 30 : 8}, {"time_step", rk4 ? 0.01 : 0.05}, {"integrator", integrator}};
+    j["parameters"] = nlohmann::json::parse(R"([
+      {"name": "k", "kind": "spring_stiffness", "body": "cage", "per": "body", "scale": "log"},
+      {"name": "offsets", "kind": "driven_offsets", "body": "cage", "selection": "moving", "first_step": 2, "steps": 3, "initial": 0.05}
+    ])");
+    j["parameters"].push_back(rk4 ? nlohmann::json::parse(R"({"name": "rho", "kind": "density", "body": "cage", "per": "element", "scale": "log", "initial": 1.5})")
+                                  : nlohmann::json::parse(R"({"name": "m", "kind": "node_mass", "body": "cage", "selection": "particle", "scale": "log", "lower": 0.1})"));
+    j["losses"] = nlohmann::json::parse(R"([
+      {"type": "node_targets", "body": "cage", "selection": "particle", "targets": [[0.3, 0.1, 0.2]]},
+      {"type": "node_targets", "body": "cage", "selection": "particle", "step": 5, "field": "velocity", "targets": [[0, 0, 0]], "weight": 0.1}
+    ])");
+    j["gradcheck"] = {{"velocity_tolerance", 1e-12}};
+    auto p = problem::parse_problem(j.dump(), "test.json", {.threads = 1}, folder.string());
+    ASSERT_EQ(p->size(), 1 + 9 + (rk4 ? 9 : 1));
+    EXPECT_EQ(p->start()[1], 0.05);
+    EXPECT_NEAR(p->start()[10], rk4 ? std::log(1.5) : 0.0, 1e-15);  // log 1 kg: the scene's mass
+    expect_gradcheck_passes(*p);
+  }
+  // A density is per body or per element; an offset needs a driven node.
+  nlohmann::json j = example_json("spring_cage.json");
+  j["scene"] = "scene.json";
+  j["parameters"][0] = nlohmann::json::parse(R"({"name": "rho", "kind": "density", "body": "cage", "per": "regions", "regions": ["all"]})");
+  EXPECT_THROW(problem::parse_problem(j.dump(), "test.json", {.threads = 1}, folder.string()), InputError);
+  j["parameters"][0] = nlohmann::json::parse(R"({"name": "o", "kind": "driven_offsets", "body": "cage", "selection": "particle"})");
+  try {
+    problem::parse_problem(j.dump(), "test.json", {.threads = 1}, folder.string());
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/parameters/0"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("is not driven"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(folder);
+}
+
 TEST(ProblemFiles, BadInputNamesTheJsonPath) {
   const nlohmann::json cage = example_json("spring_cage.json");
   auto expect_error = [&](const nlohmann::json& j, const std::string& path, const std::string& cause) {

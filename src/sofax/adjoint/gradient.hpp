@@ -15,17 +15,17 @@
 //
 // What is covered (exact up to the linear solves' rounding, for the discrete map the forward
 // computes): static equilibria of any objective with fixed / prescribed dofs; Model equilibria and
-// implicit-Euler, BDF2 and Newmark trajectories with pins, prescribed motions, gravity, per-step
-// control forces, lumped mass, mass-proportional Rayleigh damping, every elastic energy of the
+// implicit-Euler, BDF2, Newmark, explicit-Euler, symplectic-Euler and RK4 trajectories with pins,
+// prescribed motions (their per-step offsets as controls), gravity, per-step control forces,
+// lumped mass (masses and densities as parameters), mass-proportional Rayleigh damping, every elastic energy of the
 // step objective; contact (colliders, obstacles, other bodies, self-contact: the barrier pairs of
 // the active set each step ended with, exact Hessian) and friction as the step lags it (λ_n, T
 // and the closest points at the step's start x_n, differentiated as functions of x_n); attachments
 // and distance links by the KKT adjoint of the augmented Lagrangian's solution (trajectories with
 // implicit Euler or BDF2); a fixed barrier stiffness κ and the friction coefficient μ as
 // parameters. The adaptive κ is a constant of the adjoint. Not yet (InputError): Newmark with
-// links, equilibria with links, explicit integrators, substeps, stiffness-proportional damping
-// and spring dashpots, consistent mass, driven positions as controls. docs/adjoints.md has the
-// math and what is exact.
+// links, equilibria with links, substeps, stiffness-proportional damping and spring dashpots,
+// consistent mass. docs/adjoints.md has the math and what is exact.
 #pragma once
 
 #include <Eigen/Core>
@@ -85,7 +85,7 @@ StaticResult model_equilibrium(const physics::Model& model, physics::StepWorkspa
 // --- Trajectories --------------------------------------------------------------------------
 struct TrajectoryOptions {
   int steps = 1;
-  physics::StepOptions step;   // implicit Euler, BDF2 or Newmark, one substep; reuse_factorization is turned off
+  physics::StepOptions step;   // any integrator, one substep; reuse_factorization is turned off
                                // (recomputed steps must repeat the stored ones bit for bit)
   // States kept for the reverse sweep besides the initial one: < 0 all of them; k ≥ 0 binomial
   // checkpointing with at most k checkpoints (states recomputed from them; the same gradient).

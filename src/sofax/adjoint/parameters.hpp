@@ -1,7 +1,8 @@
 // Parameters θ of an inverse problem: one flat vector u (what an optimizer sees) over the engine's
 // parameter layout (material columns global / per region / per element, spring stiffnesses and
-// rest lengths, rest positions; assembly/parameter_layout.hpp) and the initial state (positions
-// and velocities of chosen nodes). Each entry has a scale (linear: p = u; log: p = exp(u), so a
+// rest lengths, rest positions; assembly/parameter_layout.hpp), the initial state (positions
+// and velocities of chosen nodes), per-step controls (forces, driven nodes' offsets), masses and
+// densities, and contact's κ and μ. Each entry has a scale (linear: p = u; log: p = exp(u), so a
 // stiffness stays positive and steps are relative) and bounds on the physical value p.
 //
 //   physics::StepWorkspace workspace(model);

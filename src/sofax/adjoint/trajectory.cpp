@@ -391,7 +391,8 @@ class Sweep {
   }
 
   // The reverse of a = M⁻¹(m g + f − ∇E(x)) − α v on the free dofs (zero on held ones), as Newmark's
-  // a₀ and every explicit stage computes it: from ā, q = M⁻¹ā, x̄ −= ∇²E(x) q, v̄ −= α ā, θ̄ −= qᵀ
+  // a₀ and every explicit stage computes it: from ā (read on the free dofs), q = M⁻¹ā, x̄ −= ∇²E(x) q,
+  // v̄ −= α ā, θ̄ −= qᵀ
   // ∂(∇E)/∂θ, the step's forces get q and the masses −Σ_c q (a − g + α v) (a − g + αv = (f − ∇E)/m).
   void acceleration_adjoint(int step, const Vec& x, const Vec& v, const Vec& abar, double alpha, Vec& xbar, Vec& vbar) {
     Vec q = Vec::Zero(abar.size());
@@ -411,7 +412,10 @@ class Sweep {
     if (term.size() > 0) w_.objective.parameter_vjp(parameters_.layout(), x, q, term, eval);
     for (int g : others) w_.objective.set_group_weight(g, 1.0);
     xbar -= Hq;
-    if (alpha != 0.0) vbar -= alpha * abar;
+    // a is zero on held dofs whatever ā holds there (a stage's ā can reach them through its v).
+    if (alpha != 0.0)
+      for (Eigen::Index i = 0; i < q.size(); ++i)
+        if (!held_[static_cast<std::size_t>(i)]) vbar[i] -= alpha * abar[i];
     dtheta_ -= term;
     if (parameters_.has_step_forces()) parameters_.add_step_force_gradient(step, q, dforces_);
     if (parameters_.has_masses()) add_mass_term(q, acceleration(step, x, v, alpha) + alpha * v, -1.0);

@@ -155,9 +155,12 @@ void ProblemBuilder::add_simulation(const json& s) {
     t.step.time_step = s.value("time_step", t.step.time_step);
     if (s.contains("integrator")) {
       const std::string integrator = s.at("integrator").get<std::string>();
-      t.step.integrator = integrator == "bdf2"      ? physics::Integrator::bdf2
-                          : integrator == "newmark" ? physics::Integrator::newmark
-                                                    : physics::Integrator::implicit_euler;
+      t.step.integrator = integrator == "bdf2"               ? physics::Integrator::bdf2
+                          : integrator == "newmark"          ? physics::Integrator::newmark
+                          : integrator == "explicit_euler"   ? physics::Integrator::explicit_euler
+                          : integrator == "symplectic_euler" ? physics::Integrator::symplectic_euler
+                          : integrator == "rk4"              ? physics::Integrator::rk4
+                                                             : physics::Integrator::implicit_euler;
     }
     t.steps = s.contains("steps") ? s.at("steps").get<int>() : scene::steps_to_cover(p_->scene_->duration, t.step.time_step);
     t.checkpoints = s.value("checkpoints", -1);
@@ -175,17 +178,21 @@ void ProblemBuilder::add_parameter(const json& e, const std::string& at) {
   const int body = body_index(e, at);
   const physics::Body& b = p_->scene_->model.bodies[static_cast<std::size_t>(body)];
   const bool engine = kind == "material" || kind == "spring_stiffness" || kind == "spring_rest_length";
+  const bool mass = kind == "density" || kind == "node_mass";
+  const bool controls = kind == "step_forces" || kind == "driven_offsets";
   const adjoint::Scale scale = e.value("scale", std::string("linear")) == "log" ? adjoint::Scale::log : adjoint::Scale::linear;
-  if (scale == adjoint::Scale::log && !engine) fail(at + "/scale", "a '" + kind + "' parameter is linear");
+  if (scale == adjoint::Scale::log && !engine && !mass) fail(at + "/scale", "a '" + kind + "' parameter is linear");
   adjoint::Bounds bounds;
   bounds.lower = e.value("lower", bounds.lower);
   bounds.upper = e.value("upper", bounds.upper);
   if (bounds.lower > bounds.upper) fail(at + "/upper", "upper bound below the lower");
   for (const char* key : {"quantity", "per", "regions"})
-    if (e.contains(key) && !engine) fail(at + "/" + key, "a '" + kind + "' parameter takes no '" + key + "'");
+    if (e.contains(key) && !engine && !(kind == "density" && std::string(key) == "per"))
+      fail(at + "/" + key, "a '" + kind + "' parameter takes no '" + key + "'");
   for (const char* key : {"first_step", "steps"})
-    if (e.contains(key) && kind != "step_forces") fail(at + "/" + key, "only 'step_forces' parameters take '" + std::string(key) + "'");
-  if (e.contains("selection") && (engine || kind == "rest_positions"))
+    if (e.contains(key) && !controls)
+      fail(at + "/" + key, "only 'step_forces' and 'driven_offsets' parameters take '" + std::string(key) + "'");
+  if (e.contains("selection") && (engine || kind == "rest_positions" || kind == "density"))
     fail(at + "/selection", "a '" + kind + "' parameter covers its body (use \"per\" for parts)");
 
   adjoint::ParameterSet& set = *p_->parameters_;
@@ -248,15 +255,24 @@ void ProblemBuilder::add_parameter(const json& e, const std::string& at) {
       const std::vector<int>& ids = nodes(e, at);
       if (kind == "initial_position") set.add_initial_positions(ids, bounds);
       else set.add_initial_velocities(ids, bounds);
-    } else {  // step_forces
-      if (!trajectory) fail(at + "/kind", "a static problem has no steps to apply forces in");
+    } else if (kind == "density") {
+      const physics::Model& model = p_->scene_->model;
+      const std::string per = e.value("per", std::string("body"));
+      if (per == "regions") fail(at + "/per", "a density is per \"body\" or per \"element\"");
+      if (per == "body") set.add_density(model, b.name, scale, bounds);
+      else set.add_element_densities(model, b.name, scale, bounds);
+    } else if (kind == "node_mass") {
+      set.add_node_masses(p_->scene_->model, nodes(e, at), scale, bounds);
+    } else {  // step_forces, driven_offsets
+      if (!trajectory) fail(at + "/kind", "a static problem has no steps to apply controls in");
       const int first_step = e.value("first_step", 0);
       const int steps = e.value("steps", p_->trajectory_.steps - first_step);
       if (first_step + steps > p_->trajectory_.steps || steps < 1)
         fail(at + (e.contains("steps") ? "/steps" : "/first_step"),
              "steps " + std::to_string(first_step) + " … " + std::to_string(first_step + steps - 1) +
                  " are not all within the trajectory's " + std::to_string(p_->trajectory_.steps) + " steps");
-      set.add_step_forces(nodes(e, at), first_step, steps, bounds);
+      if (kind == "step_forces") set.add_step_forces(nodes(e, at), first_step, steps, bounds);
+      else set.add_driven_offsets(p_->scene_->model, nodes(e, at), first_step, steps, bounds);
     }
   });
   const int count = set.size() - first;
