@@ -133,7 +133,7 @@ TEST(ContactAdjoint, CubeThrownAtTheGround) {
 
 // A cube sliding on the ground with friction (μ = 0.2, the lag at each step's start): θ the
 // initial velocity of two nodes, its Young's modulus (log), a push on two nodes in step 1, the
-// barrier stiffness κ (log) and the friction coefficient μ.
+// barrier stiffness κ (log), the friction coefficient μ and the cube's density (log).
 TEST(ContactAdjoint, CubeSlidingWithFriction) {
   const physics::Model m = cube_over_ground(1e-3, 0.2, {0.8, 0.3, -0.05});
   Rollout run(m, {.steps = 10, .step = contact_steps(0.01)});
@@ -144,6 +144,7 @@ TEST(ContactAdjoint, CubeSlidingWithFriction) {
   theta.add_step_forces({0, 1}, 1, 1);
   theta.add_contact_stiffness(m);
   theta.add_friction_coefficient(m);
+  theta.add_density(m, "cube");
   Eigen::VectorXd u = run.current(theta);
   u.segment<6>(7).setConstant(0.02);
   const StateLoss l = centroid_loss(nodes, Eigen::Vector3d(0.1, 0.0, 0.02));
@@ -152,7 +153,8 @@ TEST(ContactAdjoint, CubeSlidingWithFriction) {
 }
 
 // A cloth square (8 triangles) pinned at one corner, a distance link holding two of its corners,
-// dropped on a sphere with friction: pins, a link, active contact and friction in one scene.
+// dropped on a sphere with friction: pins, a link, active contact and friction in one scene; θ
+// its membrane stiffness, a kick, its density and a push.
 TEST(ContactAdjoint, PinnedLinkedClothOnASphereWithFriction) {
   physics::ModelBuilder b;
   const int cloth = b.add_cloth("cloth", mesh::cloth_grid(0.2, 0.2, 2, 2, {-0.1, -0.1, 0.052}),
@@ -171,6 +173,7 @@ TEST(ContactAdjoint, PinnedLinkedClothOnASphereWithFriction) {
   ParameterSet theta(adjoint::step_objective(run.workspace));
   theta.add_global("cloth membrane", 0, Scale::log);
   theta.add_initial_velocities({8});
+  theta.add_density(m, "cloth");  // the link's KKT adjoint with the masses
   theta.add_step_forces({8}, 2, 1);
   Eigen::VectorXd u = run.current(theta);
   u.segment<3>(1) << 0.1, 0.0, -0.2;
