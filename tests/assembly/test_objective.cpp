@@ -129,11 +129,14 @@ TEST(Objective, HessianVectorProductMatchesAssembledHessian) {
   EXPECT_TRUE(t.ok) << t.message;
 }
 
-// Local Hessian of one element through the objective (a one-element objective).
+// Local Hessian of one element through the objective (a one-element objective). The generic F-space
+// path's projection is the exact one (isotropic densities project in F-space instead:
+// tests/energies/test_isotropic_path.cpp).
 Eigen::MatrixXd one_tet_hessian(const Eigen::Matrix<double, 4, 3, Eigen::RowMajor>& rest,
                                 const Eigen::VectorXd& x, bool project) {
   ObjectiveBuilder b(4, 3);
-  b.add_deformation<energies::NeoHookean>("tet", Eigen::Matrix<int, 1, 4>(0, 1, 2, 3), rest, Eigen::RowVector2d(1.0, 10.0));
+  b.add_deformation<assembly::FSpacePathOnly<energies::NeoHookean>>("tet", Eigen::Matrix<int, 1, 4>(0, 1, 2, 3), rest,
+                                                                    Eigen::RowVector2d(1.0, 10.0));
   return test::dense_hessian(std::move(b).finalize(), x, project);
 }
 

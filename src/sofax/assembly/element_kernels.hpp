@@ -13,6 +13,12 @@
 //   approximation): with GᵀG = L Lᵀ (G the K×J matrix of rows g_a), Q = G L⁻ᵀ has orthonormal
 //   columns and H_x = Q̃ M Q̃ᵀ blockwise with M = (Lᵀ⊗I) ∇²Ψ (L⊗I), so the nonzero spectrum of H_x
 //   is that of M (D·J × D·J) and clamping M's eigenvalues clamps H_x's.
+//   Isotropic densities (Model::invariants, core/isotropic_invariants.hpp) take a faster path:
+//   Ψ is differentiated in its 2–3 invariants (Dual1<3>, Dual2<3>) and the invariants' closed-form
+//   derivatives in F do the rest; their projection clamps ∇²Ψ itself in F-space through its
+//   analytic eigensystem (core/isotropic_eigensystem.hpp; square F), as IPC and Smith et al. do:
+//   also PSD once mapped, equal to the exact one where ∇²Ψ is PSD, but not the clamped K·D × K·D
+//   matrix (the map is not an isometry). Non-square F (membranes) keep the exact projection.
 //
 // Parameter derivatives (what the adjoint of a solve needs), per element and weighted like the
 // rest, with θ_e the element's P parameters:
@@ -35,6 +41,8 @@
 
 #include "sofax/assembly/rest_frame.hpp"
 #include "sofax/core/dual.hpp"
+#include "sofax/core/isotropic_eigensystem.hpp"
+#include "sofax/core/isotropic_invariants.hpp"
 #include "sofax/core/psd_projection.hpp"
 #include "sofax/core/simplex_inversion.hpp"
 #include "sofax/core/translation_invariant.hpp"
@@ -225,6 +233,32 @@ struct DualPathOnly {
   }
 };
 
+// Density with only its definition: rows, cols, param_count, density() and check_params, without
+// `invariants`: DeformationKernel<FSpacePathOnly<M>> differentiates M in F-space with duals (the
+// generic path), the reference that the isotropic path of DeformationKernel<M> is tested and
+// benchmarked against.
+template <class Model>
+struct FSpacePathOnly {
+  static constexpr int rows = Model::rows;
+  static constexpr int cols = Model::cols;
+  static constexpr int param_count = Model::param_count;
+  static constexpr bool inversion_free = [] {
+    if constexpr (requires { Model::inversion_free; }) return Model::inversion_free;
+    return false;
+  }();
+
+  template <class S, class T>
+  SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, rows, cols>& F, const Eigen::Matrix<T, param_count, 1>& theta) {
+    return Model::density(F, theta);
+  }
+
+  static std::string check_params(const Eigen::Matrix<double, param_count, 1>& theta)
+    requires requires(const Eigen::Matrix<double, param_count, 1>& t) { Model::check_params(t); }
+  {
+    return Model::check_params(theta);
+  }
+};
+
 template <class Model>
 struct DeformationKernel {
   static constexpr int D = Model::rows;  // dofs per node = rows of F
@@ -322,9 +356,38 @@ struct DeformationKernel {
     return scale(e) * Model::density(deformation_gradient(x, node_gradients(e)), params(e));
   }
 
+  // Isotropic densities: Ψ(I_C, II_C, J) differentiated in its invariants.
+  static constexpr bool isotropic = requires { Model::invariants; };
+
+  // Ψ at F and its first (and, for Dual2<3>, second) derivatives in the invariants.
+  template <class S>
+  static S invariant_psi(const InvariantDerivatives<D, J>& I, const Params& theta) {
+    Invariants<S> s;
+    s.I_C = S::variable(I.value[0], 0);
+    s.II_C = S::variable(I.value[1], 1);
+    s.J = S::variable(I.value[2], 2);
+    return Model::invariant_density(s, theta);
+  }
+
+  // ∂Ψ/∂F = Σ_a ψ_a ∂I_a/∂F.
+  static DefGrad invariant_stress(const InvariantDerivatives<D, J>& I, const double* dpsi) {
+    DefGrad P = DefGrad::Zero();
+    for (int a = 0; a < 3; ++a)
+      if (dpsi[a] != 0.0) P += dpsi[a] * I.grad[a];
+    return P;
+  }
+
   double gradient(int e, const Local& x, Local& grad) const {
-    using S = Dual1<M>;
     const NodeGradients G = node_gradients(e);
+    if constexpr (isotropic) {
+      const InvariantDerivatives<D, J> I(deformation_gradient(x, G), Model::invariants);
+      const Dual1<3> psi = invariant_psi<Dual1<3>>(I, params(e));
+      const double w = scale(e);
+      const DefGrad P = invariant_stress(I, psi.g.data());
+      map_to_nodes(P.data(), G, w, grad);
+      return w * psi.v;
+    }
+    using S = Dual1<M>;
     const S psi = Model::density(seed<S>(deformation_gradient(x, G)), params(e));
     const double w = scale(e);
     map_to_nodes(psi.g.data(), G, w, grad);  // ∂E/∂x_a = w P g_a with P = ∂Ψ/∂F
@@ -343,6 +406,38 @@ struct DeformationKernel {
   // gradient and energy too when grad / value are given.
   Eigen::Matrix<double, M, M> f_space_hessian(int e, const Local& x, const NodeGradients& G, bool project,
                                               Local* grad = nullptr, double* value = nullptr) const {
+    if constexpr (isotropic) {
+      // ∇²Ψ = Σ_ab ψ_ab ∇I_a ∇I_bᵀ + Σ_a ψ_a ∇²I_a.
+      const InvariantDerivatives<D, J> I(deformation_gradient(x, G), Model::invariants);
+      const Dual2<3> psi = invariant_psi<Dual2<3>>(I, params(e));
+      const double w = scale(e);
+      const Eigen::Vector3d dpsi = psi.gradient();
+      const Eigen::Matrix3d d2psi = psi.hessian();
+      if (grad) {
+        const DefGrad P = invariant_stress(I, dpsi.data());
+        map_to_nodes(P.data(), G, w, *grad);
+      }
+      if (value) *value = w * psi.v;
+      Eigen::Matrix<double, M, M> HF = Eigen::Matrix<double, M, M>::Zero();
+      for (int a = 0; a < 3; ++a) {
+        if (!(Model::invariants & (1u << a))) continue;
+        const Eigen::Map<const Eigen::Matrix<double, M, 1>> ga(I.grad[a].data());
+        for (int b = 0; b < 3; ++b) {
+          if (!(Model::invariants & (1u << b)) || d2psi(a, b) == 0.0) continue;
+          const Eigen::Map<const Eigen::Matrix<double, M, 1>> gb(I.grad[b].data());
+          HF.noalias() += (d2psi(a, b) * ga) * gb.transpose();
+        }
+      }
+      I.add_hessians(dpsi.data(), HF);
+      HF *= w;
+      if (project && Eigen::LLT<Eigen::Matrix<double, M, M>>(HF).info() != Eigen::Success) {
+        if constexpr (D == J)
+          project_isotropic_hessian<D>(I.F, dpsi.data(), d2psi, w, HF);
+        else
+          project_through_map(G, HF);
+      }
+      return HF;
+    }
     using S = Dual2<M>;
     const S psi = Model::density(seed<S>(deformation_gradient(x, G)), params(e));
     const double w = scale(e);
@@ -354,9 +449,24 @@ struct DeformationKernel {
   }
 
   void hvp(int e, const Local& x, const Local& u, Local& out) const {
-    using S = DirDual<M>;
     const NodeGradients G = node_gradients(e);
     const DefGrad dF = deformation_gradient(u, G);
+    if constexpr (isotropic) {
+      // ∇²Ψ : dF = Σ_ab ψ_ab ∇I_a (∇I_b : dF) + Σ_a ψ_a ∇²I_a : dF.
+      const InvariantDerivatives<D, J> I(deformation_gradient(x, G), Model::invariants);
+      const Dual2<3> psi = invariant_psi<Dual2<3>>(I, params(e));
+      const Eigen::Vector3d dpsi = psi.gradient();
+      const Eigen::Matrix3d d2psi = psi.hessian();
+      Eigen::Vector3d along;  // ∇I_b : dF
+      for (int b = 0; b < 3; ++b) along[b] = (Model::invariants & (1u << b)) ? I.grad[b].cwiseProduct(dF).sum() : 0.0;
+      const Eigen::Vector3d weights = d2psi * along;
+      DefGrad T = I.hessians_times(dpsi.data(), dF);
+      for (int a = 0; a < 3; ++a)
+        if (weights[a] != 0.0) T += weights[a] * I.grad[a];
+      map_to_nodes(T.data(), G, scale(e), out);
+      return;
+    }
+    using S = DirDual<M>;
     const S psi = Model::density(seed<S>(deformation_gradient(x, G), &dF), params(e));
     map_to_nodes(psi.gt.data(), G, scale(e), out);  // ∇²Ψ : dF, reshaped as D×J
   }

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "sofax/core/dual.hpp"
+#include "sofax/core/isotropic_invariants.hpp"
 
 namespace sofax::energies {
 
@@ -25,13 +26,20 @@ struct NeoHookean {
   static constexpr int param_count = 2;   // θ = (μ, λ)
   static constexpr bool inversion_free = true;  // Ψ = +∞ for det F ≤ 0: steps stop before inverting
 
+  // Isotropic: Ψ(I_C, J) (core/isotropic_invariants.hpp).
+  static constexpr unsigned invariants = uses_I_C | uses_J;
+
+  template <class S, class T>
+  SOFAX_HOST_DEVICE static S invariant_density(const Invariants<S>& I, const Eigen::Matrix<T, 2, 1>& theta) {
+    using std::log;
+    if (value_of(I.J) <= 0.0) return S(std::numeric_limits<double>::infinity());
+    const S log_J = log(I.J);
+    return 0.5 * theta[0] * (I.I_C - 3.0) - theta[0] * log_J + 0.5 * theta[1] * log_J * log_J;
+  }
+
   template <class S, class T>
   SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, 3, 3>& F, const Eigen::Matrix<T, 2, 1>& theta) {
-    using std::log;
-    const S J = F.determinant();
-    if (value_of(J) <= 0.0) return S(std::numeric_limits<double>::infinity());
-    const S log_J = log(J);
-    return 0.5 * theta[0] * (squared_norm(F) - 3.0) - theta[0] * log_J + 0.5 * theta[1] * log_J * log_J;
+    return invariant_density(invariants_of(F, invariants), theta);
   }
 
   // Empty when θ is valid, else the cause (the builder names group and element).

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "sofax/core/dual.hpp"
+#include "sofax/core/isotropic_invariants.hpp"
 
 namespace sofax::energies {
 
@@ -30,16 +31,22 @@ struct NeoHookeanMembrane {
   static constexpr int param_count = 2;  // θ = (μ·t, λ_ps·t)
   static constexpr bool inversion_free = false;
 
+  // Isotropic: Ψ(I_C, II_C), det C = (I_C² − II_C)/2 for 2×2 C (core/isotropic_invariants.hpp).
+  static constexpr unsigned invariants = uses_I_C | uses_II_C;
+
   template <class S, class T>
-  SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, 3, 2>& F, const Eigen::Matrix<T, 2, 1>& theta) {
+  SOFAX_HOST_DEVICE static S invariant_density(const Invariants<S>& I, const Eigen::Matrix<T, 2, 1>& theta) {
     using std::log;
-    const Eigen::Matrix<S, 3, 1> f0 = F.col(0), f1 = F.col(1);
-    const S c00 = squared_norm(f0), c11 = squared_norm(f1), c01 = f0.dot(f1);
-    const S det_C = c00 * c11 - c01 * c01;
+    const S det_C = 0.5 * (I.I_C * I.I_C - I.II_C);
     if (!(value_of(det_C) > 0.0)) return S(std::numeric_limits<double>::infinity());
     const S log_det_C = log(det_C);
     const S half_log = 0.5 * log_det_C;  // log J
-    return 0.5 * theta[0] * (c00 + c11 - 2.0 - log_det_C) + 0.5 * theta[1] * half_log * half_log;
+    return 0.5 * theta[0] * (I.I_C - 2.0 - log_det_C) + 0.5 * theta[1] * half_log * half_log;
+  }
+
+  template <class S, class T>
+  SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, 3, 2>& F, const Eigen::Matrix<T, 2, 1>& theta) {
+    return invariant_density(invariants_of(F, invariants), theta);
   }
 
   // Empty when θ is valid, else the cause (the builder names group and element).

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "sofax/core/dual.hpp"
+#include "sofax/core/isotropic_invariants.hpp"
 
 namespace sofax::energies {
 
@@ -21,17 +22,24 @@ struct StableNeoHookean {
   static constexpr int cols = 3;
   static constexpr int param_count = 2;  // θ = (μ, λ)
 
+  // Isotropic: Ψ(I_C, J) (core/isotropic_invariants.hpp).
+  static constexpr unsigned invariants = uses_I_C | uses_J;
+
   template <class S, class T>
-  SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, 3, 3>& F, const Eigen::Matrix<T, 2, 1>& theta) {
+  SOFAX_HOST_DEVICE static S invariant_density(const Invariants<S>& I, const Eigen::Matrix<T, 2, 1>& theta) {
     using std::log;
     const T& mu = theta[0];
     const T& lambda = theta[1];
     const T alpha = 1.0 + 0.75 * mu / lambda;
     const T psi0 = 0.5 * lambda * (1.0 - alpha) * (1.0 - alpha) - 0.5 * mu * std::log(4.0);
-    const S I_C = squared_norm(F);
-    const S J_minus_alpha = F.determinant() - alpha;
-    return 0.5 * mu * (I_C - 3.0) + 0.5 * lambda * J_minus_alpha * J_minus_alpha -
-           0.5 * mu * log(I_C + 1.0) - psi0;
+    const S J_minus_alpha = I.J - alpha;
+    return 0.5 * mu * (I.I_C - 3.0) + 0.5 * lambda * J_minus_alpha * J_minus_alpha -
+           0.5 * mu * log(I.I_C + 1.0) - psi0;
+  }
+
+  template <class S, class T>
+  SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, 3, 3>& F, const Eigen::Matrix<T, 2, 1>& theta) {
+    return invariant_density(invariants_of(F, invariants), theta);
   }
 
   // Empty when θ is valid, else the cause (the builder names group and element).

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "sofax/core/dual.hpp"
+#include "sofax/core/isotropic_invariants.hpp"
 
 namespace sofax::energies {
 
@@ -40,6 +41,15 @@ SOFAX_HOST_DEVICE S stvk_density(const Eigen::Matrix<S, D, J>& F, const Eigen::M
   S tr = E(0, 0);
   for (int a = 1; a < J; ++a) tr += E(a, a);
   return theta[0] * squared_norm(E) + 0.5 * theta[1] * tr * tr;
+}
+
+// The same in the invariants of C (n = J): E:E = ¼(II_C − 2 I_C + n), tr E = ½(I_C − n). The
+// densities above keep the strain form for values (no cancellation of II_C against I_C near rest);
+// the kernels differentiate this one.
+template <int n, class S, class T>
+SOFAX_HOST_DEVICE S stvk_invariant_density(const Invariants<S>& I, const Eigen::Matrix<T, 2, 1>& theta) {
+  const S tr = 0.5 * (I.I_C - double(n));
+  return 0.25 * theta[0] * (I.II_C - 2.0 * I.I_C + double(n)) + 0.5 * theta[1] * tr * tr;
 }
 
 inline std::string check_mu_lambda(const Eigen::Matrix<double, 2, 1>& theta, const char* mu_name,
@@ -61,6 +71,13 @@ struct StVenantKirchhoff {
     return detail::stvk_density<S, T, 3, 3>(F, theta);
   }
 
+  // Isotropic: Ψ(I_C, II_C) (core/isotropic_invariants.hpp).
+  static constexpr unsigned invariants = uses_I_C | uses_II_C;
+  template <class S, class T>
+  SOFAX_HOST_DEVICE static S invariant_density(const Invariants<S>& I, const Eigen::Matrix<T, 2, 1>& theta) {
+    return detail::stvk_invariant_density<3>(I, theta);
+  }
+
   // Empty when θ is valid, else the cause (the builder names group and element).
   static std::string check_params(const Eigen::Matrix<double, 2, 1>& theta) {
     return detail::check_mu_lambda(theta, "shear modulus mu", "Lame lambda");
@@ -76,6 +93,13 @@ struct StVKMembrane {
   template <class S, class T>
   SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, 3, 2>& F, const Eigen::Matrix<T, 2, 1>& theta) {
     return detail::stvk_density<S, T, 3, 2>(F, theta);
+  }
+
+  // Isotropic: Ψ(I_C, II_C) (core/isotropic_invariants.hpp).
+  static constexpr unsigned invariants = uses_I_C | uses_II_C;
+  template <class S, class T>
+  SOFAX_HOST_DEVICE static S invariant_density(const Invariants<S>& I, const Eigen::Matrix<T, 2, 1>& theta) {
+    return detail::stvk_invariant_density<2>(I, theta);
   }
 
   static std::string check_params(const Eigen::Matrix<double, 2, 1>& theta) {

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "sofax/core/dual.hpp"
+#include "sofax/core/isotropic_invariants.hpp"
 
 namespace sofax::energies {
 
@@ -18,13 +19,18 @@ struct SymmetricDirichlet {
   static constexpr int param_count = 0;
   static constexpr bool inversion_free = true;  // +∞ for det F ≤ 0: steps stop before inverting
 
+  // Isotropic: Ψ(I_C, J) = I_C (1 + 1/J²), ‖J⁻¹‖² = ‖J‖²/det² for 2×2 matrices.
+  static constexpr unsigned invariants = uses_I_C | uses_J;
+
   template <class S, class T>
-  SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, 2, 2>& J, const Eigen::Matrix<T, 0, 1>&) {
-    const S det = J(0, 0) * J(1, 1) - J(0, 1) * J(1, 0);
-    if (value_of(det) <= 0.0) return S(std::numeric_limits<double>::infinity());
-    // ‖J⁻¹‖² = ‖J‖² / det² for 2×2 matrices
-    const S norm2 = squared_norm(J);
-    return norm2 + norm2 / (det * det);
+  SOFAX_HOST_DEVICE static S invariant_density(const Invariants<S>& I, const Eigen::Matrix<T, 0, 1>&) {
+    if (value_of(I.J) <= 0.0) return S(std::numeric_limits<double>::infinity());
+    return I.I_C + I.I_C / (I.J * I.J);
+  }
+
+  template <class S, class T>
+  SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, 2, 2>& J, const Eigen::Matrix<T, 0, 1>& theta) {
+    return invariant_density(invariants_of(J, invariants), theta);
   }
 };
 
