@@ -13,9 +13,9 @@
 //   approximation): with GᵀG = L Lᵀ (G the K×J matrix of rows g_a), Q = G L⁻ᵀ has orthonormal
 //   columns and H_x = Q̃ M Q̃ᵀ blockwise with M = (Lᵀ⊗I) ∇²Ψ (L⊗I), so the nonzero spectrum of H_x
 //   is that of M (D·J × D·J) and clamping M's eigenvalues clamps H_x's.
-//   Isotropic densities (Model::invariants, core/isotropic_invariants.hpp) take a faster path:
-//   Ψ is differentiated in its 2–3 invariants (Dual1<3>, Dual2<3>) and the invariants' closed-form
-//   derivatives in F do the rest; their projection clamps ∇²Ψ itself in F-space through its
+//   Isotropic densities (Model::invariants, core/isotropic_invariants.hpp) take a faster path for
+//   Hessians and Hessian-vector products: Ψ is differentiated in its 2–3 invariants (Dual2<3>) and
+//   the invariants' closed-form derivatives in F do the rest; their projection clamps ∇²Ψ itself in F-space through its
 //   analytic eigensystem (core/isotropic_eigensystem.hpp; square F), as IPC and Smith et al. do:
 //   also PSD once mapped, equal to the exact one where ∇²Ψ is PSD, but not the clamped K·D × K·D
 //   matrix (the map is not an isometry). Non-square F (membranes) keep the exact projection.
@@ -358,10 +358,15 @@ struct DeformationKernel {
 
   // Isotropic densities: Ψ(I_C, II_C, J) differentiated in its invariants.
   static constexpr bool isotropic = requires { Model::invariants; };
+  static constexpr unsigned invariant_mask = [] {
+    if constexpr (requires { Model::invariants; }) return static_cast<unsigned>(Model::invariants);
+    return 0u;
+  }();
+  using Invariant = InvariantDerivatives<D, J, invariant_mask>;
 
   // Ψ at F and its first (and, for Dual2<3>, second) derivatives in the invariants.
   template <class S>
-  static S invariant_psi(const InvariantDerivatives<D, J>& I, const Params& theta) {
+  static S invariant_psi(const Invariant& I, const Params& theta) {
     Invariants<S> s;
     s.I_C = S::variable(I.value[0], 0);
     s.II_C = S::variable(I.value[1], 1);
@@ -369,24 +374,10 @@ struct DeformationKernel {
     return Model::invariant_density(s, theta);
   }
 
-  // ∂Ψ/∂F = Σ_a ψ_a ∂I_a/∂F.
-  static DefGrad invariant_stress(const InvariantDerivatives<D, J>& I, const double* dpsi) {
-    DefGrad P = DefGrad::Zero();
-    for (int a = 0; a < 3; ++a)
-      if (dpsi[a] != 0.0) P += dpsi[a] * I.grad[a];
-    return P;
-  }
-
+  // The gradient stays on Dual1 in F-space for isotropic densities too: measured faster than the
+  // invariant path on workload T (tet/40/gradient/2: 8.6 against 10.0 ms, docs/benchmarks.md).
   double gradient(int e, const Local& x, Local& grad) const {
     const NodeGradients G = node_gradients(e);
-    if constexpr (isotropic) {
-      const InvariantDerivatives<D, J> I(deformation_gradient(x, G), Model::invariants);
-      const Dual1<3> psi = invariant_psi<Dual1<3>>(I, params(e));
-      const double w = scale(e);
-      const DefGrad P = invariant_stress(I, psi.g.data());
-      map_to_nodes(P.data(), G, w, grad);
-      return w * psi.v;
-    }
     using S = Dual1<M>;
     const S psi = Model::density(seed<S>(deformation_gradient(x, G)), params(e));
     const double w = scale(e);
@@ -408,26 +399,28 @@ struct DeformationKernel {
                                               Local* grad = nullptr, double* value = nullptr) const {
     if constexpr (isotropic) {
       // ∇²Ψ = Σ_ab ψ_ab ∇I_a ∇I_bᵀ + Σ_a ψ_a ∇²I_a.
-      const InvariantDerivatives<D, J> I(deformation_gradient(x, G), Model::invariants);
+      const Invariant I(deformation_gradient(x, G));
       const Dual2<3> psi = invariant_psi<Dual2<3>>(I, params(e));
       const double w = scale(e);
       const Eigen::Vector3d dpsi = psi.gradient();
       const Eigen::Matrix3d d2psi = psi.hessian();
       if (grad) {
-        const DefGrad P = invariant_stress(I, dpsi.data());
+        const DefGrad P = I.first_derivative(dpsi.data());
         map_to_nodes(P.data(), G, w, *grad);
       }
       if (value) *value = w * psi.v;
+      // The rank-one terms, symmetric: ψ_aa g_a g_aᵀ + ψ_ab (g_a g_bᵀ + g_b g_aᵀ).
       Eigen::Matrix<double, M, M> HF = Eigen::Matrix<double, M, M>::Zero();
       for (int a = 0; a < 3; ++a) {
-        if (!(Model::invariants & (1u << a))) continue;
+        if (!Invariant::uses(a)) continue;
         const Eigen::Map<const Eigen::Matrix<double, M, 1>> ga(I.grad[a].data());
-        for (int b = 0; b < 3; ++b) {
-          if (!(Model::invariants & (1u << b)) || d2psi(a, b) == 0.0) continue;
-          const Eigen::Map<const Eigen::Matrix<double, M, 1>> gb(I.grad[b].data());
-          HF.noalias() += (d2psi(a, b) * ga) * gb.transpose();
-        }
+        DefGrad combined = d2psi(a, a) * I.grad[a];
+        for (int b = a + 1; b < 3; ++b)
+          if (Invariant::uses(b)) combined += (2.0 * d2psi(a, b)) * I.grad[b];
+        // g_a cᵀ + its transpose would double the diagonal pair: add g_a cᵀ and fix below.
+        HF.noalias() += ga * Eigen::Map<const Eigen::Matrix<double, M, 1>>(combined.data()).transpose();
       }
+      HF = 0.5 * (HF + HF.transpose()).eval();
       I.add_hessians(dpsi.data(), HF);
       HF *= w;
       if (project && Eigen::LLT<Eigen::Matrix<double, M, M>>(HF).info() != Eigen::Success) {
@@ -453,16 +446,15 @@ struct DeformationKernel {
     const DefGrad dF = deformation_gradient(u, G);
     if constexpr (isotropic) {
       // ∇²Ψ : dF = Σ_ab ψ_ab ∇I_a (∇I_b : dF) + Σ_a ψ_a ∇²I_a : dF.
-      const InvariantDerivatives<D, J> I(deformation_gradient(x, G), Model::invariants);
+      const Invariant I(deformation_gradient(x, G));
       const Dual2<3> psi = invariant_psi<Dual2<3>>(I, params(e));
       const Eigen::Vector3d dpsi = psi.gradient();
       const Eigen::Matrix3d d2psi = psi.hessian();
-      Eigen::Vector3d along;  // ∇I_b : dF
-      for (int b = 0; b < 3; ++b) along[b] = (Model::invariants & (1u << b)) ? I.grad[b].cwiseProduct(dF).sum() : 0.0;
+      Eigen::Vector3d along = Eigen::Vector3d::Zero();  // ∇I_b : dF
+      for (int b = 0; b < 3; ++b)
+        if (Invariant::uses(b)) along[b] = I.grad[b].cwiseProduct(dF).sum();
       const Eigen::Vector3d weights = d2psi * along;
-      DefGrad T = I.hessians_times(dpsi.data(), dF);
-      for (int a = 0; a < 3; ++a)
-        if (weights[a] != 0.0) T += weights[a] * I.grad[a];
+      DefGrad T = I.hessians_times(dpsi.data(), dF) + I.first_derivative(weights.data());
       map_to_nodes(T.data(), G, scale(e), out);
       return;
     }

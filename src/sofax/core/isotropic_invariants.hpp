@@ -47,37 +47,51 @@ SOFAX_HOST_DEVICE Invariants<S> invariants_of(const Eigen::Matrix<S, D, J>& F, u
   return I;
 }
 
-// The invariants of a double F with their first derivatives in F (D×J each) and what their
-// second derivatives need (C and FFᵀ). Index order of the F-space vectors: F(i, j) ↔ i + D·j.
-template <int D, int J>
+// The invariants in Mask of a double F with their first derivatives in F (D×J each) and what
+// their second derivatives need (C and FFᵀ); the mask is a template argument so that an energy
+// pays only for the invariants it reads. Index order of the F-space vectors: F(i, j) ↔ i + D·j.
+template <int D, int J, unsigned Mask>
 struct InvariantDerivatives {
   static constexpr int M = D * J;
+  static constexpr unsigned mask = Mask;
+  static constexpr bool has_I_C = (Mask & uses_I_C) != 0;
+  static constexpr bool has_II_C = (Mask & uses_II_C) != 0;
+  static constexpr bool has_J = D == J && (Mask & uses_J) != 0;
   using DefGrad = Eigen::Matrix<double, D, J>;
-  unsigned mask = 0;
   DefGrad F;
   Eigen::Matrix<double, J, J> C;   // FᵀF (II_C)
   Eigen::Matrix<double, D, D> B;   // FFᵀ (II_C)
   double value[3] = {0.0, 0.0, 0.0};  // I_C, II_C, J
-  DefGrad grad[3];                    // ∂I/∂F for each
+  DefGrad grad[3];                    // ∂I/∂F for each invariant in the mask (others unset)
 
-  InvariantDerivatives(const DefGrad& F_, unsigned mask_) : mask(mask_), F(F_) {
-    for (DefGrad& g : grad) g.setZero();
-    if (mask & uses_I_C) {
+  explicit InvariantDerivatives(const DefGrad& F_) : F(F_) {
+    if constexpr (has_I_C) {
       value[0] = F.squaredNorm();
       grad[0] = 2.0 * F;
     }
-    if (mask & uses_II_C) {
+    if constexpr (has_II_C) {
       C = F.transpose() * F;
       B = F * F.transpose();
       value[1] = C.squaredNorm();
       grad[1] = 4.0 * F * C;
     }
-    if constexpr (D == J) {
-      if (mask & uses_J) {
-        value[2] = F.determinant();
-        grad[2] = cofactor();
-      }
+    if constexpr (has_J) {
+      grad[2] = cofactor();
+      // det F = f₀ · (f₁ × f₂): the cofactor's first column is already there.
+      if constexpr (D == 3) value[2] = F.col(0).dot(grad[2].col(0));
+      else value[2] = F(0, 0) * F(1, 1) - F(0, 1) * F(1, 0);
     }
+  }
+
+  static constexpr bool uses(int a) { return a == 0 ? has_I_C : a == 1 ? has_II_C : has_J; }
+
+  // Σ_a d_a ∂I_a/∂F: the stress P for d = ∂Ψ/∂I.
+  DefGrad first_derivative(const double d[3]) const {
+    DefGrad P = DefGrad::Zero();
+    if constexpr (has_I_C) P += d[0] * grad[0];
+    if constexpr (has_II_C) P += d[1] * grad[1];
+    if constexpr (has_J) P += d[2] * grad[2];
+    return P;
   }
 
   // ∂ det F / ∂F: columns f₁×f₂, f₂×f₀, f₀×f₁ (3D); [[F₁₁, −F₁₀], [−F₀₁, F₀₀]] (2D).
@@ -97,8 +111,8 @@ struct InvariantDerivatives {
   //   ∂²I_C = 2·Id;  ∂²II_C[(i,j),(k,l)] = 4(δ_ik C_lj + F_il F_kj + B_ik δ_jl);
   //   ∂²J: block (j, l) = −ε_jlm [f_m]× (3D), the constant ε_ik ε_jl (2D).
   void add_hessians(const double d[3], Eigen::Matrix<double, M, M>& out) const {
-    if ((mask & uses_I_C) && d[0] != 0.0) out.diagonal().array() += 2.0 * d[0];
-    if ((mask & uses_II_C) && d[1] != 0.0) {
+    if constexpr (has_I_C) out.diagonal().array() += 2.0 * d[0];
+    if constexpr (has_II_C) {
       const double s = 4.0 * d[1];
       for (int l = 0; l < J; ++l)
         for (int k = 0; k < D; ++k)
@@ -110,8 +124,8 @@ struct InvariantDerivatives {
               out(i + D * j, k + D * l) += s * h;
             }
     }
-    if constexpr (D == J) {
-      if ((mask & uses_J) && d[2] != 0.0) {
+    if constexpr (has_J) {
+      {
         if constexpr (D == 3) {
           // Blocks (j, l), j ≠ l, m the third column: −ε_jlm [f_m]×, [a]× b = a × b.
           for (int j = 0; j < 3; ++j)
@@ -142,10 +156,10 @@ struct InvariantDerivatives {
   //   ∂²I_C : dF = 2dF;  ∂²II_C : dF = 4(dF C + F dFᵀ F + B dF);  ∂²J : dF = d(cof F)[dF].
   DefGrad hessians_times(const double d[3], const DefGrad& dF) const {
     DefGrad out = DefGrad::Zero();
-    if (mask & uses_I_C) out += (2.0 * d[0]) * dF;
-    if (mask & uses_II_C) out += (4.0 * d[1]) * (dF * C + F * (dF.transpose() * F) + B * dF);
-    if constexpr (D == J) {
-      if (mask & uses_J) {
+    if constexpr (has_I_C) out += (2.0 * d[0]) * dF;
+    if constexpr (has_II_C) out += (4.0 * d[1]) * (dF * C + F * (dF.transpose() * F) + B * dF);
+    if constexpr (has_J) {
+      {
         DefGrad dc;
         if constexpr (D == 3) {
           dc.col(0) = dF.col(1).cross(F.col(2)) + F.col(1).cross(dF.col(2));
