@@ -1,6 +1,7 @@
 #include "sofax/solve/petsc_solver.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -78,6 +79,9 @@ void check(PetscErrorCode code, const char* call) {
 }
 #define SOFAX_PETSC(call) check((call), #call)
 
+constexpr const char* kSorShiftOption = "-sofax_mg_levels_pc_sor_diagonal_shift";
+bool user_sor_shift = false;  // PETSC_OPTIONS gave the smoother's diagonal shift: keep it
+
 // PETSc (and MPI, when no one started it) once per process, finalized at exit. No argv; no
 // signal handlers of PETSc's or Open MPI's (they would replace the program's: crash reports,
 // sanitizers, debuggers); errors returned as codes, not printed.
@@ -99,12 +103,20 @@ void initialize_petsc() {
     // works from an estimate of λ_max, and on elasticity without node blocks (a node with only
     // some dofs eliminated) that estimate fell short and CG stopped as indefinite on a positive
     // definite Hessian. PETSC_OPTIONS values given by the user stay.
+    // With rigid-body modes some coarse aggregates hold fewer dofs than modes: their prolongator
+    // columns, and so rows and columns of the coarse matrices, are zero, and Gauss–Seidel would
+    // divide by their zero diagonal (DIVERGED_PC_FAILED on tet/20). build_preconditioner adds a
+    // shift of 1e-14·mean|diag| there: such a row's residual is zero, its update 0 / shift = 0,
+    // and elsewhere the shift is below rounding.
     for (const auto& [name, value] : {std::pair{"-sofax_mg_levels_ksp_type", "richardson"},
                                       std::pair{"-sofax_mg_levels_pc_type", "sor"}}) {
       PetscBool given = PETSC_FALSE;
       PetscOptionsHasName(nullptr, nullptr, name, &given);
       if (!given) PetscOptionsSetValue(nullptr, name, value);
     }
+    PetscBool given = PETSC_FALSE;
+    PetscOptionsHasName(nullptr, nullptr, kSorShiftOption, &given);
+    user_sor_shift = given;
     std::atexit([] {
       PetscBool finalized = PETSC_FALSE;
       PetscFinalized(&finalized);
@@ -216,6 +228,15 @@ struct PetscGamgSolver::Impl {
       check(set, "MatSetNearNullSpace");
     } else {
       SOFAX_PETSC(MatSetNearNullSpace(matrix, nullptr));
+    }
+    if (!user_sor_shift) {  // see initialize_petsc: zero rows of the coarse matrices
+      SOFAX_PETSC(MatGetDiagonal(matrix, solution));
+      PetscReal diagonal_sum = 0.0;
+      SOFAX_PETSC(VecNorm(solution, NORM_1, &diagonal_sum));
+      char shift[32];
+      std::snprintf(shift, sizeof shift, "%.17g",
+                    1e-14 * std::max(diagonal_sum / static_cast<double>(std::max<Eigen::Index>(size, 1)), 1e-300));
+      SOFAX_PETSC(PetscOptionsSetValue(nullptr, kSorShiftOption, shift));
     }
     PC pc = nullptr;
     SOFAX_PETSC(KSPGetPC(ksp, &pc));

@@ -39,7 +39,7 @@ struct PetscGamgOptions {
   // has served preconditioner_lifetime solves (1: every call), when a solve took more than
   // rebuild_iteration_growth × the iterations of the first solve after its set-up, and always
   // (then retried) when a solve with a kept hierarchy fails.
-  int preconditioner_lifetime = 4;
+  int preconditioner_lifetime = 10;
   double rebuild_iteration_growth = 1.5;
   // Near-null space of the multigrid aggregates: the rigid-body modes (6 in 3D, 3 in 2D) of the
   // node positions handed to set_operator, when the matrix is one of elasticity (block size 2
