@@ -91,12 +91,18 @@ void initialize_petsc() {
   std::call_once(once, [] {
     PetscBool already = PETSC_FALSE;
     PetscInitialized(&already);
-    if (already) return;  // the program runs PETSc itself: leave its set-up alone
-    setenv("OMPI_MCA_opal_signal", "", /*overwrite=*/0);
-    status = PetscOptionsSetValue(nullptr, "-no_signal_handler", nullptr);
-    if (status == 0) status = PetscInitializeNoArguments();
-    if (status != 0) return;
-    PetscPushErrorHandler(PetscReturnErrorHandler, nullptr);
+    if (!already) {  // else the program runs PETSc itself: its handlers and finalization stay
+      setenv("OMPI_MCA_opal_signal", "", /*overwrite=*/0);
+      status = PetscOptionsSetValue(nullptr, "-no_signal_handler", nullptr);
+      if (status == 0) status = PetscInitializeNoArguments();
+      if (status != 0) return;
+      PetscPushErrorHandler(PetscReturnErrorHandler, nullptr);
+      std::atexit([] {
+        PetscBool finalized = PETSC_FALSE;
+        PetscFinalized(&finalized);
+        if (!finalized) PetscFinalize();
+      });
+    }
     // Multigrid smoother: symmetric Gauss–Seidel (SOR ω = 1, forward then backward sweep) under
     // Richardson, instead of GAMG's default Chebyshev/Jacobi. Its V-cycle is positive definite
     // whenever the matrix is, so CG's "indefinite preconditioner" means the matrix; Chebyshev
@@ -117,11 +123,6 @@ void initialize_petsc() {
     PetscBool given = PETSC_FALSE;
     PetscOptionsHasName(nullptr, nullptr, kSorShiftOption, &given);
     user_sor_shift = given;
-    std::atexit([] {
-      PetscBool finalized = PETSC_FALSE;
-      PetscFinalized(&finalized);
-      if (!finalized) PetscFinalize();
-    });
   });
   if (status != 0) throw InputError("PetscGamgSolver", "PETSc could not be initialized (error " +
                                                            std::to_string(status) + ")");
