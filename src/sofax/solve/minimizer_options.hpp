@@ -8,16 +8,27 @@
 
 #include <Eigen/Core>
 #include <functional>
+#include <string_view>
 
 #include "sofax/solve/cholesky.hpp"
 #include "sofax/solve/line_search.hpp"
 #include "sofax/solve/minimizer_report.hpp"
+#include "sofax/solve/petsc_solver.hpp"
 
 namespace sofax::solve {
 
 // The largest α ≥ 0 such that E(x + t·dx) stays finite for all t ∈ [0, α] (+∞ if unbounded).
 // x and dx are full (variable_count) vectors; dx is zero on eliminated dofs.
 using MaxStepFunction = std::function<double(const Eigen::VectorXd& x, const Eigen::VectorXd& dx)>;
+
+// How minimize_newton solves its step H_ff d = −g_f.
+enum class NewtonLinearSolver {
+  cholesky,    // sparse Cholesky, back-end MinimizerOptions::linear_solver (the default)
+  petsc_gamg,  // PETSc CG + algebraic multigrid (MinimizerOptions::petsc); InputError without PETSc
+  automatic,   // petsc_gamg from petsc.automatic_min_free_dofs free dofs on (when built with PETSc), else cholesky
+};
+
+std::string_view to_string(NewtonLinearSolver solver);
 
 // Preconditioner of Newton–Krylov's conjugate gradients, built matrix-free once per Newton step.
 enum class KrylovPreconditioner { none, jacobi, block_jacobi };
@@ -47,6 +58,13 @@ struct MinimizerOptions {
   // τ·I with τ = 1e-8·mean|diag| growing ×10 per attempt; 0 reports indefinite_system instead.
   int max_regularization_attempts = 8;
   CholeskyBackend linear_solver = CholeskyBackend::automatic;
+  // Direct factorization or PETSc's CG + GAMG (docs/solvers.md). With PETSc, "factorization"
+  // times are the multigrid set-up, "linear_solve" times are CG, IterationRecord::linear_iterations
+  // counts CG iterations, a step is "positive definite" when CG converged without meeting
+  // negative curvature (the diagonal shifts then work as with Cholesky), and reuse_factorization
+  // does not apply (PetscGamgOptions' preconditioner reuse plays its part). minimize_newton only.
+  NewtonLinearSolver newton_linear_solver = NewtonLinearSolver::cholesky;
+  PetscGamgOptions petsc = {};
   // Reuse the last numeric factorization (of an earlier iterate, or of an earlier solve with the
   // same workspace, pattern and constrained dofs: the previous time step) as the preconditioner
   // of conjugate gradients on the current Hessian, instead of factoring it anew. A factor of a

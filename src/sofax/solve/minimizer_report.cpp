@@ -1,5 +1,7 @@
 #include "sofax/solve/minimizer_report.hpp"
 
+#include "sofax/solve/minimizer_options.hpp"
+
 namespace sofax::solve {
 
 std::string_view to_string(MinimizerStatus status) {
@@ -13,6 +15,15 @@ std::string_view to_string(MinimizerStatus status) {
     case MinimizerStatus::nonfinite_energy: return "nonfinite_energy";
     case MinimizerStatus::indefinite_system: return "indefinite_system";
     case MinimizerStatus::linear_solver_failed: return "linear_solver_failed";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(NewtonLinearSolver solver) {
+  switch (solver) {
+    case NewtonLinearSolver::cholesky: return "cholesky";
+    case NewtonLinearSolver::petsc_gamg: return "petsc_gamg";
+    case NewtonLinearSolver::automatic: return "automatic";
   }
   return "unknown";
 }

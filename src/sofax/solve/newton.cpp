@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "sofax/solve/minimizer_common.hpp"
 
@@ -58,6 +60,50 @@ NewtonWorkspace& begin_direct_solve(NewtonWorkspace& local, NewtonWorkspace* giv
 
 }  // namespace detail
 
+namespace {
+
+// Whether Newton's step goes to PETSc (MinimizerOptions::newton_linear_solver).
+bool uses_petsc(const MinimizerOptions& options, int free_count) {
+  switch (options.newton_linear_solver) {
+    case NewtonLinearSolver::cholesky: return false;
+    case NewtonLinearSolver::petsc_gamg: return true;
+    case NewtonLinearSolver::automatic:
+      return PetscGamgSolver::available() && free_count >= options.petsc.automatic_min_free_dofs;
+  }
+  return false;
+}
+
+// dofs_per_node when the free dofs are whole nodes (a node's dofs all free or all eliminated),
+// so that H_ff is made of node blocks (elasticity: GAMG aggregates nodes, with rigid-body
+// modes); 1 otherwise.
+int free_block_size(const DofElimination& elimination, int dofs_per_node) {
+  const std::vector<int>& free = elimination.free_dofs();
+  if (dofs_per_node <= 1 || free.size() % dofs_per_node != 0) return 1;
+  for (std::size_t i = 0; i < free.size(); i += dofs_per_node) {
+    if (free[i] % dofs_per_node != 0) return 1;
+    for (int d = 1; d < dofs_per_node; ++d)
+      if (free[i + d] != free[i] + d) return 1;
+  }
+  return dofs_per_node;
+}
+
+// The mean |H_ii| over the reduced diagonal: the scale of Newton's diagonal shifts.
+double mean_abs_diagonal(const double* values, const std::vector<int>& diagonal) {
+  if (diagonal.empty()) return 1.0;
+  double sum = 0.0;
+  for (int i : diagonal) sum += std::abs(values[i]);
+  return sum / diagonal.size();
+}
+
+// The next shift τ (1e-8·mean|diag|, then ×10) added onto the diagonal, which holds `shift` now.
+double increase_shift(double* values, const std::vector<int>& diagonal, double mean_diagonal, double shift) {
+  const double next = shift == 0.0 ? 1e-8 * std::max(mean_diagonal, 1e-300) : 10.0 * shift;
+  for (int i : diagonal) values[i] += next - shift;
+  return next;
+}
+
+}  // namespace
+
 MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::VectorXd& x,
                                 const MinimizerOptions& options, const DofConstraints& constraints,
                                 NewtonWorkspace* workspace) {
@@ -88,21 +134,81 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
     detail::ScopedTimer t(report.times.factorization);
     w.reduced.update(w.hessian);
     double* values = w.reduced.matrix().valuePtr();
-    double mean_diagonal = 0.0;
-    for (int i : w.reduced_diagonal) mean_diagonal += std::abs(values[i]);
-    mean_diagonal = w.reduced_diagonal.empty() ? 1.0 : mean_diagonal / w.reduced_diagonal.size();
+    const double mean_diagonal = mean_abs_diagonal(values, w.reduced_diagonal);
     double shift = 0.0;
     FactorStatus status;
     for (int attempt = 0;; ++attempt) {
       status = w.cholesky->factorize(w.reduced.matrix());
       ++w.factorizations;
       if (status == FactorStatus::positive_definite || attempt == max_shifts) break;
-      const double next = shift == 0.0 ? 1e-8 * std::max(mean_diagonal, 1e-300) : 10.0 * shift;
-      for (int i : w.reduced_diagonal) values[i] += next - shift;
-      shift = next;
+      shift = increase_shift(values, w.reduced_diagonal, mean_diagonal, shift);
     }
     record.regularization = shift;
     w.factor_reusable = status == FactorStatus::positive_definite;
+    return status;
+  };
+
+  // PETSc back-end: H_ff d = −g_f by CG + GAMG into w.reduced_step, adding τ·I (as factor()
+  // does) while CG meets negative curvature. positive_definite: d solved; not_positive_definite:
+  // still indefinite after max_shifts; numerical_failure: CG failed otherwise (petsc_failure says how).
+  const bool petsc = uses_petsc(options, w.elimination.free_count());
+  int block_size = 1;
+  if (petsc) {
+    if (w.petsc) w.petsc->set_options(options.petsc);
+    else w.petsc.emplace(options.petsc);
+    block_size = free_block_size(w.elimination, objective.dofs_per_node());
+  }
+  std::string petsc_failure;
+  auto solve_with_petsc = [&](int max_shifts) {
+    {
+      detail::ScopedTimer t(report.times.factorization);
+      w.reduced.update(w.hessian);
+    }
+    double* values = w.reduced.matrix().valuePtr();
+    const double mean_diagonal = mean_abs_diagonal(values, w.reduced_diagonal);
+    const bool with_positions = options.petsc.rigid_body_modes && block_size > 1;
+    w.reduced_positions.resize(with_positions ? w.elimination.free_count() : 0);
+    if (with_positions) w.elimination.restrict(x, w.reduced_positions);
+    double shift = 0.0;
+    record.linear_iterations = 0;
+    petsc_failure.clear();
+    FactorStatus status;
+    for (int attempt = 0;; ++attempt) {
+      bool ready;
+      {
+        detail::ScopedTimer t(report.times.factorization);
+        ready = w.petsc->set_operator(w.reduced.matrix(), block_size, w.reduced_positions);
+      }
+      if (!ready) {
+        petsc_failure = w.petsc->message();
+        status = FactorStatus::numerical_failure;
+        break;
+      }
+      KrylovSolveResult result;
+      {
+        detail::ScopedTimer t(report.times.linear_solve);
+        w.reduced_step = -w.reduced_gradient;
+        result = w.petsc->solve(w.reduced_step, w.reduced_step);
+      }
+      record.linear_iterations += result.iterations;
+      if (result.status == KrylovSolveStatus::converged) {
+        status = FactorStatus::positive_definite;
+        break;
+      }
+      if (result.status != KrylovSolveStatus::indefinite) {
+        petsc_failure = result.message;
+        status = FactorStatus::numerical_failure;
+        break;
+      }
+      status = FactorStatus::not_positive_definite;
+      if (attempt == max_shifts) break;
+      shift = increase_shift(values, w.reduced_diagonal, mean_diagonal, shift);
+    }
+    record.regularization = shift;
+    if (status == FactorStatus::positive_definite) {
+      w.step.setZero();
+      w.elimination.add_prolonged(w.reduced_step, 1.0, w.step);
+    }
     return status;
   };
   // H_ff d = −g_f by CG preconditioned with the kept factor (options.reuse_factorization); false
@@ -177,13 +283,20 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
     // descent, no acceptable step), projection comes back for good and the iterate is retried:
     // the exact tail can cost an iteration's work, never the solve.
     for (;;) {
-      const bool reused = options.reuse_factorization && w.factor_reusable && solve_with_kept_factor();
-      const FactorStatus status =
-          reused ? FactorStatus::positive_definite : factor(exact ? 0 : options.max_regularization_attempts);
+      const int max_shifts = exact ? 0 : options.max_regularization_attempts;
+      // solved: the step is in w.step already (a kept factor's CG, or PETSc's).
+      bool solved = !petsc && options.reuse_factorization && w.factor_reusable && solve_with_kept_factor();
+      FactorStatus status = FactorStatus::positive_definite;
+      if (petsc) {
+        status = solve_with_petsc(max_shifts);
+        solved = status == FactorStatus::positive_definite;
+      } else if (!solved) {
+        status = factor(max_shifts);
+      }
       bool descent = false;
       double slope = 0.0;
       if (status == FactorStatus::positive_definite) {
-        if (!reused) {
+        if (!solved) {
           detail::ScopedTimer t(report.times.linear_solve);
           w.reduced_step = -w.reduced_gradient;
           w.cholesky->solve(w.reduced_step, w.reduced_step);
@@ -218,7 +331,10 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
         if (report.status == MinimizerStatus::line_search_failed && gradient_accepts_full_step(gradient_norm)) break;
         if (!exact || report.status == MinimizerStatus::roundoff_converged) return report;
       } else if (!exact) {
-        if (status != FactorStatus::positive_definite) {
+        if (!petsc_failure.empty()) {
+          report.status = MinimizerStatus::linear_solver_failed;
+          report.message = petsc_failure;
+        } else if (status != FactorStatus::positive_definite) {
           report.status = status == FactorStatus::numerical_failure ? MinimizerStatus::linear_solver_failed
                                                                      : MinimizerStatus::indefinite_system;
           report.message = "Hessian is " + std::string(to_string(status)) +

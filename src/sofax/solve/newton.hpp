@@ -1,7 +1,8 @@
 // Projected Newton: at each iterate the Hessian is assembled (local Hessians PSD-projected per
 // element), restricted to the free dofs, factored by sparse Cholesky (symbolic analysis once per
-// solve, or once per workspace), and the step is taken with backtracking Armijo from the
-// maximum feasible step. Fixed and prescribed dofs are eliminated exactly.
+// solve, or once per workspace) or solved by PETSc's CG + algebraic multigrid
+// (MinimizerOptions::newton_linear_solver), and the step is taken with backtracking Armijo from
+// the maximum feasible step. Fixed and prescribed dofs are eliminated exactly.
 //
 //   sofax::workloads::Problem p = sofax::workloads::neo_hookean_cube(4);
 //   Eigen::VectorXd x = p.x;
@@ -47,6 +48,10 @@ struct NewtonWorkspace {
   int factorizations = 0;  // numeric factorizations so far (reuse saves them)
   int kept_factor_cg_iterations = 0;  // CG iterations preconditioned by a kept factor so far
   PcgWorkspace pcg;
+  // PETSc's CG + GAMG (MinimizerOptions::newton_linear_solver), made on first use; it keeps its
+  // pattern and multigrid hierarchy across solves (petsc->preconditioner_setups() counts them).
+  std::optional<PetscGamgSolver> petsc;
+  Eigen::VectorXd reduced_positions;  // x on the free dofs: the rigid-body modes' node positions
   Eigen::VectorXd gradient, reduced_gradient, reduced_step, step, trial;
 };
 
