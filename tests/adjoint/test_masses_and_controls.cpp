@@ -275,7 +275,7 @@ TEST(ExplicitAdjoint, EveryIntegratorEveryParameterKind) {
        {physics::Integrator::explicit_euler, physics::Integrator::symplectic_euler, physics::Integrator::rk4}) {
     SCOPED_TRACE(std::string(physics::to_string(integrator)));
     physics::StepWorkspace workspace(model);
-    adjoint::TrajectoryOptions options{.steps = 40};
+    adjoint::TrajectoryOptions options{.steps = 40, .step = {}};
     options.step.integrator = integrator;
     options.step.time_step = 2e-3;  // stable: ω h ≈ 0.13 for the stiffest mode
     options.step.rayleigh_mass = 0.5;
@@ -308,7 +308,7 @@ TEST(ExplicitAdjoint, DrivenOffsetsAndAFreeStart) {
        {physics::Integrator::explicit_euler, physics::Integrator::symplectic_euler, physics::Integrator::rk4}) {
     SCOPED_TRACE(std::string(physics::to_string(integrator)));
     physics::StepWorkspace workspace(d.model);
-    adjoint::TrajectoryOptions options{.steps = 30};
+    adjoint::TrajectoryOptions options{.steps = 30, .step = {}};
     options.step.integrator = integrator;
     options.step.time_step = 2e-3;
     options.step.threads = 1;
