@@ -423,10 +423,11 @@ struct DeformationKernel {
       HF = 0.5 * (HF + HF.transpose()).eval();
       I.add_hessians(dpsi.data(), HF);
       HF *= w;
-      if (project && Eigen::LLT<Eigen::Matrix<double, M, M>>(HF).info() != Eigen::Success) {
+      if (project) {
+        // Square F: the analytic eigenvalues say whether anything is negative (no 9×9 Cholesky).
         if constexpr (D == J)
           project_isotropic_hessian<D>(I.F, dpsi.data(), d2psi, w, HF);
-        else
+        else if (Eigen::LLT<Eigen::Matrix<double, M, M>>(HF).info() != Eigen::Success)
           project_through_map(G, HF);
       }
       return HF;
