@@ -394,7 +394,9 @@ class Sweep {
   // a₀ and every explicit stage computes it: from ā (read on the free dofs), q = M⁻¹ā, x̄ −= ∇²E(x) q,
   // v̄ −= α ā, θ̄ −= qᵀ
   // ∂(∇E)/∂θ, the step's forces get q and the masses −Σ_c q (a − g + α v) (a − g + αv = (f − ∇E)/m).
-  void acceleration_adjoint(int step, const Vec& x, const Vec& v, const Vec& abar, double alpha, Vec& xbar, Vec& vbar) {
+  // a_at: a(x, v) when the caller has it (the RK4 stages), else recomputed for the mass term.
+  void acceleration_adjoint(int step, const Vec& x, const Vec& v, const Vec& abar, double alpha, Vec& xbar, Vec& vbar,
+                            const Vec* a_at = nullptr) {
     Vec q = Vec::Zero(abar.size());
     for (Eigen::Index i = 0; i < q.size(); ++i)
       if (!held_[static_cast<std::size_t>(i)] && w_.lumped_mass[i] > 0.0) q[i] = abar[i] / w_.lumped_mass[i];
@@ -418,7 +420,7 @@ class Sweep {
         if (!held_[static_cast<std::size_t>(i)]) vbar[i] -= alpha * abar[i];
     dtheta_ -= term;
     if (parameters_.has_step_forces()) parameters_.add_step_force_gradient(step, q, dforces_);
-    if (parameters_.has_masses()) add_mass_term(q, acceleration(step, x, v, alpha) + alpha * v, -1.0);
+    if (parameters_.has_masses()) add_mass_term(q, (a_at ? *a_at : acceleration(step, x, v, alpha)) + alpha * v, -1.0);
   }
 
   // a(x, v) as above, for the explicit stages the reverse sweep linearizes about.
@@ -491,18 +493,18 @@ class Sweep {
         V3bar += h * X4bar;
         v0bar += V4bar;
         K3bar += h * V4bar;
-        acceleration_adjoint(k, X3, V3, K3bar, alpha, X3bar, V3bar);
+        acceleration_adjoint(k, X3, V3, K3bar, alpha, X3bar, V3bar, &K3);
         xbar += X3bar;
         V2bar += 0.5 * h * X3bar;
         v0bar += V3bar;
         K2bar += 0.5 * h * V3bar;
-        acceleration_adjoint(k, X2, V2, K2bar, alpha, X2bar, V2bar);
+        acceleration_adjoint(k, X2, V2, K2bar, alpha, X2bar, V2bar, &K2);
         xbar += X2bar;
         V1bar += 0.5 * h * X2bar;
         v0bar += V2bar;
         K1bar += 0.5 * h * V2bar;
         v0bar += V1bar;
-        acceleration_adjoint(k, x, v0, K1bar, alpha, xbar, v0bar);
+        acceleration_adjoint(k, x, v0, K1bar, alpha, xbar, v0bar, &K1);
         break;
       }
     }

@@ -428,13 +428,9 @@ struct DeformationKernel {
       HF = 0.5 * (HF + HF.transpose()).eval();
       I.add_hessians(dpsi.data(), HF);
       HF *= w;
-      if (project) {
-        // Square F: the analytic eigenvalues say whether anything is negative (no 9×9 Cholesky).
-        if constexpr (D == J)
-          project_isotropic_hessian<D>(I.F, dpsi.data(), d2psi, w, HF);
-        else if (Eigen::LLT<Eigen::Matrix<double, M, M>>(HF).info() != Eigen::Success)
-          project_through_map(G, HF);
-      }
+      // Tets: the analytic eigenvalues say whether anything is negative (no 9×9 Cholesky).
+      static_assert(D == J, "the invariant Hessian path is for square F");
+      if (project) project_isotropic_hessian<D>(I.F, dpsi.data(), d2psi, w, HF);
       return HF;
     }
     using S = Dual2<M>;
