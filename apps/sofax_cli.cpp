@@ -29,6 +29,7 @@
 #include "sofax/mesh/generators.hpp"
 #include "sofax/mesh/io.hpp"
 #include "sofax/physics/statics.hpp"
+#include "sofax/solve/mpi_ranks.hpp"
 #include "problem_commands.hpp"
 #include "scene_commands.hpp"
 
@@ -60,9 +61,10 @@ void require_output_format(const std::string& path, const std::vector<std::strin
 // Newton's progress, one line per iterate as it is accepted (MinimizerOptions::on_iteration).
 void print_iteration(const solve::IterationRecord& it) {
   if (it.iteration == 0)
-    std::printf("%5s %22s %14s %10s %10s %10s\n", "iter", "energy", "|gradient|", "step", "shift", "hessian");
-  std::printf("%5d %22.15e %14.6e %10.3e %10.3e %10s\n", it.iteration, it.energy, it.gradient_norm, it.step_length,
-              it.regularization, std::string(solve::to_string(it.hessian)).c_str());
+    std::printf("%5s %22s %14s %10s %10s %10s %7s\n", "iter", "energy", "|gradient|", "step", "shift", "hessian",
+                "linear");
+  std::printf("%5d %22.15e %14.6e %10.3e %10.3e %10s %7d\n", it.iteration, it.energy, it.gradient_norm, it.step_length,
+              it.regularization, std::string(solve::to_string(it.hessian)).c_str(), it.linear_iterations);
   std::fflush(stdout);
 }
 
@@ -257,6 +259,7 @@ struct StaticsArgs {
   std::vector<double> gravity{0.0, 0.0, -9.81};
   int max_iterations = 100;
   double tolerance = 1e-9;
+  std::string linear_solver = "cholesky";
 };
 
 // The named selection's vertices (of any dimension), or the nodes on the lowest-x plane.
@@ -286,12 +289,22 @@ std::vector<int> statics_supports(const StaticsArgs& a, const mesh::Mesh& m) {
 
 int run_statics(const StaticsArgs& a) {
   require_output_format(a.output, {".vtu"});
+  // Started by mpirun with several ranks: one problem over all of them (PETSc's solve); rank 0
+  // alone prints and writes.
+  std::shared_ptr<const solve::MpiRanks> ranks;
+  if (solve::MpiRanks::launched_by_mpirun()) {
+    ranks = solve::MpiRanks::world();
+    if (ranks->rank() != 0 && !std::freopen("/dev/null", "w", stdout))
+      throw InputError("statics", "rank " + std::to_string(ranks->rank()) + " could not silence its output");
+  }
   if (a.mesh_path.empty() == (a.grid == 0))
     throw InputError("--mesh/--grid", "give exactly one of --mesh FILE or --grid N");
   if (a.grid != 0 && (a.grid < 1 || a.grid > 60)) throw InputError("--grid", "cubes per side must be in [1, 60]");
   const mesh::Mesh m = a.grid ? mesh::tet_grid(a.grid) : mesh::read_mesh(a.mesh_path);
   const std::string source = a.grid ? "tet_grid(" + std::to_string(a.grid) + ")" : a.mesh_path;
-  std::printf("sofax statics: %s, %d vertices, %d tets\n", source.c_str(), m.vertex_count(), m.tet_count());
+  std::printf("sofax statics: %s, %d vertices, %d tets", source.c_str(), m.vertex_count(), m.tet_count());
+  if (ranks && ranks->size() > 1) std::printf(", split over %d MPI ranks", ranks->size());
+  std::printf("\n");
   if (m.tet_count() == 0) throw InputError(source, "the mesh has no tetrahedra");
   const std::vector<int> supports = statics_supports(a, m);
   const Eigen::RowVector2d lame = a.material.lame();
@@ -303,7 +316,12 @@ int run_statics(const StaticsArgs& a) {
   options.newton.max_iterations = a.max_iterations;
   options.newton.relative_gradient_tolerance = a.tolerance;
   options.newton.on_iteration = print_iteration;
-  std::printf("Newton (projected, exact-Hessian tail, inversion guard):\n");
+  options.ranks = ranks;
+  if (a.linear_solver == "petsc_gamg") options.newton.newton_linear_solver = solve::NewtonLinearSolver::petsc_gamg;
+  if (a.linear_solver == "automatic") options.newton.newton_linear_solver = solve::NewtonLinearSolver::automatic;
+  if (ranks && ranks->size() > 1) options.newton.newton_linear_solver = solve::NewtonLinearSolver::petsc_gamg;
+  std::printf("Newton (projected, exact-Hessian tail, inversion guard), linear solver %s:\n",
+              std::string(solve::to_string(options.newton.newton_linear_solver)).c_str());
   const physics::StaticEquilibrium eq = physics::static_equilibrium(m, a.material, supports, options);
   print_newton(eq.report);
   const Eigen::MatrixXd displacement = eq.positions - m.vertex_positions;
@@ -311,7 +329,7 @@ int run_statics(const StaticsArgs& a) {
   std::printf("weight %.6e N, support reaction (%.6e, %.6e, %.6e) N, largest displacement %.6e m\n", weight,
               eq.reaction_force[0], eq.reaction_force[1], eq.reaction_force[2],
               displacement.rowwise().norm().maxCoeff());
-  mesh::write_vtu(a.output, m, {{"displacement", displacement}});
+  if (!ranks || ranks->rank() == 0) mesh::write_vtu(a.output, m, {{"displacement", displacement}});
   std::printf("wrote %s\n", a.output.c_str());
   return eq.report.converged() ? 0 : exit_not_converged;
 }
@@ -388,6 +406,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   statics_cmd->add_option("--tolerance", statics.tolerance, "relative gradient tolerance")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  statics_cmd->add_option("--linear-solver", statics.linear_solver,
+                          "Newton's step: sparse Cholesky, PETSc CG + GAMG, or by size (under mpirun -np N > 1: "
+                          "always petsc_gamg, the problem split over the ranks)")
+      ->check(CLI::IsMember({"cholesky", "petsc_gamg", "automatic"}))
       ->capture_default_str();
 
   cli::RunArgs run;

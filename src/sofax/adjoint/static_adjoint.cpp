@@ -38,6 +38,9 @@ void StaticAdjoint::assemble(const assembly::Objective& objective, const Eigen::
   objective_ = &objective;
   x_ = &x;
   threads_ = threads;
+  if (objective.rank_reduction())
+    throw InputError("StaticAdjoint", "the objective is split across MPI ranks: the adjoint's Cholesky solve needs "
+                                      "the whole Hessian in one process");
   // Pattern-dependent structures once per pattern and set of eliminated dofs; a kept factor is
   // of that pattern only.
   if (pattern_id_ != objective.pattern().id() || dofs_ != constraints.dofs || hessian_.rows() != n) {

@@ -64,6 +64,15 @@ double Objective::run_all(GroupPass pass, double* group_seconds) const {
   return total;
 }
 
+double Objective::sum_over_ranks(double value) const {
+  if (const RankReduction* r = rank_reduction()) r->sum({&value, 1});
+  return value;
+}
+
+void Objective::sum_over_ranks(Eigen::Ref<Eigen::VectorXd> values) const {
+  if (const RankReduction* r = rank_reduction()) r->sum({values.data(), static_cast<std::size_t>(values.size())});
+}
+
 void Objective::check_input(const Eigen::Ref<const Eigen::VectorXd>& x, const char* what) const {
   if (x.size() != variable_count())
     throw InputError(std::string("objective ") + what,
@@ -91,7 +100,7 @@ void Objective::check_input(const Eigen::Ref<const Eigen::VectorXd>& x, const ch
 
 double Objective::value(const Eigen::Ref<const Eigen::VectorXd>& x, const EvalOptions& options) const {
   check_input(x, "input x");
-  return run_all({.kind = GroupPass::value, .x = x.data(), .threads = options.threads});
+  return sum_over_ranks(run_all({.kind = GroupPass::value, .x = x.data(), .threads = options.threads}));
 }
 
 double Objective::gradient(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> grad,
@@ -101,7 +110,9 @@ double Objective::gradient(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Re
     throw InputError("objective gradient", "output has " + std::to_string(grad.size()) + " entries, expected " +
                                                std::to_string(variable_count()));
   grad.setZero();
-  return run_all({.kind = GroupPass::gradient, .x = x.data(), .out = grad.data(), .threads = options.threads});
+  const double energy = run_all({.kind = GroupPass::gradient, .x = x.data(), .out = grad.data(), .threads = options.threads});
+  sum_over_ranks(grad);
+  return sum_over_ranks(energy);
 }
 
 double Objective::hessian(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> grad,
@@ -119,9 +130,11 @@ double Objective::hessian(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref
   const int nthread = options.threads > 0 ? options.threads : omp_get_max_threads();
 #pragma omp parallel for num_threads(nthread) schedule(static)
   for (long long i = 0; i < nnz; ++i) values[i] = 0.0;
-  return run_all({.kind = GroupPass::hessian, .x = x.data(), .out = grad.data(), .hess_values = values,
-                  .project = options.project, .threads = options.threads},
-                 options.group_seconds);
+  const double energy = run_all({.kind = GroupPass::hessian, .x = x.data(), .out = grad.data(), .hess_values = values,
+                                 .project = options.project, .threads = options.threads},
+                                options.group_seconds);
+  sum_over_ranks(grad);  // H stays this rank's own (see the top of objective.hpp)
+  return sum_over_ranks(energy);
 }
 
 void Objective::hessian_vector_product(const Eigen::Ref<const Eigen::VectorXd>& x,
@@ -135,6 +148,7 @@ void Objective::hessian_vector_product(const Eigen::Ref<const Eigen::VectorXd>& 
   out.setZero();
   run_all({.kind = GroupPass::hessian_vector, .x = x.data(), .v = v.data(), .out = out.data(),
            .project = options.project, .threads = options.threads});
+  sum_over_ranks(out);
 }
 
 void Objective::cache_hessians(const Eigen::Ref<const Eigen::VectorXd>& x, HessianCache& cache,
@@ -170,6 +184,7 @@ void Objective::cached_hessian_block_diagonal(const HessianCache& cache, Eigen::
   for (std::size_t i = 0; i < groups_.size(); ++i)
     groups_[i]->run({.kind = GroupPass::cached_block_diagonal, .out = out.data(),
                      .cache = const_cast<double*>(cache.groups[i].data()), .threads = options.threads});
+  sum_over_ranks(out);
 }
 
 void Objective::cached_hessian_vector_product(const HessianCache& cache, const Eigen::Ref<const Eigen::VectorXd>& v,
@@ -183,6 +198,7 @@ void Objective::cached_hessian_vector_product(const HessianCache& cache, const E
   for (std::size_t i = 0; i < groups_.size(); ++i)
     groups_[i]->run({.kind = GroupPass::cached_hessian_vector, .v = v.data(), .out = out.data(),
                      .cache = const_cast<double*>(cache.groups[i].data()), .threads = options.threads});
+  sum_over_ranks(out);
 }
 
 void Objective::hessian_diagonal(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> out,
@@ -194,6 +210,7 @@ void Objective::hessian_diagonal(const Eigen::Ref<const Eigen::VectorXd>& x, Eig
   out.setZero();
   run_all({.kind = GroupPass::hessian_diagonal, .x = x.data(), .out = out.data(), .project = options.project,
            .threads = options.threads});
+  sum_over_ranks(out);
 }
 
 void Objective::check_block_diagonal_size(const Eigen::Ref<Eigen::VectorXd>& out) const {
@@ -211,6 +228,7 @@ void Objective::hessian_block_diagonal(const Eigen::Ref<const Eigen::VectorXd>& 
   out.setZero();
   run_all({.kind = GroupPass::hessian_block_diagonal, .x = x.data(), .out = out.data(),
            .project = options.project, .threads = options.threads});
+  sum_over_ranks(out);
 }
 
 int Objective::find_group(const std::string& name) const {
@@ -280,7 +298,7 @@ double Objective::group_value(int group, const Eigen::Ref<const Eigen::VectorXd>
                               const EvalOptions& options) const {
   check_group_index(group, group_count(), "group value");
   check_input(x, "input x");
-  return groups_[group]->run({.kind = GroupPass::value, .x = x.data(), .threads = options.threads});
+  return sum_over_ranks(groups_[group]->run({.kind = GroupPass::value, .x = x.data(), .threads = options.threads}));
 }
 
 double Objective::add_group_gradient(int group, const Eigen::Ref<const Eigen::VectorXd>& x,
@@ -290,7 +308,15 @@ double Objective::add_group_gradient(int group, const Eigen::Ref<const Eigen::Ve
   if (grad.size() != variable_count())
     throw InputError("group gradient", "output has " + std::to_string(grad.size()) + " entries, expected " +
                                            std::to_string(variable_count()));
-  return groups_[group]->run({.kind = GroupPass::gradient, .x = x.data(), .out = grad.data(), .threads = options.threads});
+  if (!rank_reduction())
+    return groups_[group]->run({.kind = GroupPass::gradient, .x = x.data(), .out = grad.data(), .threads = options.threads});
+  // Only this call's part is summed over the ranks, not what grad held already.
+  Eigen::VectorXd part = Eigen::VectorXd::Zero(grad.size());
+  const double energy =
+      groups_[group]->run({.kind = GroupPass::gradient, .x = x.data(), .out = part.data(), .threads = options.threads});
+  sum_over_ranks(part);
+  grad += part;
+  return sum_over_ranks(energy);
 }
 
 double Objective::max_feasible_step(const Eigen::Ref<const Eigen::VectorXd>& x,
@@ -310,6 +336,7 @@ double Objective::max_feasible_step(const Eigen::Ref<const Eigen::VectorXd>& x,
             .threads = options.threads});
     for (double t : steps) step = std::min(step, t);
   }
+  if (const RankReduction* r = rank_reduction()) step = r->min(step);
   return 0.8 * step;
 }
 

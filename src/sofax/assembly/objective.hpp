@@ -26,6 +26,13 @@
 //   pattern's dynamic part merged again, and pattern().id() changes exactly when the pattern does;
 // - a group's weight and a residual group's targets (the augmented Lagrangian's penalty and shift).
 // Results are bit-identical for any thread count (elements are coloured, sums have a fixed order).
+//
+// Across MPI ranks (set_rank_reduction; rank_reduction.hpp): each rank's objective holds its own
+// elements over all nodes, and values, gradients, Hessian-vector products, diagonals and the
+// feasible step are the whole problem's (summed, or the least step, over the ranks), the same on
+// every rank. Assembled Hessians are NOT summed: H holds this rank's elements only, and the
+// distributed linear solver (PETSc, solve/petsc_solver.hpp) adds the ranks' matrices. Residuals
+// and parameter derivatives stay this rank's own (their layouts index its own elements).
 // Bad input (wrong sizes, node ids out of range, NaN/Inf, degenerate or inverted rest elements)
 // throws sofax::InputError naming the group, the element and the cause. A current state that
 // makes an energy infinite (an inverted element under an energy that forbids it) is not an
@@ -41,6 +48,7 @@
 #include "sofax/assembly/element_group.hpp"
 #include "sofax/assembly/element_kernels.hpp"
 #include "sofax/assembly/hessian_pattern.hpp"
+#include "sofax/assembly/rank_reduction.hpp"
 #include "sofax/assembly/residual_kernel.hpp"
 #include "sofax/assembly/rest_frame.hpp"
 #include "sofax/core/error.hpp"
@@ -132,6 +140,13 @@ class Objective {
   // The index of the group with this name; InputError when there is none.
   int find_group(const std::string& name) const;
 
+  // --- Across MPI ranks ----------------------------------------------------------------------
+  // This objective becomes one rank's share of a problem (see the top of this file); nullptr (the
+  // default) or a reduction of size 1: a whole problem in one process.
+  void set_rank_reduction(std::shared_ptr<const RankReduction> ranks) { ranks_ = std::move(ranks); }
+  // The reduction when the problem is split over more than one rank, else nullptr.
+  const RankReduction* rank_reduction() const { return ranks_ && ranks_->size() > 1 ? ranks_.get() : nullptr; }
+
   // Counts every change of parameters, weights, targets or elements: what a cache filled at one
   // version (HessianCache) is checked against.
   std::uint64_t version() const { return version_; }
@@ -190,12 +205,16 @@ class Objective {
   // The pass over every group, energies summed in group order; each group's seconds added into
   // group_seconds when given.
   double run_all(GroupPass pass, double* group_seconds = nullptr) const;
+  // The ranks' sum of a value and of a vector (no-ops in one process).
+  double sum_over_ranks(double value) const;
+  void sum_over_ranks(Eigen::Ref<Eigen::VectorXd> values) const;
 
   int node_count_ = 0;
   int dofs_per_node_ = 0;
   std::vector<std::unique_ptr<ElementGroup>> groups_;
   HessianPattern pattern_;
   std::uint64_t version_ = 0;
+  std::shared_ptr<const RankReduction> ranks_;
 };
 
 class ObjectiveBuilder {

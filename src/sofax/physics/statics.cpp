@@ -11,6 +11,7 @@
 #include "sofax/physics/lumped_mass.hpp"
 #include "sofax/solve/dof_elimination.hpp"
 #include "sofax/solve/feasible_step.hpp"
+#include "sofax/solve/mpi_ranks.hpp"
 #include "sofax/solve/newton.hpp"
 
 namespace sofax::physics {
@@ -41,6 +42,27 @@ assembly::Objective gravity_statics_objective(const mesh::Mesh& solid, const Neo
   return std::move(builder).finalize();
 }
 
+namespace {
+// This rank's share of Φ: its own tets (their lowest node is its own) and the weight of its own
+// nodes. The gravity group keeps every node (zero mass on others' nodes) so that the rank's
+// Hessian pattern has every diagonal entry, which Newton's diagonal shifts need.
+assembly::Objective rank_share_objective(const mesh::Mesh& solid, const NeoHookeanMaterial& material,
+                                         const Eigen::VectorXd& node_mass, const StaticsOptions& options) {
+  const assembly::RankReduction& ranks = *options.ranks;
+  mesh::Mesh share;
+  share.vertex_positions = solid.vertex_positions;
+  const std::vector<int> mine = solve::owned_elements(solid.tet_indices, solid.vertex_count(), ranks);
+  share.tet_indices.resize(static_cast<Eigen::Index>(mine.size()), 4);
+  for (std::size_t k = 0; k < mine.size(); ++k) share.tet_indices.row(static_cast<Eigen::Index>(k)) = solid.tet_indices.row(mine[k]);
+  const auto [first, last] = solve::node_range(solid.vertex_count(), ranks.rank(), ranks.size());
+  Eigen::VectorXd own_mass = Eigen::VectorXd::Zero(node_mass.size());
+  own_mass.segment(first, last - first) = node_mass.segment(first, last - first);
+  assembly::Objective objective = gravity_statics_objective(share, material, own_mass, options.gravity);
+  objective.set_rank_reduction(options.ranks);
+  return objective;
+}
+}  // namespace
+
 StaticEquilibrium static_equilibrium(const mesh::Mesh& solid, const NeoHookeanMaterial& material,
                                      std::span<const int> fixed_nodes, const StaticsOptions& options) {
   const int n = solid.vertex_count();
@@ -50,8 +72,9 @@ StaticEquilibrium static_equilibrium(const mesh::Mesh& solid, const NeoHookeanMa
 
   StaticEquilibrium result;
   result.node_mass = lumped_tet_mass(solid.vertex_positions, solid.tet_indices, material.density);
-  const assembly::Objective objective =
-      gravity_statics_objective(solid, material, result.node_mass, options.gravity);
+  const bool split = options.ranks && options.ranks->size() > 1;
+  assembly::Objective objective = split ? rank_share_objective(solid, material, result.node_mass, options)
+                                        : gravity_statics_objective(solid, material, result.node_mass, options.gravity);
 
   // Supports: the given nodes, and nodes in no tet (nothing would hold them).
   std::vector<char> in_tet(static_cast<std::size_t>(n), 0);

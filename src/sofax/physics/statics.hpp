@@ -11,10 +11,12 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "sofax/assembly/objective.hpp"
+#include "sofax/assembly/rank_reduction.hpp"
 #include "sofax/mesh/mesh.hpp"
 #include "sofax/solve/minimizer_options.hpp"
 #include "sofax/solve/minimizer_report.hpp"
@@ -36,6 +38,11 @@ struct StaticsOptions {
   // max_step is set by static_equilibrium.
   solve::MinimizerOptions newton = {
       .max_iterations = 100, .gradient_tolerance = 0.0, .relative_gradient_tolerance = 1e-9};
+  // Across MPI ranks (solve::MpiRanks::world() in a program started by mpirun): every rank calls
+  // static_equilibrium with the same arguments, assembles the tets whose lowest node it owns
+  // (solve::owned_elements) and the weight of its own nodes, and Newton solves its steps with
+  // PETSc over all ranks; every rank returns the whole result. nullptr: one process.
+  std::shared_ptr<const assembly::RankReduction> ranks;
 };
 
 struct StaticEquilibrium {

@@ -13,6 +13,9 @@ MinimizerReport minimize_levenberg_marquardt(const assembly::Objective& objectiv
   MinimizerReport report;
   detail::ScopedTimer total_timer(report.times.total);
   NewtonWorkspace local;
+  if (objective.rank_reduction())
+    throw InputError("minimize_levenberg_marquardt", "the objective is split across MPI ranks: only minimize_newton "
+                                                     "(with PETSc's solve) runs across ranks");
   NewtonWorkspace& w = detail::begin_direct_solve(local, workspace, objective, x, options, constraints,
                                                   "minimize_levenberg_marquardt");
   const assembly::EvalOptions eval{.threads = options.threads, .project = options.project_hessian};

@@ -62,8 +62,15 @@ NewtonWorkspace& begin_direct_solve(NewtonWorkspace& local, NewtonWorkspace* giv
 
 namespace {
 
-// Whether Newton's step goes to PETSc (MinimizerOptions::newton_linear_solver).
-bool uses_petsc(const MinimizerOptions& options, int free_count) {
+// Whether Newton's step goes to PETSc (MinimizerOptions::newton_linear_solver). An objective
+// split across ranks always does: its Hessian is this rank's share, only PETSc adds the ranks'.
+bool uses_petsc(const MinimizerOptions& options, int free_count, const assembly::Objective& objective) {
+  if (objective.rank_reduction()) {
+    if (options.newton_linear_solver == NewtonLinearSolver::cholesky)
+      throw InputError("minimize_newton", "the objective is split across MPI ranks: Newton's step needs "
+                                          "newton_linear_solver petsc_gamg (or automatic), not cholesky");
+    return true;
+  }
   switch (options.newton_linear_solver) {
     case NewtonLinearSolver::cholesky: return false;
     case NewtonLinearSolver::petsc_gamg: return true;
@@ -87,18 +94,29 @@ int free_block_size(const DofElimination& elimination, int dofs_per_node) {
   return dofs_per_node;
 }
 
-// The mean |H_ii| over the reduced diagonal: the scale of Newton's diagonal shifts.
-double mean_abs_diagonal(const double* values, const std::vector<int>& diagonal) {
+// The mean |H_ii| over the reduced diagonal: the scale of Newton's diagonal shifts. Across
+// ranks the diagonal is the sum of the ranks' shares.
+double mean_abs_diagonal(const double* values, const std::vector<int>& diagonal, const assembly::RankReduction* ranks) {
   if (diagonal.empty()) return 1.0;
   double sum = 0.0;
-  for (int i : diagonal) sum += std::abs(values[i]);
+  if (ranks) {
+    std::vector<double> whole(diagonal.size());
+    for (std::size_t k = 0; k < diagonal.size(); ++k) whole[k] = values[diagonal[k]];
+    ranks->sum(whole);
+    for (double d : whole) sum += std::abs(d);
+  } else {
+    for (int i : diagonal) sum += std::abs(values[i]);
+  }
   return sum / diagonal.size();
 }
 
-// The next shift τ (1e-8·mean|diag|, then ×10) added onto the diagonal, which holds `shift` now.
-double increase_shift(double* values, const std::vector<int>& diagonal, double mean_diagonal, double shift) {
+// The next shift τ (1e-8·mean|diag|, then ×10) added onto the diagonal, which holds `shift` now
+// (across ranks by rank 0 alone: the ranks' matrices are added).
+double increase_shift(double* values, const std::vector<int>& diagonal, double mean_diagonal, double shift,
+                      const assembly::RankReduction* ranks) {
   const double next = shift == 0.0 ? 1e-8 * std::max(mean_diagonal, 1e-300) : 10.0 * shift;
-  for (int i : diagonal) values[i] += next - shift;
+  if (!ranks || ranks->rank() == 0)
+    for (int i : diagonal) values[i] += next - shift;
   return next;
 }
 
@@ -134,14 +152,14 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
     detail::ScopedTimer t(report.times.factorization);
     w.reduced.update(w.hessian);
     double* values = w.reduced.matrix().valuePtr();
-    const double mean_diagonal = mean_abs_diagonal(values, w.reduced_diagonal);
+    const double mean_diagonal = mean_abs_diagonal(values, w.reduced_diagonal, nullptr);
     double shift = 0.0;
     FactorStatus status;
     for (int attempt = 0;; ++attempt) {
       status = w.cholesky->factorize(w.reduced.matrix());
       ++w.factorizations;
       if (status == FactorStatus::positive_definite || attempt == max_shifts) break;
-      shift = increase_shift(values, w.reduced_diagonal, mean_diagonal, shift);
+      shift = increase_shift(values, w.reduced_diagonal, mean_diagonal, shift, nullptr);
     }
     record.regularization = shift;
     w.factor_reusable = status == FactorStatus::positive_definite;
@@ -151,11 +169,12 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
   // PETSc back-end: H_ff d = −g_f by CG + GAMG into w.reduced_step, adding τ·I (as factor()
   // does) while CG meets negative curvature. positive_definite: d solved; not_positive_definite:
   // still indefinite after max_shifts; numerical_failure: CG failed otherwise (petsc_failure says how).
-  const bool petsc = uses_petsc(options, w.elimination.free_count());
+  const assembly::RankReduction* ranks = objective.rank_reduction();
+  const bool petsc = uses_petsc(options, w.elimination.free_count(), objective);
   int block_size = 1;
   if (petsc) {
-    if (w.petsc) w.petsc->set_options(options.petsc);
-    else w.petsc.emplace(options.petsc);
+    if (w.petsc && w.petsc->across_ranks() == (ranks != nullptr)) w.petsc->set_options(options.petsc);
+    else w.petsc.emplace(options.petsc, ranks);
     block_size = free_block_size(w.elimination, objective.dofs_per_node());
   }
   std::string petsc_failure;
@@ -165,7 +184,7 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
       w.reduced.update(w.hessian);
     }
     double* values = w.reduced.matrix().valuePtr();
-    const double mean_diagonal = mean_abs_diagonal(values, w.reduced_diagonal);
+    const double mean_diagonal = mean_abs_diagonal(values, w.reduced_diagonal, ranks);
     const bool with_positions = options.petsc.rigid_body_modes && block_size > 1;
     w.reduced_positions.resize(with_positions ? w.elimination.free_count() : 0);
     if (with_positions) w.elimination.restrict(x, w.reduced_positions);
@@ -202,7 +221,7 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
       }
       status = FactorStatus::not_positive_definite;
       if (attempt == max_shifts) break;
-      shift = increase_shift(values, w.reduced_diagonal, mean_diagonal, shift);
+      shift = increase_shift(values, w.reduced_diagonal, mean_diagonal, shift, ranks);
     }
     record.regularization = shift;
     if (status == FactorStatus::positive_definite) {

@@ -82,6 +82,16 @@ void check(PetscErrorCode code, const char* call) {
 constexpr const char* kSorShiftOption = "-sofax_mg_levels_pc_sor_diagonal_shift";
 bool user_sor_shift = false;  // PETSC_OPTIONS gave the smoother's diagonal shift: keep it
 
+bool petsc_finalized() {
+  PetscBool finalized = PETSC_FALSE;
+  PetscFinalized(&finalized);
+  return finalized;
+}
+
+}  // namespace
+
+namespace detail {
+
 // PETSc (and MPI, when no one started it) once per process, finalized at exit. No argv; no
 // signal handlers of PETSc's or Open MPI's (they would replace the program's: crash reports,
 // sanitizers, debuggers); errors returned as codes, not printed.
@@ -128,18 +138,19 @@ void initialize_petsc() {
                                                            std::to_string(status) + ")");
 }
 
-bool petsc_finalized() {
-  PetscBool finalized = PETSC_FALSE;
-  PetscFinalized(&finalized);
-  return finalized;
-}
-
-}  // namespace
+}  // namespace detail
 
 struct PetscGamgSolver::Impl {
   Mat matrix = nullptr;
   KSP ksp = nullptr;
   Vec rhs = nullptr, solution = nullptr;
+  // Across ranks: this rank's rows [row_begin, row_end) of the distributed matrix and vectors,
+  // and the scatter that gathers the whole solution onto every rank.
+  bool across_ranks = false;
+  PetscInt row_begin = 0, row_end = 0;
+  VecScatter gather = nullptr;
+  Vec gathered = nullptr;
+  MPI_Comm comm() const { return across_ranks ? PETSC_COMM_WORLD : PETSC_COMM_SELF; }
   // The pattern handed to PETSc (compared on every call: O(nnz), cheap next to a V-cycle).
   Eigen::Index size = -1;
   int block_size = 1;
@@ -155,6 +166,8 @@ struct PetscGamgSolver::Impl {
     // After PetscFinalize (a static workspace destroyed after the atexit handler) PETSc's
     // memory is gone already; destroying would touch freed state.
     if (petsc_finalized()) return;
+    VecScatterDestroy(&gather);
+    VecDestroy(&gathered);
     VecDestroy(&rhs);
     VecDestroy(&solution);
     KSPDestroy(&ksp);
@@ -165,30 +178,13 @@ struct PetscGamgSolver::Impl {
   void hand_over_pattern(const assembly::HessianMatrix& A, int block) {
     destroy();
     has_operator = false;
-    const PetscInt n = static_cast<PetscInt>(A.rows());
-    std::vector<PetscInt> row_offsets(A.outerIndexPtr(), A.outerIndexPtr() + n + 1);
-    std::vector<PetscInt> columns(A.innerIndexPtr(), A.innerIndexPtr() + A.nonZeros());
-    SOFAX_PETSC(MatCreate(PETSC_COMM_SELF, &matrix));
-    SOFAX_PETSC(MatSetSizes(matrix, n, n, n, n));
-    SOFAX_PETSC(MatSetType(matrix, MATSEQAIJ));
-    SOFAX_PETSC(MatSetBlockSize(matrix, block));
-    SOFAX_PETSC(MatSeqAIJSetPreallocationCSR(matrix, row_offsets.data(), columns.data(), A.valuePtr()));
-    SOFAX_PETSC(MatSetOption(matrix, MAT_NEW_NONZERO_LOCATION_ERR, PETSC_TRUE));
+    if (across_ranks) hand_over_distributed_pattern(A, block);
+    else hand_over_sequential_pattern(A, block);
     SOFAX_PETSC(MatSetOption(matrix, MAT_SYMMETRIC, PETSC_TRUE));
     SOFAX_PETSC(MatSetOption(matrix, MAT_SYMMETRY_ETERNAL, PETSC_TRUE));
-    // Values are refreshed by copying A's value array: that needs PETSc's rows in A's order
-    // (both sorted by column). Checked once per pattern.
-    const PetscInt *ia = nullptr, *ja = nullptr;
-    PetscInt rows = 0;
-    PetscBool done = PETSC_FALSE;
-    SOFAX_PETSC(MatGetRowIJ(matrix, 0, PETSC_FALSE, PETSC_FALSE, &rows, &ia, &ja, &done));
-    const bool same = done && rows == n && std::equal(row_offsets.begin(), row_offsets.end(), ia) &&
-                      std::equal(columns.begin(), columns.end(), ja);
-    SOFAX_PETSC(MatRestoreRowIJ(matrix, 0, PETSC_FALSE, PETSC_FALSE, &rows, &ia, &ja, &done));
-    if (!same) throw PetscFailure("PETSc reordered the matrix pattern (are column indices sorted?)");
-
     SOFAX_PETSC(MatCreateVecs(matrix, &solution, &rhs));
-    SOFAX_PETSC(KSPCreate(PETSC_COMM_SELF, &ksp));
+    if (across_ranks) SOFAX_PETSC(VecScatterCreateToAll(solution, &gather, &gathered));
+    SOFAX_PETSC(KSPCreate(comm(), &ksp));
     SOFAX_PETSC(KSPSetOperators(ksp, matrix, matrix));
     SOFAX_PETSC(KSPSetType(ksp, KSPCG));
     SOFAX_PETSC(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED));
@@ -207,7 +203,81 @@ struct PetscGamgSolver::Impl {
     stale = true;
   }
 
+  // Across ranks: the rows are split in whole blocks, as evenly as PETSc splits them, and the
+  // matrix is preallocated for the union of the ranks' patterns (MATPREALLOCATOR gathers the
+  // entries each rank will add, its own rows and others').
+  void hand_over_distributed_pattern(const assembly::HessianMatrix& A, int block) {
+    const PetscInt n = static_cast<PetscInt>(A.rows());
+    PetscInt local_blocks = PETSC_DECIDE, blocks = n / block;
+    SOFAX_PETSC(PetscSplitOwnership(PETSC_COMM_WORLD, &local_blocks, &blocks));
+    const PetscInt local = local_blocks * block;
+    Mat counter = nullptr;
+    SOFAX_PETSC(MatCreate(PETSC_COMM_WORLD, &counter));
+    SOFAX_PETSC(MatSetType(counter, MATPREALLOCATOR));
+    SOFAX_PETSC(MatSetSizes(counter, local, local, n, n));
+    SOFAX_PETSC(MatSetBlockSize(counter, block));
+    SOFAX_PETSC(MatSetUp(counter));
+    add_rows(counter, A, INSERT_VALUES, /*zeros=*/true);
+    SOFAX_PETSC(MatAssemblyBegin(counter, MAT_FINAL_ASSEMBLY));
+    SOFAX_PETSC(MatAssemblyEnd(counter, MAT_FINAL_ASSEMBLY));
+    SOFAX_PETSC(MatCreate(PETSC_COMM_WORLD, &matrix));
+    SOFAX_PETSC(MatSetSizes(matrix, local, local, n, n));
+    SOFAX_PETSC(MatSetType(matrix, MATAIJ));
+    SOFAX_PETSC(MatSetBlockSize(matrix, block));
+    const PetscErrorCode code = MatPreallocatorPreallocate(counter, PETSC_TRUE, matrix);
+    MatDestroy(&counter);
+    check(code, "MatPreallocatorPreallocate");
+    SOFAX_PETSC(MatSetOption(matrix, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
+    SOFAX_PETSC(MatGetOwnershipRange(matrix, &row_begin, &row_end));
+  }
+
+  // Adds (or inserts) every stored entry of A, row by row, into M; zeros: values 0 (patterns).
+  void add_rows(Mat M, const assembly::HessianMatrix& A, InsertMode mode, bool zeros) {
+    std::vector<PetscInt> columns;
+    std::vector<PetscScalar> values;
+    for (Eigen::Index r = 0; r < A.rows(); ++r) {
+      const int begin = A.outerIndexPtr()[r], end = A.outerIndexPtr()[r + 1];
+      if (begin == end) continue;
+      columns.assign(A.innerIndexPtr() + begin, A.innerIndexPtr() + end);
+      if (zeros) values.assign(static_cast<std::size_t>(end - begin), 0.0);
+      else values.assign(A.valuePtr() + begin, A.valuePtr() + end);
+      const PetscInt row = static_cast<PetscInt>(r);
+      SOFAX_PETSC(MatSetValues(M, 1, &row, end - begin, columns.data(), values.data(), mode));
+    }
+  }
+
+  void hand_over_sequential_pattern(const assembly::HessianMatrix& A, int block) {
+    const PetscInt n = static_cast<PetscInt>(A.rows());
+    row_begin = 0;
+    row_end = n;
+    std::vector<PetscInt> row_offsets(A.outerIndexPtr(), A.outerIndexPtr() + n + 1);
+    std::vector<PetscInt> columns(A.innerIndexPtr(), A.innerIndexPtr() + A.nonZeros());
+    SOFAX_PETSC(MatCreate(PETSC_COMM_SELF, &matrix));
+    SOFAX_PETSC(MatSetSizes(matrix, n, n, n, n));
+    SOFAX_PETSC(MatSetType(matrix, MATSEQAIJ));
+    SOFAX_PETSC(MatSetBlockSize(matrix, block));
+    SOFAX_PETSC(MatSeqAIJSetPreallocationCSR(matrix, row_offsets.data(), columns.data(), A.valuePtr()));
+    SOFAX_PETSC(MatSetOption(matrix, MAT_NEW_NONZERO_LOCATION_ERR, PETSC_TRUE));
+    // Values are refreshed by copying A's value array: that needs PETSc's rows in A's order
+    // (both sorted by column). Checked once per pattern.
+    const PetscInt *ia = nullptr, *ja = nullptr;
+    PetscInt rows = 0;
+    PetscBool done = PETSC_FALSE;
+    SOFAX_PETSC(MatGetRowIJ(matrix, 0, PETSC_FALSE, PETSC_FALSE, &rows, &ia, &ja, &done));
+    const bool same = done && rows == n && std::equal(row_offsets.begin(), row_offsets.end(), ia) &&
+                      std::equal(columns.begin(), columns.end(), ja);
+    SOFAX_PETSC(MatRestoreRowIJ(matrix, 0, PETSC_FALSE, PETSC_FALSE, &rows, &ia, &ja, &done));
+    if (!same) throw PetscFailure("PETSc reordered the matrix pattern (are column indices sorted?)");
+  }
+
   void copy_values(const assembly::HessianMatrix& A) {
+    if (across_ranks) {  // the ranks' matrices are added: PETSc sends the entries of others' rows
+      SOFAX_PETSC(MatZeroEntries(matrix));
+      add_rows(matrix, A, ADD_VALUES, /*zeros=*/false);
+      SOFAX_PETSC(MatAssemblyBegin(matrix, MAT_FINAL_ASSEMBLY));
+      SOFAX_PETSC(MatAssemblyEnd(matrix, MAT_FINAL_ASSEMBLY));
+      return;
+    }
     PetscScalar* values = nullptr;
     SOFAX_PETSC(MatSeqAIJGetArrayWrite(matrix, &values));
     std::copy(A.valuePtr(), A.valuePtr() + A.nonZeros(), values);
@@ -220,7 +290,12 @@ struct PetscGamgSolver::Impl {
     if (options.rigid_body_modes && (block_size == 2 || block_size == 3) && positions.size() == size) {
       Vec coordinates = nullptr;
       MatNullSpace modes = nullptr;
-      SOFAX_PETSC(VecCreateSeqWithArray(PETSC_COMM_SELF, block_size, size, positions.data(), &coordinates));
+      // This rank's rows of the positions (all of them in one process).
+      if (across_ranks)
+        SOFAX_PETSC(VecCreateMPIWithArray(PETSC_COMM_WORLD, block_size, row_end - row_begin, size,
+                                          positions.data() + row_begin, &coordinates));
+      else
+        SOFAX_PETSC(VecCreateSeqWithArray(PETSC_COMM_SELF, block_size, size, positions.data(), &coordinates));
       const PetscErrorCode code = MatNullSpaceCreateRigidBody(coordinates, &modes);
       VecDestroy(&coordinates);
       check(code, "MatNullSpaceCreateRigidBody");
@@ -254,10 +329,19 @@ struct PetscGamgSolver::Impl {
   }
 };
 
-PetscGamgSolver::PetscGamgSolver(PetscGamgOptions options) : options_(options) {
+PetscGamgSolver::PetscGamgSolver(PetscGamgOptions options, const assembly::RankReduction* ranks) : options_(options) {
   check_options(options_);
-  initialize_petsc();
+  detail::initialize_petsc();
   impl_ = std::make_unique<Impl>();
+  if (ranks && ranks->size() > 1) {
+    int world = 1;
+    MPI_Comm_size(PETSC_COMM_WORLD, &world);
+    if (ranks->size() != world)
+      throw InputError("PetscGamgSolver", "the objective is split over " + std::to_string(ranks->size()) +
+                                              " ranks, PETSc's world has " + std::to_string(world) +
+                                              " (use solve::MpiRanks::world())");
+    impl_->across_ranks = across_ranks_ = true;
+  }
 }
 
 bool PetscGamgSolver::set_operator(const assembly::HessianMatrix& A, int block_size,
@@ -266,10 +350,15 @@ bool PetscGamgSolver::set_operator(const assembly::HessianMatrix& A, int block_s
   Impl& m = *impl_;
   message_.clear();
   try {
-    const bool same_pattern = A.rows() == m.size && block_size == m.block_size && m.ksp &&
-                              static_cast<std::size_t>(A.nonZeros()) == m.inner.size() &&
-                              std::equal(m.outer.begin(), m.outer.end(), A.outerIndexPtr()) &&
-                              std::equal(m.inner.begin(), m.inner.end(), A.innerIndexPtr());
+    bool same_pattern = A.rows() == m.size && block_size == m.block_size && m.ksp &&
+                        static_cast<std::size_t>(A.nonZeros()) == m.inner.size() &&
+                        std::equal(m.outer.begin(), m.outer.end(), A.outerIndexPtr()) &&
+                        std::equal(m.inner.begin(), m.inner.end(), A.innerIndexPtr());
+    if (m.across_ranks) {  // a new pattern on any rank is handed over by all (collective calls)
+      int same = same_pattern ? 1 : 0;
+      MPI_Allreduce(MPI_IN_PLACE, &same, 1, MPI_INT, MPI_MIN, PETSC_COMM_WORLD);
+      same_pattern = same == 1;
+    }
     if (!same_pattern) {
       long long below = 0, above = 0;
       for (Eigen::Index r = 0; r < A.rows(); ++r)
@@ -283,6 +372,7 @@ bool PetscGamgSolver::set_operator(const assembly::HessianMatrix& A, int block_s
                              std::to_string(above) + " above): store both triangles");
       m.hand_over_pattern(A, block_size);
       ++pattern_setups_;
+      if (m.across_ranks) m.copy_values(A);  // the one-process pattern came with its values
     } else {
       m.copy_values(A);
     }
@@ -326,8 +416,8 @@ KrylovSolveResult PetscGamgSolver::solve(const Eigen::Ref<const Eigen::VectorXd>
       SOFAX_PETSC(KSPSetTolerances(m.ksp, options_.relative_tolerance, PETSC_DEFAULT, PETSC_DEFAULT,
                                    options_.max_iterations));
       PetscScalar* data = nullptr;
-      SOFAX_PETSC(VecGetArrayWrite(m.rhs, &data));
-      std::copy(rhs.data(), rhs.data() + rhs.size(), data);
+      SOFAX_PETSC(VecGetArrayWrite(m.rhs, &data));  // this rank's rows (all in one process)
+      std::copy(rhs.data() + m.row_begin, rhs.data() + m.row_end, data);
       SOFAX_PETSC(VecRestoreArrayWrite(m.rhs, &data));
       SOFAX_PETSC(KSPSolve(m.ksp, m.rhs, m.solution));
       KSPConvergedReason reason = KSP_CONVERGED_ITERATING;
@@ -341,10 +431,16 @@ KrylovSolveResult PetscGamgSolver::solve(const Eigen::Ref<const Eigen::VectorXd>
       const double b_norm = rhs.norm();
       result.relative_residual = b_norm > 0.0 ? residual / b_norm : 0.0;
       if (reason > 0) {
+        Vec whole = m.solution;
+        if (m.across_ranks) {  // every rank gets the whole solution
+          SOFAX_PETSC(VecScatterBegin(m.gather, m.solution, m.gathered, INSERT_VALUES, SCATTER_FORWARD));
+          SOFAX_PETSC(VecScatterEnd(m.gather, m.solution, m.gathered, INSERT_VALUES, SCATTER_FORWARD));
+          whole = m.gathered;
+        }
         const PetscScalar* out = nullptr;
-        SOFAX_PETSC(VecGetArrayRead(m.solution, &out));
+        SOFAX_PETSC(VecGetArrayRead(whole, &out));
         std::copy(out, out + m.size, x.data());
-        SOFAX_PETSC(VecRestoreArrayRead(m.solution, &out));
+        SOFAX_PETSC(VecRestoreArrayRead(whole, &out));
         // A hierarchy that needs many more iterations than when it was new has gone stale.
         if (fresh) m.first_iterations = static_cast<int>(iterations);
         else if (iterations > options_.rebuild_iteration_growth * std::max(m.first_iterations, 1)) m.stale = true;
@@ -377,9 +473,15 @@ KrylovSolveResult PetscGamgSolver::solve(const Eigen::Ref<const Eigen::VectorXd>
 
 #else  // built without PETSc: the type exists so that options and workspaces compile
 
+namespace detail {
+void initialize_petsc() {
+  throw InputError("PETSc", "sofax was built without PETSc (install petsc-dev: scripts/setup)");
+}
+}  // namespace detail
+
 struct PetscGamgSolver::Impl {};
 
-PetscGamgSolver::PetscGamgSolver(PetscGamgOptions options) : options_(options) {
+PetscGamgSolver::PetscGamgSolver(PetscGamgOptions options, const assembly::RankReduction*) : options_(options) {
   check_options(options_);
   throw InputError("PetscGamgSolver", "the PETSc back-end was asked for, but sofax was built without PETSc "
                                       "(install petsc-dev: scripts/setup)");

@@ -12,7 +12,12 @@
 //   sofax::solve::KrylovSolveResult r = gamg.solve(-g, dx);
 //   if (r.status == sofax::solve::KrylovSolveStatus::converged) … // r.iterations CG iterations
 //
-// One MPI rank (PETSC_COMM_SELF). PETSc is initialized on the first construction (without
+// One MPI rank (PETSC_COMM_SELF), or, made with across_ranks, all the ranks of an MPI launch
+// (PETSC_COMM_WORLD, see mpi_ranks.hpp): then each rank hands set_operator the matrix of its own
+// elements only (same size and numbering on every rank, both triangles), PETSc adds the ranks'
+// matrices into one distributed over the ranks (each owns a contiguous range of block rows), and
+// b and x of solve are whole vectors, the same on every rank. Every call is then collective.
+// PETSc is initialized on the first construction (without
 // argv, without its signal handlers or Open MPI's) and finalized at exit. PETSc errors inside a
 // set-up or a solve become a `failed` status naming PETSc's message, never an abort; bad
 // arguments are InputError. Built without PETSc (available() false), the constructor throws
@@ -26,6 +31,7 @@
 #include <string_view>
 
 #include "sofax/assembly/hessian_pattern.hpp"
+#include "sofax/assembly/rank_reduction.hpp"
 
 namespace sofax::solve {
 
@@ -70,14 +76,17 @@ struct KrylovSolveResult {
 
 class PetscGamgSolver {
  public:
-  // InputError when sofax was built without PETSc or options are out of range.
-  explicit PetscGamgSolver(PetscGamgOptions options = {});
+  // InputError when sofax was built without PETSc, options are out of range, or ranks (the
+  // reduction of an objective split across ranks; nullptr: one process) is not PETSc's world.
+  explicit PetscGamgSolver(PetscGamgOptions options = {}, const assembly::RankReduction* ranks = nullptr);
   ~PetscGamgSolver();
   PetscGamgSolver(PetscGamgSolver&&) noexcept;
   PetscGamgSolver& operator=(PetscGamgSolver&&) noexcept;
 
   // True when sofax was built with PETSc (SOFAX_WITH_PETSC).
   static bool available();
+  // Whether this solver adds the ranks' matrices (made with a reduction of more than one rank).
+  bool across_ranks() const { return across_ranks_; }
 
   const PetscGamgOptions& options() const { return options_; }
   // Options of the next set_operator and solve (a kept hierarchy stays). InputError when out of range.
@@ -110,8 +119,15 @@ class PetscGamgSolver {
   PetscGamgOptions options_;
   int preconditioner_setups_ = 0;
   int pattern_setups_ = 0;
+  bool across_ranks_ = false;
   std::string message_;
   std::unique_ptr<Impl> impl_;
 };
+
+namespace detail {
+// PETSc (and MPI, when no one started it) once per process, finalized at exit: no argv, no
+// signal handlers of PETSc's or Open MPI's. InputError when built without PETSc or it fails.
+void initialize_petsc();
+}  // namespace detail
 
 }  // namespace sofax::solve

@@ -1,0 +1,226 @@
+// One problem across MPI ranks (issue 12, item 2): run under `mpirun -np 2` (ctest does, when
+// mpirun and PETSc are there); in one process every test is skipped and says so.
+//
+// - the ranks' shares of an objective, reduced, are the whole objective: values, gradients,
+//   Hessian-vector products and feasible steps, and Σ_ranks H_r v = H v;
+// - Newton across the ranks (PETSc's CG + GAMG on the added matrices) reaches the iterates of
+//   the whole problem in one process (PETSc on one rank) to the solver's tolerance, and the
+//   same equilibrium as the direct (Cholesky) solve;
+// - what cannot run across ranks says so (Cholesky for Newton's step).
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "sofax/core/error.hpp"
+#include "sofax/mesh/generators.hpp"
+#include "sofax/physics/lumped_mass.hpp"
+#include "sofax/physics/statics.hpp"
+#include "sofax/solve/feasible_step.hpp"
+#include "sofax/solve/mpi_ranks.hpp"
+#include "sofax/solve/newton.hpp"
+#include "sofax/solve/petsc_solver.hpp"
+
+namespace {
+
+using namespace sofax;
+
+// The ranks of this launch, or a skip when there is only one.
+std::shared_ptr<const solve::MpiRanks> two_or_more_ranks() {
+  if (!solve::PetscGamgSolver::available()) return nullptr;
+  auto ranks = solve::MpiRanks::world();
+  return ranks->size() >= 2 ? ranks : nullptr;
+}
+#define SOFAX_REQUIRE_RANKS(ranks)                                                                         \
+  const auto ranks = two_or_more_ranks();                                                                  \
+  if (!ranks) GTEST_SKIP() << "one process: run under `mpirun -np 2` (ctest does when mpirun and PETSc are found)"
+
+std::vector<int> nodes_at_x(const mesh::Mesh& m, double x) {
+  std::vector<int> nodes;
+  for (int v = 0; v < m.vertex_count(); ++v)
+    if (m.vertex_positions(v, 0) == x) nodes.push_back(v);
+  return nodes;
+}
+
+// A deformed state of the cube: every node moved by a smooth field (no tet inverted).
+Eigen::VectorXd bent(const mesh::Mesh& m) {
+  Eigen::VectorXd x(3 * m.vertex_count());
+  for (int v = 0; v < m.vertex_count(); ++v) {
+    const Eigen::Vector3d p = m.vertex_positions.row(v).transpose();
+    x.segment<3>(3 * v) = p + 0.05 * Eigen::Vector3d(std::sin(2 * p.y()), p.x() * p.z(), -p.x() * p.x());
+  }
+  return x;
+}
+
+// A stand-in for rank `rank` of `size` (the partition functions read only these two).
+struct PretendRank final : assembly::RankReduction {
+  int r, n;
+  PretendRank(int rank, int size) : r(rank), n(size) {}
+  int rank() const override { return r; }
+  int size() const override { return n; }
+  void sum(std::span<double>) const override {}
+  double min(double value) const override { return value; }
+};
+
+// In one process too: the node ranges tile the nodes in order, sizes within one of each other,
+// and the ranks' element lists partition the elements by their lowest node.
+TEST(Partition, NodeRangesAndOwnedElementsTileTheProblem) {
+  const mesh::Mesh cube = mesh::tet_grid(4);
+  for (int size : {1, 2, 3, 7}) {
+    int next = 0;
+    std::vector<int> owner(static_cast<std::size_t>(cube.tet_count()), -1);
+    for (int r = 0; r < size; ++r) {
+      const auto [first, last] = solve::node_range(cube.vertex_count(), r, size);
+      EXPECT_EQ(first, next);
+      EXPECT_LE(std::abs((last - first) - cube.vertex_count() / size), 1);
+      next = last;
+      for (int e : solve::owned_elements(cube.tet_indices, cube.vertex_count(), PretendRank(r, size))) {
+        EXPECT_EQ(owner[e], -1) << "tet " << e << " owned twice";
+        owner[e] = r;
+        const int lowest = cube.tet_indices.row(e).minCoeff();
+        EXPECT_TRUE(lowest >= first && lowest < last);
+      }
+    }
+    EXPECT_EQ(next, cube.vertex_count());
+    EXPECT_EQ(std::count(owner.begin(), owner.end(), -1), 0) << size << " ranks";
+  }
+  EXPECT_THROW(solve::node_range(10, 2, 2), InputError);
+  Eigen::MatrixXi bad(1, 4);
+  bad << 0, 1, 2, 99;
+  bad(0, 0) = -1;
+  EXPECT_THROW(solve::owned_elements(bad, 10, PretendRank(0, 2)), InputError);
+}
+
+TEST(TwoRanks, PartitionCoversEveryElementOnce) {
+  SOFAX_REQUIRE_RANKS(ranks);
+  const mesh::Mesh cube = mesh::tet_grid(5);
+  const std::vector<int> mine = solve::owned_elements(cube.tet_indices, cube.vertex_count(), *ranks);
+  std::vector<double> count(static_cast<std::size_t>(cube.tet_count()), 0.0);
+  for (int e : mine) count[e] += 1.0;
+  ranks->sum(count);
+  for (int e = 0; e < cube.tet_count(); ++e) ASSERT_EQ(count[e], 1.0) << "tet " << e;
+  // Every rank holds some of them (the grid's nodes are numbered with locality).
+  EXPECT_GT(mine.size(), 0u);
+}
+
+TEST(TwoRanks, ReducedSharesEqualTheWholeObjective) {
+  SOFAX_REQUIRE_RANKS(ranks);
+  const mesh::Mesh cube = mesh::tet_grid(5);
+  const physics::NeoHookeanMaterial material{};
+  const Eigen::VectorXd mass = physics::lumped_tet_mass(cube.vertex_positions, cube.tet_indices, material.density);
+  const Eigen::Vector3d g(0.0, 0.0, -9.81);
+  const assembly::Objective whole = physics::gravity_statics_objective(cube, material, mass, g);
+
+  mesh::Mesh share = cube;
+  const std::vector<int> mine = solve::owned_elements(cube.tet_indices, cube.vertex_count(), *ranks);
+  share.tet_indices.resize(static_cast<Eigen::Index>(mine.size()), 4);
+  for (std::size_t k = 0; k < mine.size(); ++k) share.tet_indices.row(static_cast<Eigen::Index>(k)) = cube.tet_indices.row(mine[k]);
+  const auto [first, last] = solve::node_range(cube.vertex_count(), ranks->rank(), ranks->size());
+  Eigen::VectorXd own_mass = Eigen::VectorXd::Zero(mass.size());
+  own_mass.segment(first, last - first) = mass.segment(first, last - first);
+  assembly::Objective part = physics::gravity_statics_objective(share, material, own_mass, g);
+  part.set_rank_reduction(ranks);
+  ASSERT_NE(part.rank_reduction(), nullptr);
+
+  const Eigen::VectorXd x = bent(cube);
+  const Eigen::VectorXd v = Eigen::VectorXd::LinSpaced(x.size(), -1.0, 1.0).array().sin();
+  const int n = static_cast<int>(x.size());
+  // Sums of the same terms in another order: equal to a few ulps of the terms' magnitude.
+  Eigen::VectorXd g_whole(n), g_part(n), hv_whole(n), hv_part(n);
+  const double E_whole = whole.gradient(x, g_whole), E_part = part.gradient(x, g_part);
+  EXPECT_NEAR(E_part, E_whole, 1e-12 * (1.0 + std::abs(E_whole)));
+  EXPECT_NEAR(part.value(x), E_whole, 1e-12 * (1.0 + std::abs(E_whole)));
+  EXPECT_LE((g_part - g_whole).norm(), 1e-12 * g_whole.norm());
+  whole.hessian_vector_product(x, v, hv_whole, {.project = true});
+  part.hessian_vector_product(x, v, hv_part, {.project = true});
+  EXPECT_LE((hv_part - hv_whole).norm(), 1e-12 * hv_whole.norm());
+  // The feasible step is the least over all tets, whichever rank holds the limiting one.
+  const Eigen::VectorXd crush = -(x - Eigen::Map<const Eigen::VectorXd>(cube.vertex_positions.data(), n)) * 40.0 +
+                                0.5 * v;
+  EXPECT_EQ(part.max_feasible_step(x, crush), whole.max_feasible_step(x, crush));
+
+  // Assembled Hessians stay the ranks' own; their products add up to the whole one's.
+  assembly::HessianMatrix H_whole = whole.make_hessian(), H_part = part.make_hessian();
+  whole.hessian(x, g_whole, H_whole, {.project = true});
+  EXPECT_NEAR(part.hessian(x, g_part, H_part, {.project = true}), E_whole, 1e-12 * (1.0 + std::abs(E_whole)));
+  EXPECT_LE((g_part - g_whole).norm(), 1e-12 * g_whole.norm());
+  Eigen::VectorXd Hv = H_part * v;
+  ranks->sum({Hv.data(), static_cast<std::size_t>(Hv.size())});
+  const Eigen::VectorXd Hv_whole = H_whole * v;
+  EXPECT_LE((Hv - Hv_whole).norm(), 1e-12 * Hv_whole.norm());
+  EXPECT_LE((Hv - hv_whole).norm(), 1e-10 * Hv_whole.norm());
+  // …and no rank's share is the whole (the test would pass vacuously if one rank held everything).
+  EXPECT_GT(((H_part * v) - Hv_whole).norm(), 1e-3 * Hv_whole.norm());
+}
+
+struct Trace {
+  std::vector<double> energies;
+  std::vector<int> linear_iterations;
+};
+
+physics::StaticEquilibrium solve_cantilever(const mesh::Mesh& bar, solve::NewtonLinearSolver solver,
+                                            std::shared_ptr<const assembly::RankReduction> ranks, Trace& trace) {
+  physics::StaticsOptions options;
+  options.newton.newton_linear_solver = solver;
+  options.newton.petsc.relative_tolerance = 1e-10;
+  options.newton.on_iteration = [&trace](const solve::IterationRecord& it) {
+    trace.energies.push_back(it.energy);
+    trace.linear_iterations.push_back(it.linear_iterations);
+  };
+  options.ranks = std::move(ranks);
+  return physics::static_equilibrium(bar, {}, nodes_at_x(bar, 0.0), options);
+}
+
+TEST(TwoRanks, NewtonReachesTheOneRankIterates) {
+  SOFAX_REQUIRE_RANKS(ranks);
+  const mesh::Mesh bar = mesh::tet_grid(6);
+  Trace split_trace, one_trace, direct_trace;
+  const physics::StaticEquilibrium split =
+      solve_cantilever(bar, solve::NewtonLinearSolver::petsc_gamg, ranks, split_trace);
+  // The same problem whole in this process (PETSc on one rank), and by Cholesky.
+  const physics::StaticEquilibrium one = solve_cantilever(bar, solve::NewtonLinearSolver::petsc_gamg, nullptr, one_trace);
+  const physics::StaticEquilibrium direct = solve_cantilever(bar, solve::NewtonLinearSolver::cholesky, nullptr, direct_trace);
+  ASSERT_TRUE(split.report.converged()) << split.report.message;
+  ASSERT_TRUE(one.report.converged()) << one.report.message;
+  ASSERT_TRUE(direct.report.converged()) << direct.report.message;
+  EXPECT_GT(split.report.iterations, 2);  // a real Newton solve, not a start that was already converged
+
+  // Newton's steps differ only by the CG solves' error (relative 1e-10): the energies of the
+  // iterates agree far below their changes, the iteration counts agree (±1 at the stopping test).
+  EXPECT_LE(std::abs(split.report.iterations - one.report.iterations), 1);
+  const std::size_t common = std::min(split_trace.energies.size(), one_trace.energies.size());
+  for (std::size_t k = 0; k < common; ++k)
+    EXPECT_NEAR(split_trace.energies[k], one_trace.energies[k], 1e-8 * std::abs(one_trace.energies[0])) << "iterate " << k;
+  for (std::size_t k = 1; k < split_trace.linear_iterations.size(); ++k)
+    EXPECT_GT(split_trace.linear_iterations[k], 0) << "iterate " << k << ": PETSc's CG ran";
+
+  // The same equilibrium: the sag (~1e-2 m) agrees to ~1e-9 of it.
+  const double sag = (direct.positions - bar.vertex_positions).cwiseAbs().maxCoeff();
+  EXPECT_GT(sag, 1e-4);
+  EXPECT_LE((split.positions - one.positions).cwiseAbs().maxCoeff(), 1e-7 * sag);
+  EXPECT_LE((split.positions - direct.positions).cwiseAbs().maxCoeff(), 1e-7 * sag);
+  // The supports carry the whole weight, on every rank.
+  const double weight = split.node_mass.sum() * 9.81;
+  EXPECT_LE((split.reaction_force - Eigen::Vector3d(0.0, 0.0, weight)).norm(), 1e-6 * weight);
+  // Every rank returns the same result bit for bit (the state is replicated, decisions shared).
+  Eigen::VectorXd mine = Eigen::Map<const Eigen::VectorXd>(split.positions.data(), split.positions.size());
+  Eigen::VectorXd doubled = mine;
+  ranks->sum({doubled.data(), static_cast<std::size_t>(doubled.size())});
+  EXPECT_EQ((doubled - ranks->size() * mine).cwiseAbs().maxCoeff(), 0.0);
+}
+
+TEST(TwoRanks, CholeskyCannotSolveASplitProblem) {
+  SOFAX_REQUIRE_RANKS(ranks);
+  const mesh::Mesh bar = mesh::tet_grid(3);
+  Trace trace;
+  try {
+    solve_cantilever(bar, solve::NewtonLinearSolver::cholesky, ranks, trace);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("split across MPI ranks"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
