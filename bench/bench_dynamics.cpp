@@ -206,6 +206,10 @@ BENCHMARK_CAPTURE(beam, 100k/direct_refactored, std::array<int, 3>{64, 16, 16}, 
     ->Name("dynamics/beam/100k/direct_refactored")->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(beam, 100k/krylov, std::array<int, 3>{64, 16, 16}, LinearSolver::newton_krylov)
     ->Name("dynamics/beam/100k/krylov")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(beam, 100k/multigrid, std::array<int, 3>{64, 16, 16}, LinearSolver::multigrid)
+    ->Name("dynamics/beam/100k/multigrid")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(beam, 1M/multigrid, std::array<int, 3>{128, 36, 36}, LinearSolver::multigrid)
+    ->Name("dynamics/beam/1M/multigrid")->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(beam, 1M/direct, std::array<int, 3>{128, 36, 36}, LinearSolver::direct)
     ->Name("dynamics/beam/1M/direct")->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(beam, 1M/krylov, std::array<int, 3>{128, 36, 36}, LinearSolver::newton_krylov)

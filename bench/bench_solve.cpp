@@ -7,6 +7,9 @@
 //   truncated_newton/block_jacobi  CG on exact Hessian products, stopped at negative curvature
 //   newton/petsc_gamg              projected Newton, PETSc CG + GAMG on the assembled Hessian
 //                                  (rigid-body modes, relative residual 1e-8)
+//   cholmod_analysis               CHOLMOD's symbolic analysis of the free Hessian alone: the size
+//                                  of the factor and the flops of one factorization (where a
+//                                  direct solve is bounded by memory or time, without making it)
 // For Newton–Krylov "factorization" is the matrix-free block-Jacobi set-up and "solve" is CG; for
 // PETSc it is the pattern hand-over and the multigrid set-ups, "solve" is CG.
 //
@@ -73,6 +76,26 @@ void newton_solve(benchmark::State& state, int n, Method method, CholeskyBackend
   state.counters["dofs"] = static_cast<double>(p.x.size());
 }
 
+// The factor a direct Newton step would need: CHOLMOD's analysis of the reduced Hessian's pattern.
+void cholmod_analysis(benchmark::State& state, int n) {
+  const sofax::workloads::Problem p = sofax::workloads::neo_hookean_cube(n);
+  std::vector<int> bottom((n + 1) * (n + 1));
+  std::iota(bottom.begin(), bottom.end(), 0);
+  const sofax::solve::DofElimination elimination(static_cast<int>(p.x.size()), sofax::solve::fix_nodes(bottom, 3));
+  const sofax::assembly::HessianMatrix H = p.objective.make_hessian();
+  const sofax::solve::ReducedMatrix reduced(elimination, H);
+  sofax::solve::FactorStatistics stats;
+  for (auto _ : state) {
+    sofax::solve::SparseCholesky cholesky({.backend = CholeskyBackend::cholmod});
+    cholesky.analyze(reduced.matrix());
+    stats = cholesky.statistics();
+  }
+  state.counters["dofs"] = static_cast<double>(elimination.free_count());
+  state.counters["factor_nonzeros"] = stats.factor_nonzeros;
+  state.counters["factor_GB"] = stats.factor_nonzeros * 8.0 / 1e9;  // values alone, double
+  state.counters["factorization_GFlop"] = stats.flops / 1e9;
+}
+
 const int registered = [] {
   for (int n : {10, 20})
     for (CholeskyBackend backend : {CholeskyBackend::cholmod, CholeskyBackend::eigen}) {
@@ -86,13 +109,18 @@ const int registered = [] {
   // PETSc GAMG against CHOLMOD where CHOLMOD's 3D fill-in starts to dominate (tet/40: 206k dofs;
   // its CHOLMOD run takes minutes on 2 cores, its own filter: 'solve/tet/40/newton/cholmod').
   if (sofax::solve::PetscGamgSolver::available())
-    for (int n : {10, 20, 40}) {
+    for (int n : {10, 20, 40, 60}) {
       const std::string name = "solve/tet/" + std::to_string(n) + "/newton/petsc_gamg";
       benchmark::RegisterBenchmark(name.c_str(), newton_solve, n, Method::newton, CholeskyBackend::automatic,
                                    NewtonLinearSolver::petsc_gamg)
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime();
     }
+  if (sofax::solve::SparseCholesky::cholmod_available())
+    for (int n : {20, 40, 60})
+      benchmark::RegisterBenchmark(("solve/tet/" + std::to_string(n) + "/cholmod_analysis").c_str(), cholmod_analysis, n)
+          ->Unit(benchmark::kMillisecond)
+          ->Iterations(1);
   if (sofax::solve::SparseCholesky::cholmod_available())
     benchmark::RegisterBenchmark("solve/tet/40/newton/cholmod", newton_solve, 40, Method::newton,
                                  CholeskyBackend::cholmod, NewtonLinearSolver::cholesky)

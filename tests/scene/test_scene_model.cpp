@@ -6,8 +6,10 @@
 #include <cmath>
 
 #include "sofax/contact/collider.hpp"
+#include "sofax/core/error.hpp"
 #include "sofax/mesh/generators.hpp"
 #include "sofax/scene/scene.hpp"
+#include "sofax/solve/petsc_solver.hpp"
 
 namespace {
 
@@ -222,6 +224,25 @@ TEST(SceneModel, TimeSolverAndOutputSettings) {
   EXPECT_TRUE(s.output.obj);
   EXPECT_EQ(s.output.base_name, "cube");
   EXPECT_EQ(s.name, "settings");  // no "name": the file's stem
+}
+
+// "multigrid" picks PETSc's CG + GAMG for Newton's steps; without PETSc the scene is refused,
+// naming the option.
+TEST(SceneModel, MultigridSolverNeedsPetsc) {
+  const char* text = R"({
+    "format": "sofax-scene", "version": 1, "time": {"duration": 0.1},
+    "bodies": [{"name": "b", "type": "solid", "mesh": {"primitive": "box", "size": [1, 1, 1], "cells": [1, 1, 1]}}],
+    "solver": {"linear_solver": "multigrid"}})";
+  if (solve::PetscGamgSolver::available()) {
+    EXPECT_EQ(scene::parse_scene(text, "mg.json").step.linear_solver, physics::LinearSolver::multigrid);
+  } else {
+    try {
+      scene::parse_scene(text, "mg.json");
+      FAIL() << "expected InputError";
+    } catch (const sofax::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("/solver/linear_solver"), std::string::npos) << e.what();
+    }
+  }
 }
 
 // The contact block, colliders and obstacles map onto ContactOptions, ModelColliders (poses from

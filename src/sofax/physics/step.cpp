@@ -238,6 +238,7 @@ class Stepper {
     m.gradient_tolerance = o_.force_tolerance;
     m.threads = o_.threads;
     m.reuse_factorization = o_.reuse_factorization;
+    if (o_.linear_solver == LinearSolver::multigrid) m.newton_linear_solver = solve::NewtonLinearSolver::petsc_gamg;
     if (w_.exact_hessian_fails) m.exact_hessian_below = 0.0;
     m.record_history = false;
     // With contact, the contact groups' share of assembly is reported (StepReport).
@@ -352,7 +353,7 @@ class Stepper {
       if (al.inner.direction_tolerance > 0.0)
         al.inner.direction_tolerance = std::min(al.inner.direction_tolerance, 0.1 * o_.constraint_tolerance);
       al.inner_method =
-          o_.linear_solver == LinearSolver::direct ? solve::InnerMinimizer::newton : solve::InnerMinimizer::newton_krylov;
+          o_.linear_solver == LinearSolver::newton_krylov ? solve::InnerMinimizer::newton_krylov : solve::InnerMinimizer::newton;
       // Warm start from the last step: its multipliers and its final penalty. The first penalty
       // is the stiffness of moving the whole mass: the constraints then bind from the start.
       const bool warm = s.multipliers.size() == w_.constraint_count;
@@ -360,7 +361,7 @@ class Stepper {
       al.max_penalty = std::max(al.max_penalty, al.initial_penalty);
       const solve::AugmentedLagrangianReport rep = solve::minimize_augmented_lagrangian(
           objective, w_.constraint_groups, x, al, dofs, warm ? &s.multipliers : nullptr,
-          o_.linear_solver == LinearSolver::direct ? &w_.newton : nullptr);
+          o_.linear_solver == LinearSolver::newton_krylov ? nullptr : &w_.newton);
       r_.newton_iterations += rep.inner_iterations;
       add_times(r_.times, rep.times);
       if (!rep.converged())
@@ -371,9 +372,9 @@ class Stepper {
       r_.constraint_violation = std::max(r_.constraint_violation, rep.constraint_violation);
       return true;
     }
-    const solve::MinimizerReport rep = o_.linear_solver == LinearSolver::direct
-                                           ? solve::minimize_newton(objective, x, m, dofs, &w_.newton)
-                                           : solve::minimize_newton_krylov(objective, x, m, dofs);
+    const solve::MinimizerReport rep = o_.linear_solver == LinearSolver::newton_krylov
+                                           ? solve::minimize_newton_krylov(objective, x, m, dofs)
+                                           : solve::minimize_newton(objective, x, m, dofs, &w_.newton);
     r_.newton_iterations += rep.iterations;
     add_times(r_.times, rep.times);
     w_.exact_hessian_fails = w_.exact_hessian_fails || rep.exact_hessian_failed;

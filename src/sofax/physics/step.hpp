@@ -52,7 +52,11 @@ enum class Integrator { implicit_euler, bdf2, newmark, explicit_euler, symplecti
 std::string_view to_string(Integrator integrator);
 bool is_implicit(Integrator integrator);
 
-enum class LinearSolver { direct, newton_krylov };
+// How Newton's steps are solved: sparse Cholesky of the assembled Hessian (direct); CG on
+// matrix-free Hessian products (newton_krylov); CG + algebraic multigrid on the assembled
+// Hessian through PETSc (multigrid: large 3D bodies, where a factor's fill-in dominates;
+// solve::NewtonLinearSolver::petsc_gamg, InputError when sofax was built without PETSc).
+enum class LinearSolver { direct, newton_krylov, multigrid };
 // What a step does when Newton (or the constraint solve) does not converge.
 enum class FailurePolicy {
   stop,   // report failed; state_out = state_in

@@ -19,6 +19,7 @@
 #include "sofax/scene/json_document.hpp"
 #include "sofax/scene/primitives.hpp"
 #include "sofax/scene/schema_validation.hpp"
+#include "sofax/solve/petsc_solver.hpp"
 
 namespace sofax::scene {
 
@@ -612,9 +613,15 @@ Scene SceneBuilder::build() && {
   scene.duration = time.at("duration").get<double>();
 
   const json solver = doc_.value("solver", json::object());
-  if (solver.contains("linear_solver"))
-    o.linear_solver = solver.at("linear_solver") == "newton_krylov" ? physics::LinearSolver::newton_krylov
-                                                                    : physics::LinearSolver::direct;
+  if (solver.contains("linear_solver")) {
+    const std::string name = solver.at("linear_solver");
+    o.linear_solver = name == "newton_krylov" ? physics::LinearSolver::newton_krylov
+                      : name == "multigrid"   ? physics::LinearSolver::multigrid
+                                              : physics::LinearSolver::direct;
+    if (o.linear_solver == physics::LinearSolver::multigrid && !solve::PetscGamgSolver::available())
+      fail("/solver/linear_solver", "\"multigrid\" needs PETSc, and this sofax was built without it "
+                                    "(install petsc-dev: scripts/setup)");
+  }
   o.velocity_tolerance = solver.value("velocity_tolerance", o.velocity_tolerance);
   o.force_tolerance = solver.value("force_tolerance", o.force_tolerance);
   o.max_newton_iterations = solver.value("max_newton_iterations", o.max_newton_iterations);

@@ -188,18 +188,13 @@ bool SparseCholesky::can_solve() const {
          status_ == FactorStatus::indefinite;
 }
 
-FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
+// A new pattern (size, row offsets or column indices differ from the last one): checked
+// symmetric (as many entries above the diagonal as below) and analysed. False when CHOLMOD ran
+// out of memory.
+bool SparseCholesky::analyse_if_new(const assembly::HessianMatrix& A) {
   Impl& m = *impl_;
-  status_ = FactorStatus::numerical_failure;
-  inertia_ = {};
-  if (A.rows() != A.cols())
-    throw InputError("SparseCholesky::factorize", "matrix is " + std::to_string(A.rows()) + " × " +
-                                                      std::to_string(A.cols()) + ", not square");
-  if (!A.isCompressed()) throw InputError("SparseCholesky::factorize", "matrix is not in compressed form");
   const Eigen::Index n = A.rows();
   const Eigen::Index nnz = A.nonZeros();
-
-  // New pattern: check it is symmetric (as many entries above the diagonal as below), analyse.
   const bool same_pattern =
       n == m.size && static_cast<std::size_t>(nnz) == m.inner.size() &&
       std::equal(m.outer.begin(), m.outer.end(), A.outerIndexPtr()) &&
@@ -233,7 +228,10 @@ FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
       cholmod_sparse view = Impl::view(A);
       m.common.supernodal = CHOLMOD_SUPERNODAL;
       m.llt = cholmod_analyze(&view, &m.common);
-      if (!m.llt) return status_;  // out of memory: reported as a numerical failure
+      if (!m.llt) {  // out of memory: analysed anew next time
+        m.size = -1;
+        return false;
+      }
       statistics_.factor_nonzeros = m.common.lnz;
       statistics_.flops = m.common.fl;
       statistics_.ordering = cholmod_ordering_name(m.llt->ordering);
@@ -241,6 +239,31 @@ FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
 #endif
     ++analysis_count_;
   }
+  return true;
+}
+
+void SparseCholesky::analyze(const assembly::HessianMatrix& A) {
+  status_ = FactorStatus::numerical_failure;  // no factor to solve with
+  inertia_ = {};
+  if (A.rows() != A.cols())
+    throw InputError("SparseCholesky::analyze", "matrix is " + std::to_string(A.rows()) + " × " +
+                                                    std::to_string(A.cols()) + ", not square");
+  if (!A.isCompressed()) throw InputError("SparseCholesky::analyze", "matrix is not in compressed form");
+  if (!analyse_if_new(A)) throw InputError("SparseCholesky::analyze", "CHOLMOD ran out of memory in the analysis");
+}
+
+FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
+  Impl& m = *impl_;
+  status_ = FactorStatus::numerical_failure;
+  inertia_ = {};
+  if (A.rows() != A.cols())
+    throw InputError("SparseCholesky::factorize", "matrix is " + std::to_string(A.rows()) + " × " +
+                                                      std::to_string(A.cols()) + ", not square");
+  if (!A.isCompressed()) throw InputError("SparseCholesky::factorize", "matrix is not in compressed form");
+  const Eigen::Index n = A.rows();
+  const Eigen::Index nnz = A.nonZeros();
+
+  if (!analyse_if_new(A)) return status_;  // out of memory: reported as a numerical failure
 
   if (backend_ == CholeskyBackend::eigen) {
     std::copy(A.valuePtr(), A.valuePtr() + nnz, m.csc.valuePtr());

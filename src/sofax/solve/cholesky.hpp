@@ -81,6 +81,10 @@ class SparseCholesky {
   // row offsets or column indices differ from the last one) is analysed first.
   // InputError when A is not square or its pattern is not symmetric.
   FactorStatus factorize(const assembly::HessianMatrix& A);
+  // The symbolic analysis alone (a new pattern only): statistics() then tells what a
+  // factorization would cost (entries of L, flops) without making it; nothing to solve with.
+  // InputError as factorize, and when CHOLMOD runs out of memory.
+  void analyze(const assembly::HessianMatrix& A);
 
   FactorStatus status() const { return status_; }
   Inertia inertia() const { return inertia_; }
@@ -96,6 +100,7 @@ class SparseCholesky {
 
  private:
   struct Impl;
+  bool analyse_if_new(const assembly::HessianMatrix& A);
   CholeskyOptions options_;
   CholeskyBackend backend_;
   FactorStatus status_ = FactorStatus::numerical_failure;
