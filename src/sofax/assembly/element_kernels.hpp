@@ -170,7 +170,8 @@ struct EnergyKernel {
   }
 
   // (∇²E) u, from one directional second-order sweep: O(N) per operation.
-  void hvp(int e, const Local& x, const Local& u, Local& out) const {
+  // Flattened, as DeformationKernel's (below): GCC otherwise calls the dual arithmetic out of line.
+  [[gnu::flatten]] void hvp(int e, const Local& x, const Local& u, Local& out) const {
     using S = DirDual<N>;
     Eigen::Matrix<S, N, 1> xs;
     for (int i = 0; i < N; ++i) xs[i] = S::variable(x[i], i, u[i]);
@@ -379,10 +380,18 @@ struct DeformationKernel {
     return Model::invariant_density(s, theta);
   }
 
-  // The gradient stays on Dual1 in F-space for isotropic densities too: measured faster than the
-  // invariant path on workload T (tet/40/gradient/2: 8.6 against 10.0 ms, docs/benchmarks.md).
+  // Tets with an isotropic density: P = Σ_a ψ_a ∂I_a/∂F, ψ_a from Dual1<3> in the invariants and
+  // the invariants' closed-form gradients (what a hand-written kernel does); else Dual1 in F-space.
   double gradient(int e, const Local& x, Local& grad) const {
     const NodeGradients G = node_gradients(e);
+    if constexpr (invariant_hessian) {
+      const Invariant I(deformation_gradient(x, G));
+      const Dual1<3> psi = invariant_psi<Dual1<3>>(I, params(e));
+      const DefGrad stress = I.first_derivative(psi.g.data());
+      const double w = scale(e);
+      map_to_nodes(stress.data(), G, w, grad);
+      return w * psi.v;
+    }
     using S = Dual1<M>;
     const S psi = Model::density(seed<S>(deformation_gradient(x, G)), params(e));
     const double w = scale(e);
@@ -390,7 +399,7 @@ struct DeformationKernel {
     return w * psi.v;
   }
 
-  double hessian(int e, const Local& x, Local& grad, LocalHessian& hess, bool project) const {
+  [[gnu::flatten]] double hessian(int e, const Local& x, Local& grad, LocalHessian& hess, bool project) const {
     const NodeGradients G = node_gradients(e);
     double value;
     const Eigen::Matrix<double, M, M> HF = f_space_hessian(e, x, G, project, &grad, &value);
@@ -453,7 +462,9 @@ struct DeformationKernel {
     return HF;
   }
 
-  void hvp(int e, const Local& x, const Local& u, Local& out) const {
+  // Flattened: left to itself GCC calls the invariants, the duals and the maps out of line here
+  // (tet/40/hvp: 17% of the time in the InvariantDerivatives constructor alone).
+  [[gnu::flatten]] void hvp(int e, const Local& x, const Local& u, Local& out) const {
     const NodeGradients G = node_gradients(e);
     const DefGrad dF = deformation_gradient(u, G);
     if constexpr (invariant_hessian) {

@@ -70,6 +70,19 @@ bool rotation_variant_svd_from(const Eigen::Matrix<double, D, D>& F,
   return true;
 }
 
+// Whether a symmetric D×D block is positive definite, by its leading principal minors (Sylvester):
+// what an LLT's success says, without the factor.
+template <int D>
+bool positive_definite(const Eigen::Matrix<double, D, D>& K) {
+  if constexpr (D == 2) return K(0, 0) > 0.0 && K(0, 0) * K(1, 1) - K(0, 1) * K(1, 0) > 0.0;
+  else if constexpr (D == 3) {
+    const double m2 = K(0, 0) * K(1, 1) - K(0, 1) * K(1, 0);
+    return K(0, 0) > 0.0 && m2 > 0.0 && K.determinant() > 0.0;
+  } else {
+    return Eigen::LLT<Eigen::Matrix<double, D, D>>(K).info() == Eigen::Success;
+  }
+}
+
 // H (D²×D², F(i, j) ↔ i + D·j) is w ∇²Ψ at F, with dpsi = ∂Ψ/∂(I_C, II_C, J) and d2psi their
 // second derivatives (unused entries zero). Replaces H by its projection onto the PSD cone; returns
 // whether it changed it. The eigenvalues need only the singular values (from C's eigenvalues, in
@@ -110,13 +123,15 @@ bool project_isotropic_hessian(const Eigen::Matrix<double, D, D>& F, const doubl
     return Block(w * K);
   };
 
-  // Singular values from C's eigenvalues; the last signed by det F.
+  // Singular values from C's eigenvalues (no eigenvectors: most elements stop here); the last
+  // signed by det F.
+  const Block C = F.transpose() * F;
   Eigen::SelfAdjointEigenSolver<Block> c_eig;
-  c_eig.computeDirect(F.transpose() * F);
+  c_eig.computeDirect(C, Eigen::EigenvaluesOnly);
   Sigma s;
   for (int i = 0; i < D; ++i) s[i] = std::sqrt(std::max(c_eig.eigenvalues()[D - 1 - i], 0.0));
   if (F.determinant() < 0.0) s[D - 1] = -s[D - 1];
-  bool negative = Eigen::LLT<Block>(scaling_block(s)).info() != Eigen::Success;
+  bool negative = !positive_definite<D>(scaling_block(s));
   for (int x = 0; x < D && !negative; ++x)
     for (int y = x + 1; y < D; ++y) {
       double twist, flip;
@@ -126,6 +141,7 @@ bool project_isotropic_hessian(const Eigen::Matrix<double, D, D>& F, const doubl
   if (!negative) return false;
 
   Block U, V;
+  c_eig.computeDirect(C);  // now with the eigenvectors
   if (!rotation_variant_svd_from<D>(F, c_eig, U, s, V)) rotation_variant_svd<D>(F, U, s, V);
   bool changed = false;
   auto subtract = [&](double lambda, const Block& Q) {
@@ -144,7 +160,7 @@ bool project_isotropic_hessian(const Eigen::Matrix<double, D, D>& F, const doubl
       if (flip < 0.0) subtract(flip, r * (xy + yx));
     }
   const Block K = scaling_block(s);
-  if (Eigen::LLT<Block>(K).info() != Eigen::Success) {
+  if (!positive_definite<D>(K)) {
     const Eigen::SelfAdjointEigenSolver<Block> k_eig(K);  // iterative: accurate for close eigenvalues
     for (int k = 0; k < D; ++k) {
       const double lambda = k_eig.eigenvalues()[k];
