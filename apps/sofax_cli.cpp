@@ -319,6 +319,10 @@ int run_statics(const StaticsArgs& a) {
   options.ranks = ranks;
   if (a.linear_solver == "petsc_gamg") options.newton.newton_linear_solver = solve::NewtonLinearSolver::petsc_gamg;
   if (a.linear_solver == "automatic") options.newton.newton_linear_solver = solve::NewtonLinearSolver::automatic;
+  if (a.linear_solver == "matrix_free") {
+    options.newton.newton_linear_solver = solve::NewtonLinearSolver::matrix_free;
+    options.newton.krylov_preconditioner = solve::KrylovPreconditioner::block_jacobi;
+  }
   if (ranks && ranks->size() > 1) options.newton.newton_linear_solver = solve::NewtonLinearSolver::petsc_gamg;
   std::printf("Newton (projected, exact-Hessian tail, inversion guard), linear solver %s:\n",
               std::string(solve::to_string(options.newton.newton_linear_solver)).c_str());
@@ -408,9 +412,9 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   statics_cmd->add_option("--linear-solver", statics.linear_solver,
-                          "Newton's step: sparse Cholesky, PETSc CG + GAMG, or by size (under mpirun -np N > 1: "
-                          "always petsc_gamg, the problem split over the ranks)")
-      ->check(CLI::IsMember({"cholesky", "petsc_gamg", "automatic"}))
+                          "Newton's step: sparse Cholesky, PETSc CG + GAMG, by size, or matrix-free block-Jacobi CG "
+                          "(under mpirun -np N > 1: always petsc_gamg, the problem split over the ranks)")
+      ->check(CLI::IsMember({"cholesky", "petsc_gamg", "automatic", "matrix_free"}))
       ->capture_default_str();
 
   cli::RunArgs run;

@@ -43,6 +43,27 @@ TEST(NewtonKrylov, ReachesTheDirectMinimizerOnAStretchedCube) {
     }
 }
 
+// Newton's third linear-solver back-end (NewtonLinearSolver::matrix_free) is this method: the
+// same iterates bit for bit, and the direct solve's minimizer.
+TEST(NewtonKrylov, IsNewtonsMatrixFreeBackEnd) {
+  const test::ElasticCube cube = test::elastic_cube(3, Eigen::RowVector3d(0.0, 0.0, -0.02));
+  solve::DofConstraints c = solve::fix_nodes(cube.bottom, 3);
+  for (int v : cube.top) c.prescribe(3 * v + 2, 1.2);
+  Eigen::VectorXd direct = test::rest_state(cube.mesh), krylov = direct, backend = direct;
+  solve::MinimizerOptions o{.gradient_tolerance = 1e-10};
+  o.krylov_preconditioner = KrylovPreconditioner::block_jacobi;
+  ASSERT_TRUE(solve::minimize_newton(cube.objective, direct, o, c).converged());
+  const solve::MinimizerReport rk = solve::minimize_newton_krylov(cube.objective, krylov, o, c);
+  o.newton_linear_solver = solve::NewtonLinearSolver::matrix_free;
+  const solve::MinimizerReport rb = solve::minimize_newton(cube.objective, backend, o, c);
+  ASSERT_TRUE(rb.converged()) << rb.message;
+  EXPECT_EQ(rb.iterations, rk.iterations);
+  EXPECT_EQ((backend - krylov).cwiseAbs().maxCoeff(), 0.0);
+  EXPECT_LT((backend - direct).lpNorm<Eigen::Infinity>(), 1e-8);
+  ASSERT_FALSE(rb.history.empty());
+  EXPECT_GT(rb.history.back().linear_iterations, 1);  // CG iterations, not one direct solve
+}
+
 TEST(NewtonKrylov, SolvesAQuadraticToTheForcingTolerance) {
   // On a quadratic the first step is CG to η = forcing_max; later steps tighten η ∝ ‖g‖².
   const assembly::Objective chain = test::spring_chain(40);

@@ -411,36 +411,40 @@ struct DeformationKernel {
   // gradient and energy too when grad / value are given.
   Eigen::Matrix<double, M, M> f_space_hessian(int e, const Local& x, const NodeGradients& G, bool project,
                                               Local* grad = nullptr, double* value = nullptr) const {
-    if constexpr (invariant_hessian) {
-      // ∇²Ψ = Σ_ab ψ_ab ∇I_a ∇I_bᵀ + Σ_a ψ_a ∇²I_a.
-      const Invariant I(deformation_gradient(x, G));
-      const Dual2<3> psi = invariant_psi<Dual2<3>>(I, params(e));
-      const double w = scale(e);
-      const Eigen::Vector3d dpsi = psi.gradient();
-      const Eigen::Matrix3d d2psi = psi.hessian();
-      if (grad) {
-        const DefGrad P = I.first_derivative(dpsi.data());
-        map_to_nodes(P.data(), G, w, *grad);
+    // Through the invariants: tets always; square 2D F when projecting, since the analytic
+    // projection needs ψ's invariant derivatives anyway (tri/1000: one Dual2<3> instead of a
+    // Dual2<4> and a Dual2<3>).
+    if constexpr (isotropic && D == J) {
+      if (invariant_hessian || project) {
+        // ∇²Ψ = Σ_ab ψ_ab ∇I_a ∇I_bᵀ + Σ_a ψ_a ∇²I_a.
+        const Invariant I(deformation_gradient(x, G));
+        const Dual2<3> psi = invariant_psi<Dual2<3>>(I, params(e));
+        const double w = scale(e);
+        const Eigen::Vector3d dpsi = psi.gradient();
+        const Eigen::Matrix3d d2psi = psi.hessian();
+        if (grad) {
+          const DefGrad P = I.first_derivative(dpsi.data());
+          map_to_nodes(P.data(), G, w, *grad);
+        }
+        if (value) *value = w * psi.v;
+        // The rank-one terms, symmetric: ψ_aa g_a g_aᵀ + ψ_ab (g_a g_bᵀ + g_b g_aᵀ).
+        Eigen::Matrix<double, M, M> HF = Eigen::Matrix<double, M, M>::Zero();
+        for (int a = 0; a < 3; ++a) {
+          if (!Invariant::uses(a)) continue;
+          const Eigen::Map<const Eigen::Matrix<double, M, 1>> ga(I.grad[a].data());
+          DefGrad combined = d2psi(a, a) * I.grad[a];
+          for (int b = a + 1; b < 3; ++b)
+            if (Invariant::uses(b)) combined += (2.0 * d2psi(a, b)) * I.grad[b];
+          // g_a cᵀ + its transpose would double the diagonal pair: add g_a cᵀ and fix below.
+          HF.noalias() += ga * Eigen::Map<const Eigen::Matrix<double, M, 1>>(combined.data()).transpose();
+        }
+        HF = 0.5 * (HF + HF.transpose()).eval();
+        I.add_hessians(dpsi.data(), HF);
+        HF *= w;
+        // The analytic eigenvalues say whether anything is negative (no 9×9 Cholesky).
+        if (project) project_isotropic_hessian<D>(I.F, dpsi.data(), d2psi, w, HF);
+        return HF;
       }
-      if (value) *value = w * psi.v;
-      // The rank-one terms, symmetric: ψ_aa g_a g_aᵀ + ψ_ab (g_a g_bᵀ + g_b g_aᵀ).
-      Eigen::Matrix<double, M, M> HF = Eigen::Matrix<double, M, M>::Zero();
-      for (int a = 0; a < 3; ++a) {
-        if (!Invariant::uses(a)) continue;
-        const Eigen::Map<const Eigen::Matrix<double, M, 1>> ga(I.grad[a].data());
-        DefGrad combined = d2psi(a, a) * I.grad[a];
-        for (int b = a + 1; b < 3; ++b)
-          if (Invariant::uses(b)) combined += (2.0 * d2psi(a, b)) * I.grad[b];
-        // g_a cᵀ + its transpose would double the diagonal pair: add g_a cᵀ and fix below.
-        HF.noalias() += ga * Eigen::Map<const Eigen::Matrix<double, M, 1>>(combined.data()).transpose();
-      }
-      HF = 0.5 * (HF + HF.transpose()).eval();
-      I.add_hessians(dpsi.data(), HF);
-      HF *= w;
-      // Tets: the analytic eigenvalues say whether anything is negative (no 9×9 Cholesky).
-      static_assert(D == J, "the invariant Hessian path is for square F");
-      if (project) project_isotropic_hessian<D>(I.F, dpsi.data(), d2psi, w, HF);
-      return HF;
     }
     using S = Dual2<M>;
     const DefGrad F = deformation_gradient(x, G);
@@ -449,16 +453,8 @@ struct DeformationKernel {
     if (grad) map_to_nodes(psi.g.data(), G, w, *grad);
     if (value) *value = w * psi.v;
     Eigen::Matrix<double, M, M> HF = w * psi.hessian();
-    if (!project) return HF;
-    if constexpr (isotropic && D == J) {
-      // The analytic eigensystem needs ψ's derivatives in the invariants (cheap next to Dual2<M>).
-      const Invariant I(F);
-      const Dual2<3> psi_I = invariant_psi<Dual2<3>>(I, params(e));
-      const Eigen::Vector3d dpsi = psi_I.gradient();
-      project_isotropic_hessian<D>(F, dpsi.data(), psi_I.hessian(), w, HF);
-    } else if (Eigen::LLT<Eigen::Matrix<double, M, M>>(HF).info() != Eigen::Success) {
-      project_through_map(G, HF);
-    }
+    // Anisotropic or non-square F (membranes): the exact clamp through the map, where needed.
+    if (project && Eigen::LLT<Eigen::Matrix<double, M, M>>(HF).info() != Eigen::Success) project_through_map(G, HF);
     return HF;
   }
 

@@ -23,9 +23,11 @@ using MaxStepFunction = std::function<double(const Eigen::VectorXd& x, const Eig
 
 // How minimize_newton solves its step H_ff d = −g_f.
 enum class NewtonLinearSolver {
-  cholesky,    // sparse Cholesky, back-end MinimizerOptions::linear_solver (the default)
-  petsc_gamg,  // PETSc CG + algebraic multigrid (MinimizerOptions::petsc); InputError without PETSc
-  automatic,   // petsc_gamg from petsc.automatic_min_free_dofs free dofs on (when built with PETSc), else cholesky
+  cholesky,     // sparse Cholesky, back-end MinimizerOptions::linear_solver (the default)
+  petsc_gamg,   // PETSc CG + algebraic multigrid (MinimizerOptions::petsc); InputError without PETSc
+  automatic,    // petsc_gamg from petsc.automatic_min_free_dofs free dofs on (when built with PETSc), else cholesky
+  matrix_free,  // sofax's own CG on Hessian-vector products, no matrix assembled: minimize_newton is
+                // then minimize_newton_krylov (inexact Newton, MinimizerOptions::krylov_preconditioner)
 };
 
 std::string_view to_string(NewtonLinearSolver solver);

@@ -24,6 +24,7 @@ std::string_view to_string(NewtonLinearSolver solver) {
     case NewtonLinearSolver::cholesky: return "cholesky";
     case NewtonLinearSolver::petsc_gamg: return "petsc_gamg";
     case NewtonLinearSolver::automatic: return "automatic";
+    case NewtonLinearSolver::matrix_free: return "matrix_free";
   }
   return "unknown";
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sofax/solve/minimizer_common.hpp"
+#include "sofax/solve/newton_krylov.hpp"
 
 namespace sofax::solve {
 
@@ -72,7 +73,8 @@ bool uses_petsc(const MinimizerOptions& options, int free_count, const assembly:
     return true;
   }
   switch (options.newton_linear_solver) {
-    case NewtonLinearSolver::cholesky: return false;
+    case NewtonLinearSolver::cholesky:
+    case NewtonLinearSolver::matrix_free: return false;
     case NewtonLinearSolver::petsc_gamg: return true;
     case NewtonLinearSolver::automatic:
       return PetscGamgSolver::available() && free_count >= options.petsc.automatic_min_free_dofs;
@@ -120,11 +122,11 @@ double increase_shift(double* values, const std::vector<int>& diagonal, double m
   return next;
 }
 
-}  // namespace
-
-MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::VectorXd& x,
-                                const MinimizerOptions& options, const DofConstraints& constraints,
-                                NewtonWorkspace* workspace) {
+// Newton with an assembled Hessian (Cholesky or PETSc). One named report returned everywhere: the
+// total timer below writes into the caller's report as it goes out of scope.
+MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, Eigen::VectorXd& x,
+                                         const MinimizerOptions& options, const DofConstraints& constraints,
+                                         NewtonWorkspace* workspace) {
   MinimizerReport report;
   detail::ScopedTimer total_timer(report.times.total);
   NewtonWorkspace local;
@@ -377,6 +379,17 @@ MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::Vec
     predicted_decrease = -w.reduced_gradient.dot(w.reduced_step);
     ++report.iterations;
   }
+}
+
+}  // namespace
+
+MinimizerReport minimize_newton(const assembly::Objective& objective, Eigen::VectorXd& x,
+                                const MinimizerOptions& options, const DofConstraints& constraints,
+                                NewtonWorkspace* workspace) {
+  // The third back-end assembles no matrix at all: the Newton–Krylov method is that solve.
+  if (options.newton_linear_solver == NewtonLinearSolver::matrix_free)
+    return minimize_newton_krylov(objective, x, options, constraints);
+  return minimize_newton_assembled(objective, x, options, constraints, workspace);
 }
 
 }  // namespace sofax::solve

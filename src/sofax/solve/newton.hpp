@@ -1,7 +1,8 @@
 // Projected Newton: at each iterate the Hessian is assembled (local Hessians PSD-projected per
 // element), restricted to the free dofs, factored by sparse Cholesky (symbolic analysis once per
 // solve, or once per workspace) or solved by PETSc's CG + algebraic multigrid
-// (MinimizerOptions::newton_linear_solver), and the step is taken with backtracking Armijo from
+// (MinimizerOptions::newton_linear_solver; its third choice, matrix_free, hands the whole solve to
+// minimize_newton_krylov, which assembles no matrix), and the step is taken with backtracking Armijo from
 // the maximum feasible step. Fixed and prescribed dofs are eliminated exactly.
 //
 //   sofax::workloads::Problem p = sofax::workloads::neo_hookean_cube(4);
