@@ -113,15 +113,7 @@ TEST(TwoRanks, ReducedSharesEqualTheWholeObjective) {
   const Eigen::Vector3d g(0.0, 0.0, -9.81);
   const assembly::Objective whole = physics::gravity_statics_objective(cube, material, mass, g);
 
-  mesh::Mesh share = cube;
-  const std::vector<int> mine = solve::owned_elements(cube.tet_indices, cube.vertex_count(), *ranks);
-  share.tet_indices.resize(static_cast<Eigen::Index>(mine.size()), 4);
-  for (std::size_t k = 0; k < mine.size(); ++k) share.tet_indices.row(static_cast<Eigen::Index>(k)) = cube.tet_indices.row(mine[k]);
-  const auto [first, last] = solve::node_range(cube.vertex_count(), ranks->rank(), ranks->size());
-  Eigen::VectorXd own_mass = Eigen::VectorXd::Zero(mass.size());
-  own_mass.segment(first, last - first) = mass.segment(first, last - first);
-  assembly::Objective part = physics::gravity_statics_objective(share, material, own_mass, g);
-  part.set_rank_reduction(ranks);
+  const assembly::Objective part = physics::gravity_statics_share(cube, material, mass, g, ranks);
   ASSERT_NE(part.rank_reduction(), nullptr);
 
   const Eigen::VectorXd x = bent(cube);

@@ -364,10 +364,10 @@ struct DeformationKernel {
     return 0u;
   }();
   using Invariant = InvariantDerivatives<D, J, invariant_mask>;
-  // Hessians and products through the invariants where they beat Dual2 / DirDual in F-space: tets
-  // (9 F variables; tet/40: Hessian 1.7×, product 1.8× faster). With 4 or 6 F variables
-  // (2D, membranes) the dual numbers are as cheap (tri/1000 measured slower through the
-  // invariants); there the invariants serve only the projection.
+  // Hessians, products and gradients through the invariants where they beat the duals in F-space:
+  // tets (9 F variables; tet/40: Hessian 1.7×, product 1.8× faster). With 4 F variables (2D) the
+  // exact Hessian stays on Dual2<4> (tri/1000 measured slower through the invariants) and only
+  // projected Hessians go through them (f_space_hessian); membranes (non-square F) never do.
   static constexpr bool invariant_hessian = isotropic && M >= 9;
 
   // Ψ at F and its first (and, for Dual2<3>, second) derivatives in the invariants.
@@ -447,8 +447,7 @@ struct DeformationKernel {
       }
     }
     using S = Dual2<M>;
-    const DefGrad F = deformation_gradient(x, G);
-    const S psi = Model::density(seed<S>(F), params(e));
+    const S psi = Model::density(seed<S>(deformation_gradient(x, G)), params(e));
     const double w = scale(e);
     if (grad) map_to_nodes(psi.g.data(), G, w, *grad);
     if (value) *value = w * psi.v;

@@ -42,26 +42,25 @@ assembly::Objective gravity_statics_objective(const mesh::Mesh& solid, const Neo
   return std::move(builder).finalize();
 }
 
-namespace {
-// This rank's share of Φ: its own tets (their lowest node is its own) and the weight of its own
-// nodes. The gravity group keeps every node (zero mass on others' nodes) so that the rank's
-// Hessian pattern has every diagonal entry, which Newton's diagonal shifts need.
-assembly::Objective rank_share_objective(const mesh::Mesh& solid, const NeoHookeanMaterial& material,
-                                         const Eigen::VectorXd& node_mass, const StaticsOptions& options) {
-  const assembly::RankReduction& ranks = *options.ranks;
+assembly::Objective gravity_statics_share(const mesh::Mesh& solid, const NeoHookeanMaterial& material,
+                                          const Eigen::VectorXd& node_mass, const Eigen::Vector3d& gravity,
+                                          std::shared_ptr<const assembly::RankReduction> ranks) {
+  if (!ranks) throw InputError("gravity_statics_share", "no ranks given");
+  if (node_mass.size() != solid.vertex_count())
+    throw InputError("gravity_statics_share", "node_mass has " + std::to_string(node_mass.size()) +
+                                                  " entries, the mesh " + std::to_string(solid.vertex_count()) +
+                                                  " vertices");
   mesh::Mesh share;
   share.vertex_positions = solid.vertex_positions;
-  const std::vector<int> mine = solve::owned_elements(solid.tet_indices, solid.vertex_count(), ranks);
-  share.tet_indices.resize(static_cast<Eigen::Index>(mine.size()), 4);
-  for (std::size_t k = 0; k < mine.size(); ++k) share.tet_indices.row(static_cast<Eigen::Index>(k)) = solid.tet_indices.row(mine[k]);
-  const auto [first, last] = solve::node_range(solid.vertex_count(), ranks.rank(), ranks.size());
+  share.tet_indices = solid.tet_indices(solve::owned_elements(solid.tet_indices, solid.vertex_count(), *ranks),
+                                        Eigen::all);
+  const auto [first, last] = solve::node_range(solid.vertex_count(), ranks->rank(), ranks->size());
   Eigen::VectorXd own_mass = Eigen::VectorXd::Zero(node_mass.size());
   own_mass.segment(first, last - first) = node_mass.segment(first, last - first);
-  assembly::Objective objective = gravity_statics_objective(share, material, own_mass, options.gravity);
-  objective.set_rank_reduction(options.ranks);
+  assembly::Objective objective = gravity_statics_objective(share, material, own_mass, gravity);
+  objective.set_rank_reduction(std::move(ranks));
   return objective;
 }
-}  // namespace
 
 StaticEquilibrium static_equilibrium(const mesh::Mesh& solid, const NeoHookeanMaterial& material,
                                      std::span<const int> fixed_nodes, const StaticsOptions& options) {
@@ -73,8 +72,9 @@ StaticEquilibrium static_equilibrium(const mesh::Mesh& solid, const NeoHookeanMa
   StaticEquilibrium result;
   result.node_mass = lumped_tet_mass(solid.vertex_positions, solid.tet_indices, material.density);
   const bool split = options.ranks && options.ranks->size() > 1;
-  assembly::Objective objective = split ? rank_share_objective(solid, material, result.node_mass, options)
-                                        : gravity_statics_objective(solid, material, result.node_mass, options.gravity);
+  const assembly::Objective objective =
+      split ? gravity_statics_share(solid, material, result.node_mass, options.gravity, options.ranks)
+            : gravity_statics_objective(solid, material, result.node_mass, options.gravity);
 
   // Supports: the given nodes, and nodes in no tet (nothing would hold them).
   std::vector<char> in_tet(static_cast<std::size_t>(n), 0);

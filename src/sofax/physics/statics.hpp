@@ -58,6 +58,15 @@ struct StaticEquilibrium {
 assembly::Objective gravity_statics_objective(const mesh::Mesh& solid, const NeoHookeanMaterial& material,
                                              const Eigen::VectorXd& node_mass, const Eigen::Vector3d& gravity);
 
+// One rank's share of the same Φ across MPI ranks (what static_equilibrium builds with
+// StaticsOptions::ranks): the tets whose lowest node the rank owns (solve::owned_elements), the
+// weight of its own nodes (solve::node_range) with every node kept in the gravity group (zero mass
+// on the others' nodes, so that every diagonal entry Newton's shifts need exists), and the
+// reduction set on it.
+assembly::Objective gravity_statics_share(const mesh::Mesh& solid, const NeoHookeanMaterial& material,
+                                          const Eigen::VectorXd& node_mass, const Eigen::Vector3d& gravity,
+                                          std::shared_ptr<const assembly::RankReduction> ranks);
+
 // InputError when the mesh has no tets, a tet is inverted or degenerate at rest, the material or
 // gravity is out of range, no node is fixed (the solid would fall), or a fixed id is out of
 // range or repeated. Nodes in no tet (no mass, no stiffness) are held in place.

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <utility>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 #include "sofax/core/error.hpp"
@@ -232,17 +233,26 @@ struct PetscGamgSolver::Impl {
   }
 
   // Adds (or inserts) every stored entry of A, row by row, into M; zeros: values 0 (patterns).
+  // A's own arrays go to PETSc when its index type is int (Debian's build): no copy per Newton
+  // iteration.
   void add_rows(Mat M, const assembly::HessianMatrix& A, InsertMode mode, bool zeros) {
     std::vector<PetscInt> columns;
-    std::vector<PetscScalar> values;
+    std::vector<PetscScalar> no_values;
     for (Eigen::Index r = 0; r < A.rows(); ++r) {
       const int begin = A.outerIndexPtr()[r], end = A.outerIndexPtr()[r + 1];
       if (begin == end) continue;
-      columns.assign(A.innerIndexPtr() + begin, A.innerIndexPtr() + end);
-      if (zeros) values.assign(static_cast<std::size_t>(end - begin), 0.0);
-      else values.assign(A.valuePtr() + begin, A.valuePtr() + end);
+      const PetscInt* row_columns;
+      if constexpr (std::is_same_v<PetscInt, int>) {
+        row_columns = A.innerIndexPtr() + begin;
+      } else {
+        columns.assign(A.innerIndexPtr() + begin, A.innerIndexPtr() + end);
+        row_columns = columns.data();
+      }
+      if (zeros && no_values.size() < static_cast<std::size_t>(end - begin))
+        no_values.resize(static_cast<std::size_t>(end - begin), 0.0);
+      const PetscScalar* row_values = zeros ? no_values.data() : A.valuePtr() + begin;
       const PetscInt row = static_cast<PetscInt>(r);
-      SOFAX_PETSC(MatSetValues(M, 1, &row, end - begin, columns.data(), values.data(), mode));
+      SOFAX_PETSC(MatSetValues(M, 1, &row, end - begin, row_columns, row_values, mode));
     }
   }
 
