@@ -16,6 +16,7 @@
 #include "sofax/problem/problem.hpp"
 #include "sofax/scene/run.hpp"
 #include "sofax/scene/scene.hpp"
+#include "mpi_launch.hpp"
 
 namespace sofax::cli {
 
@@ -173,17 +174,24 @@ int validate_command(const ValidateArgs& a) {
 
 int run_command(const RunArgs& a) {
   // Loading validates the scene and builds the model; nothing is written before it succeeds.
+  // Under `mpirun -np N` (N > 1) every rank steps its share of the model and rank 0 writes.
+  const std::shared_ptr<const solve::MpiRanks> ranks = mpi_launch("run");
+  const bool split = ranks && ranks->size() > 1;
   const scene::Scene s = scene::load_scene(a.scene, {.resolution = a.resolution});
   const int steps = scene::steps_to_cover(a.duration > 0.0 ? a.duration : s.duration, s.step.time_step);
-  if (!a.quiet)
-    std::printf("sofax run: '%s' (%s), %zu bodies, %d nodes, %d steps of %.6g s, output %s\n", s.name.c_str(),
+  if (!a.quiet) {
+    std::printf("sofax run: '%s' (%s), %zu bodies, %d nodes, %d steps of %.6g s, output %s", s.name.c_str(),
                 a.scene.c_str(), s.model.bodies.size(), s.model.node_count(), steps, s.step.time_step, a.output.c_str());
+    if (split) std::printf(", split over %d MPI ranks (Newton's steps by PETSc)", ranks->size());
+    std::printf("\n");
+  }
 
   ProgressPrinter progress(isatty(fileno(stdout)) != 0);
   scene::RunOptions options{.output_directory = a.output, .duration = a.duration, .threads = a.threads, .on_progress = {}};
   if (!a.quiet) options.on_progress = [&](const scene::RunProgress& p) { progress(p); };
   interrupt_requested.store(false);
   options.stop_requested = &interrupt_requested;
+  if (split) options.ranks = ranks;
   scene::RunSummary r;
   {
     SigintGuard guard;

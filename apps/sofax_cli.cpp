@@ -30,6 +30,7 @@
 #include "sofax/mesh/io.hpp"
 #include "sofax/physics/statics.hpp"
 #include "sofax/solve/mpi_ranks.hpp"
+#include "mpi_launch.hpp"
 #include "problem_commands.hpp"
 #include "scene_commands.hpp"
 
@@ -291,12 +292,7 @@ int run_statics(const StaticsArgs& a) {
   require_output_format(a.output, {".vtu"});
   // Started by mpirun with several ranks: one problem over all of them (PETSc's solve); rank 0
   // alone prints and writes.
-  std::shared_ptr<const solve::MpiRanks> ranks;
-  if (solve::MpiRanks::launched_by_mpirun()) {
-    ranks = solve::MpiRanks::world();
-    if (ranks->rank() != 0 && !std::freopen("/dev/null", "w", stdout))
-      throw InputError("statics", "rank " + std::to_string(ranks->rank()) + " could not silence its output");
-  }
+  const std::shared_ptr<const solve::MpiRanks> ranks = cli::mpi_launch("statics");
   if (a.mesh_path.empty() == (a.grid == 0))
     throw InputError("--mesh/--grid", "give exactly one of --mesh FILE or --grid N");
   if (a.grid != 0 && (a.grid < 1 || a.grid > 60)) throw InputError("--grid", "cubes per side must be in [1, 60]");

@@ -6,18 +6,28 @@
 // - Newton across the ranks (PETSc's CG + GAMG on the added matrices) reaches the iterates of
 //   the whole problem in one process (PETSc on one rank) to the solver's tolerance, and the
 //   same equilibrium as the direct (Cholesky) solve;
-// - what cannot run across ranks says so (Cholesky for Newton's step).
+// - what cannot run across ranks says so (Cholesky for Newton's step; contact and links in
+//   dynamics);
+// - dynamics across the ranks (physics::StepWorkspace's split: solids, cloth with bending,
+//   damped springs, lumped and consistent mass, Rayleigh damping) reaches the whole model's
+//   states to Newton's tolerance, explicit steps to roundoff, with the same bits on every rank,
+//   and a scene runs split with rank 0 alone writing.
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <vector>
 
 #include "sofax/core/error.hpp"
 #include "sofax/mesh/generators.hpp"
 #include "sofax/physics/lumped_mass.hpp"
 #include "sofax/physics/statics.hpp"
+#include "sofax/physics/step.hpp"
+#include "sofax/physics/step_objective.hpp"
+#include "sofax/scene/run.hpp"
+#include "sofax/scene/scene.hpp"
 #include "sofax/solve/feasible_step.hpp"
 #include "sofax/solve/mpi_ranks.hpp"
 #include "sofax/solve/newton.hpp"
@@ -213,6 +223,170 @@ TEST(TwoRanks, CholeskyCannotSolveASplitProblem) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("split across MPI ranks"), std::string::npos) << e.what();
   }
+}
+
+
+// Whether every rank holds these exact bits (the sum of equal doubles over the ranks is exact).
+bool same_bits_on_every_rank(const assembly::RankReduction& ranks, const Eigen::VectorXd& mine) {
+  Eigen::VectorXd summed = mine;
+  ranks.sum({summed.data(), static_cast<std::size_t>(summed.size())});
+  return (summed - ranks.size() * mine).cwiseAbs().maxCoeff() == 0.0;
+}
+
+// A model with every element kind a split workspace holds: a Neo-Hookean beam clamped at one
+// end, a cloth (membrane + bending) pinned at two corners, and damped springs hanging a chain of
+// point masses from a pinned node; gravity.
+physics::Model mixed_model(physics::MassModel mass) {
+  physics::ModelBuilder b;
+  const int beam = b.add_solid("beam", mesh::tet_box({0.4, 0.08, 0.08}, {8, 2, 2}), {.youngs_modulus = 2e5});
+  b.pin(b.nodes_of(beam, "x_min"));
+  mesh::Mesh sheet = mesh::cloth_grid(0.3, 0.2, 6, 4);
+  sheet.vertex_positions.col(2).array() += 0.5;
+  const int cloth = b.add_cloth("cloth", sheet, {.youngs_modulus = 1e5});
+  b.pin({b.node(cloth, 0), b.node(cloth, 6)});
+  mesh::Mesh chain;
+  chain.vertex_positions.resize(5, 3);
+  for (int i = 0; i < 5; ++i) chain.vertex_positions.row(i) << 0.8, 0.0, -0.1 * i;
+  chain.edge_indices.resize(4, 2);
+  for (int i = 0; i < 4; ++i) chain.edge_indices.row(i) << i, i + 1;
+  const int springs = b.add_springs("chain", chain, {.stiffness = 200.0, .damping = 0.3, .node_mass = 0.05});
+  b.pin({b.node(springs, 0)});
+  b.set_initial_velocity({b.node(springs, 4)}, Eigen::Vector3d(0.5, 0.2, 0.0));
+  b.set_mass_model(mass);
+  return std::move(b).finalize();
+}
+
+struct Rollout {
+  physics::State state;
+  std::vector<physics::StepReport> reports;
+};
+
+Rollout roll(const physics::Model& model, physics::StepWorkspace& workspace, const physics::StepOptions& options,
+             int steps) {
+  Rollout r{physics::initial_state(model), {}};
+  physics::State next;
+  for (int i = 0; i < steps; ++i) {
+    r.reports.push_back(physics::step(model, r.state, next, {}, workspace, options));
+    if (!r.reports.back().ok()) break;
+    std::swap(r.state, next);
+  }
+  return r;
+}
+
+TEST(TwoRanks, DynamicsStepsReachTheWholeModelsStates) {
+  SOFAX_REQUIRE_RANKS(ranks);
+  struct Case {
+    physics::MassModel mass;
+    physics::Integrator integrator;
+    double rayleigh_stiffness;
+  };
+  for (const Case c : {Case{physics::MassModel::lumped, physics::Integrator::implicit_euler, 0.01},
+                       Case{physics::MassModel::consistent, physics::Integrator::bdf2, 0.0}}) {
+    SCOPED_TRACE(std::string(physics::to_string(c.integrator)));
+    const physics::Model model = mixed_model(c.mass);
+    physics::StepWorkspace whole(model), split(model, ranks);
+
+    // The share is a share: this rank holds some but not all of the elastic elements (tets,
+    // triangles, hinges, springs), and the ranks together hold each once.
+    const assembly::Objective& share = split.impl().objective;
+    ASSERT_NE(share.rank_reduction(), nullptr);
+    int mine = 0, all = 0;
+    for (int g : whole.impl().elastic_groups) {
+      mine += share.group(g).element_count();
+      all += whole.impl().objective.group(g).element_count();
+    }
+    EXPECT_GT(mine, 0);
+    EXPECT_LT(mine, all);
+    double held = mine;
+    ranks->sum({&held, 1});
+    EXPECT_EQ(held, all);
+
+    const physics::StepOptions options{.integrator = c.integrator, .rayleigh_stiffness = c.rayleigh_stiffness,
+                                       .velocity_tolerance = 1e-7};
+    const int steps = 4;
+    const Rollout a = roll(model, whole, options, steps), b = roll(model, split, options, steps);
+    ASSERT_EQ(b.reports.size(), static_cast<std::size_t>(steps));
+    ASSERT_TRUE(b.reports.back().ok()) << b.reports.back().message;
+    ASSERT_TRUE(a.reports.back().ok()) << a.reports.back().message;
+    for (const physics::StepReport& r : b.reports) {
+      EXPECT_EQ(r.factorizations, 0) << "across ranks Newton's steps go to PETSc";
+      EXPECT_GT(r.newton_iterations, 0);
+    }
+    // Each step's Newton stops within velocity_tolerance·h of its minimizer in either run; the
+    // stable implicit map carries earlier steps' errors at most doubled (positions and the
+    // velocities they imply): 10·steps·tol·h bounds the difference, against ~5 cm of motion.
+    const double motion = (a.state.x - physics::initial_state(model).x).cwiseAbs().maxCoeff();
+    EXPECT_GT(motion, 1e-2);
+    const double bound = 10.0 * steps * options.velocity_tolerance * options.time_step;
+    EXPECT_LE((b.state.x - a.state.x).cwiseAbs().maxCoeff(), bound);
+    EXPECT_LE((b.state.v - a.state.v).cwiseAbs().maxCoeff(), 2.0 * bound / options.time_step);
+    // Reports summed over the ranks: the energies are the whole model's.
+    EXPECT_NEAR(b.reports.back().elastic_energy, a.reports.back().elastic_energy,
+                1e-6 * std::abs(a.reports.back().elastic_energy) + 1e-12);
+    EXPECT_TRUE(same_bits_on_every_rank(*ranks, b.state.x));
+    EXPECT_TRUE(same_bits_on_every_rank(*ranks, b.state.v));
+  }
+}
+
+// Explicit steps solve nothing: the split forces are the whole ones to roundoff, step after step.
+TEST(TwoRanks, ExplicitStepsMatchToRoundoff) {
+  SOFAX_REQUIRE_RANKS(ranks);
+  const physics::Model model = mixed_model(physics::MassModel::lumped);
+  physics::StepWorkspace whole(model), split(model, ranks);
+  const physics::StepOptions options{.integrator = physics::Integrator::symplectic_euler, .time_step = 1e-4};
+  const Rollout a = roll(model, whole, options, 20), b = roll(model, split, options, 20);
+  ASSERT_TRUE(a.reports.back().ok() && b.reports.back().ok());
+  const double motion = (a.state.x - physics::initial_state(model).x).cwiseAbs().maxCoeff();
+  EXPECT_GT(motion, 1e-5);
+  EXPECT_LE((b.state.x - a.state.x).cwiseAbs().maxCoeff(), 1e-12 * (1.0 + a.state.x.cwiseAbs().maxCoeff()));
+  EXPECT_TRUE(same_bits_on_every_rank(*ranks, b.state.x));
+}
+
+TEST(TwoRanks, WhatCannotRunSplitSaysSo) {
+  SOFAX_REQUIRE_RANKS(ranks);
+  physics::ModelBuilder b;
+  mesh::Mesh pair;
+  pair.vertex_positions.resize(2, 3);
+  pair.vertex_positions << 0.0, 0.0, 0.0, 0.1, 0.0, 0.0;
+  const int body = b.add_particles("pair", pair.vertex_positions, 1.0);
+  b.link(b.node(body, 0), b.node(body, 1));
+  const physics::Model linked = std::move(b).finalize();
+  try {
+    physics::StepWorkspace w(linked, ranks);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("distance links"), std::string::npos) << e.what();
+  }
+}
+
+// `sofax run` under mpirun: the cantilever scene at half resolution, split; every rank completes
+// the same steps with the same Newton iterations, rank 0 alone writes the frames.
+TEST(TwoRanks, SceneRunsSplitWithRankZeroWriting) {
+  SOFAX_REQUIRE_RANKS(ranks);
+  const scene::Scene s = scene::load_scene(SOFAX_EXAMPLE_SCENES "/cantilever.json", {.resolution = 0.5});
+  const std::filesystem::path folder = std::filesystem::temp_directory_path() / "sofax-mpi-scene-run";
+  if (ranks->rank() == 0) std::filesystem::remove_all(folder);
+  ranks->barrier();
+  scene::RunOptions options;
+  options.output_directory = folder.string();
+  options.steps = 3;
+  options.ranks = ranks;
+  const scene::RunSummary r = scene::run_scene(s, options);
+  ASSERT_EQ(r.status, scene::RunStatus::completed) << r.message;
+  EXPECT_EQ(r.steps, 3);
+  EXPECT_GT(r.newton_iterations, 3);
+  Eigen::VectorXd iterations(1);
+  iterations[0] = r.newton_iterations;
+  EXPECT_TRUE(same_bits_on_every_rank(*ranks, iterations));
+  if (ranks->rank() == 0) {
+    EXPECT_EQ(r.frames, 4);
+    EXPECT_TRUE(std::filesystem::exists(r.pvd_path));
+  } else {
+    EXPECT_EQ(r.frames, 0);
+    EXPECT_TRUE(r.pvd_path.empty());
+  }
+  ranks->barrier();
+  if (ranks->rank() == 0) std::filesystem::remove_all(folder);
 }
 
 }  // namespace

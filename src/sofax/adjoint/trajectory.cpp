@@ -39,6 +39,9 @@ void check_adjoint_support(const physics::Model& model, physics::StepWorkspace& 
                            const char* what) {
   const physics::StepWorkspace::Impl& w = workspace.impl();
   if (w.model != &model) throw InputError(what, "the workspace was built for another model");
+  if (w.objective.rank_reduction())
+    throw InputError(what, "the workspace is split across MPI ranks: the adjoint's solves need the whole "
+                           "problem in one process");
   parameters.layout().check(w.objective, what);
   for (int g = 0; g < w.objective.group_count(); ++g) {
     const bool used = !parameters.layout().group_map(g).empty() || parameters.layout().rest_first(g) >= 0;

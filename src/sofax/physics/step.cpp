@@ -48,7 +48,6 @@ mesh::Positions positions(const State& state) {
   return state.x.reshaped(3, state.x.size() / 3).transpose();
 }
 
-StepWorkspace::StepWorkspace(const Model& model) : impl_(std::make_unique<Impl>(model)) {}
 StepWorkspace::~StepWorkspace() = default;
 solve::FactorStatistics StepWorkspace::factor_statistics() const {
   return impl_->newton.cholesky ? impl_->newton.cholesky->statistics() : solve::FactorStatistics{};
@@ -238,7 +237,10 @@ class Stepper {
     m.gradient_tolerance = o_.force_tolerance;
     m.threads = o_.threads;
     m.reuse_factorization = o_.reuse_factorization;
-    if (o_.linear_solver == LinearSolver::multigrid) m.newton_linear_solver = solve::NewtonLinearSolver::petsc_gamg;
+    // Across MPI ranks the assembled Hessian is this rank's share: only PETSc adds the ranks'.
+    if (o_.linear_solver == LinearSolver::multigrid ||
+        (o_.linear_solver == LinearSolver::direct && w_.objective.rank_reduction()))
+      m.newton_linear_solver = solve::NewtonLinearSolver::petsc_gamg;
     if (w_.exact_hessian_fails) m.exact_hessian_below = 0.0;
     m.record_history = false;
     // With contact, the contact groups' share of assembly is reported (StepReport).

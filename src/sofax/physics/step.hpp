@@ -33,6 +33,12 @@
 //   }
 //
 // Results are bit-identical for any thread count.
+//
+// Across MPI ranks (every rank of `mpirun -np N` runs the same program): a workspace made with
+// solve::MpiRanks::world() holds this rank's share of the incremental potential (the elements
+// whose lowest node it owns, the inertia and forces of its own nodes; solve/mpi_ranks.hpp), and
+// Newton solves its steps with PETSc over all ranks. The state stays whole and identical on every
+// rank, so step() is called with the same arguments everywhere and returns the same bits.
 #pragma once
 
 #include <Eigen/Core>
@@ -42,6 +48,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sofax/assembly/rank_reduction.hpp"
 #include "sofax/physics/model.hpp"
 #include "sofax/solve/cholesky.hpp"
 #include "sofax/solve/minimizer_report.hpp"
@@ -170,6 +177,11 @@ struct StepReport {
 class StepWorkspace {
  public:
   explicit StepWorkspace(const Model& model);
+  // This rank's share of the model across MPI ranks (ranks->size() > 1; one rank: the whole
+  // model). Newton's steps then go to PETSc's CG + GAMG (direct and multigrid alike; newton_krylov
+  // stays matrix-free). InputError for what cannot run split yet: contact, attachments and distance
+  // links (their solves read whole residuals), and the adjoints refuse such a workspace.
+  StepWorkspace(const Model& model, std::shared_ptr<const assembly::RankReduction> ranks);
   ~StepWorkspace();
   StepWorkspace(StepWorkspace&&) noexcept;
   StepWorkspace& operator=(StepWorkspace&&) noexcept;

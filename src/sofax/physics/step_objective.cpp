@@ -3,6 +3,7 @@
 
 #include <Eigen/Geometry>
 #include <Eigen/LU>
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -18,6 +19,7 @@
 #include "sofax/energies/linear_elasticity.hpp"
 #include "sofax/energies/neo_hookean_membrane.hpp"
 #include "sofax/energies/stvk.hpp"
+#include "sofax/solve/mpi_ranks.hpp"
 
 namespace sofax::physics {
 
@@ -59,13 +61,16 @@ void add_tets(assembly::ObjectiveBuilder& b, const Model& model, const TetBlock&
                    std::string("unknown tet material ") + std::to_string(static_cast<int>(block.model)));
 }
 
-void add_cloth(assembly::ObjectiveBuilder& b, const Model& model, const ClothBlock& block, const std::string& name) {
+// bending: whether the model's block has hinges (a rank's share may have none, and every rank
+// must build the same groups).
+void add_cloth(assembly::ObjectiveBuilder& b, const Model& model, const ClothBlock& block, const std::string& name,
+               bool bending) {
   const auto& rest = model.rest_positions;
   if (block.model == MembraneMaterial::stvk)
     b.add_deformation<energies::StVKMembrane>(name + " membrane", block.triangles, rest, block.membrane);
   else
     b.add_deformation<energies::NeoHookeanMembrane>(name + " membrane", block.triangles, rest, block.membrane);
-  if (block.hinges.rows() > 0)
+  if (bending)
     b.add_elements<energies::DiscreteShellBending>(name + " bending", block.hinges, block.bending);
 }
 
@@ -81,48 +86,120 @@ double triangle_area(const mesh::Positions& X, const Eigen::Ref<const Eigen::Row
   return 0.5 * e1.cross(e2).norm();
 }
 
+
+// The rows of `elements` this rank holds: those whose lowest node it owns (solve::owned_elements);
+// all of them in one process.
+template <class Indices>
+std::vector<int> rows_held(const Indices& elements, int node_count, const assembly::RankReduction* ranks) {
+  if (!ranks) {
+    std::vector<int> all(static_cast<std::size_t>(elements.rows()));
+    for (std::size_t e = 0; e < all.size(); ++e) all[e] = static_cast<int>(e);
+    return all;
+  }
+  return solve::owned_elements(elements.template cast<int>(), node_count, *ranks);
+}
+
+// A block with only the given rows of its elements and their per-element data.
+TetBlock block_share(const TetBlock& b, const std::vector<int>& rows) {
+  TetBlock share{.body = b.body, .model = b.model, .tets = b.tets(rows, Eigen::all), .lame = b.lame(rows, Eigen::all),
+                 .density = b.density(rows), .body_tets = {}};
+  return share;
+}
+ClothBlock block_share(const ClothBlock& b, const std::vector<int>& triangles, const std::vector<int>& hinges) {
+  return ClothBlock{.body = b.body, .model = b.model, .triangles = b.triangles(triangles, Eigen::all),
+                    .membrane = b.membrane(triangles, Eigen::all), .areal_density = b.areal_density(triangles),
+                    .hinges = b.hinges(hinges, Eigen::all), .bending = b.bending(hinges, Eigen::all)};
+}
+SpringBlock block_share(const SpringBlock& b, const std::vector<int>& rows) {
+  return SpringBlock{.body = b.body, .edges = b.edges(rows, Eigen::all), .spring = b.spring(rows, Eigen::all),
+                     .damping = b.damping(rows)};
+}
+
+// What this rank's share holds of the model's element blocks (all of them in one process).
+struct BlockShares {
+  std::vector<TetBlock> tets;
+  std::vector<ClothBlock> cloth;
+  std::vector<SpringBlock> springs;
+};
+
+BlockShares block_shares(const Model& m, const assembly::RankReduction* ranks) {
+  const int n = m.node_count();
+  BlockShares s;
+  for (const TetBlock& b : m.tet_blocks) s.tets.push_back(ranks ? block_share(b, rows_held(b.tets, n, ranks)) : b);
+  for (const ClothBlock& b : m.cloth_blocks)
+    s.cloth.push_back(ranks ? block_share(b, rows_held(b.triangles, n, ranks), rows_held(b.hinges, n, ranks)) : b);
+  for (const SpringBlock& b : m.spring_blocks)
+    s.springs.push_back(ranks ? block_share(b, rows_held(b.edges, n, ranks)) : b);
+  return s;
+}
+
 }  // namespace
 
-StepWorkspace::Impl::Impl(const Model& m) : model(&m) {
+StepWorkspace::StepWorkspace(const Model& model) : impl_(std::make_unique<Impl>(model, nullptr)) {}
+StepWorkspace::StepWorkspace(const Model& model, std::shared_ptr<const assembly::RankReduction> ranks)
+    : impl_(std::make_unique<Impl>(model, std::move(ranks))) {}
+
+StepWorkspace::Impl::Impl(const Model& m, std::shared_ptr<const assembly::RankReduction> ranks) : model(&m) {
   const int n = m.node_count();
+  if (ranks && ranks->size() <= 1) ranks.reset();
+  if (ranks) {
+    const std::string where = "StepWorkspace across " + std::to_string(ranks->size()) + " MPI ranks";
+    if (m.has_contact) throw InputError(where, "contact cannot run split across ranks yet; run it in one process");
+    if (!m.attachments.empty() || !m.distance_links.empty())
+      throw InputError(where, "attachments and distance links cannot run split across ranks yet (the augmented "
+                              "Lagrangian reads whole residuals); run the scene in one process");
+    const auto [first, last] = solve::node_range(n, ranks->rank(), ranks->size());
+    own_nodes.assign(static_cast<std::size_t>(n), 0);
+    std::fill(own_nodes.begin() + first, own_nodes.begin() + last, 1);
+  }
+  const BlockShares share = block_shares(m, ranks.get());
   assembly::ObjectiveBuilder b(n, 3);
 
   // Elastic energies.
-  for (const TetBlock& block : m.tet_blocks) {
+  for (const TetBlock& block : share.tets) {
     elastic_groups.push_back(static_cast<int>(elastic_groups.size()));
     add_tets(b, m, block, m.bodies[block.body].name + " " + material_name(block.model));
   }
   int group_count = static_cast<int>(elastic_groups.size());
-  for (const ClothBlock& block : m.cloth_blocks) {
-    add_cloth(b, m, block, m.bodies[block.body].name);
+  for (std::size_t i = 0; i < share.cloth.size(); ++i) {
+    const ClothBlock& block = share.cloth[i];
+    const bool bending = m.cloth_blocks[i].hinges.rows() > 0;
+    add_cloth(b, m, block, m.bodies[block.body].name, bending);
     elastic_groups.push_back(group_count++);
-    if (block.hinges.rows() > 0) elastic_groups.push_back(group_count++);
+    if (bending) elastic_groups.push_back(group_count++);
   }
-  for (const SpringBlock& block : m.spring_blocks) {
+  for (const SpringBlock& block : share.springs) {
     b.add_elements<energies::MassSpring>(m.bodies[block.body].name + " springs", block.edges, block.spring);
     elastic_groups.push_back(group_count++);
   }
 
-  // Inertia. Consistent mass: per tet and per triangle; the rest of a node's mass (springs,
-  // particles) stays lumped.
+  // Inertia. Consistent mass: per tet and per triangle (this rank's); the rest of a node's mass
+  // (springs, particles: every element's share taken off) stays lumped.
   const auto& X = m.initial_positions;
   Eigen::VectorXd point_mass = m.node_mass;
   if (m.mass_model == MassModel::consistent) {
+    for (const TetBlock& block : m.tet_blocks)
+      for (Eigen::Index t = 0; t < block.tets.rows(); ++t)
+        for (int a = 0; a < 4; ++a)
+          point_mass[block.tets(t, a)] -= 0.25 * block.density[t] * tet_volume(m.rest_positions, block.tets.row(t));
+    for (const ClothBlock& block : m.cloth_blocks)
+      for (Eigen::Index t = 0; t < block.triangles.rows(); ++t)
+        for (int a = 0; a < 3; ++a)
+          point_mass[block.triangles(t, a)] -=
+              block.areal_density[t] * triangle_area(m.rest_positions, block.triangles.row(t)) / 3.0;
     std::vector<Eigen::RowVector4i> tets;
     std::vector<double> tet_mass;
-    for (const TetBlock& block : m.tet_blocks)
+    for (const TetBlock& block : share.tets)
       for (Eigen::Index t = 0; t < block.tets.rows(); ++t) {
         tets.push_back(block.tets.row(t));
         tet_mass.push_back(block.density[t] * tet_volume(m.rest_positions, block.tets.row(t)));
-        for (int a = 0; a < 4; ++a) point_mass[block.tets(t, a)] -= 0.25 * tet_mass.back();
       }
     std::vector<Eigen::RowVector3i> tris;
     std::vector<double> tri_mass;
-    for (const ClothBlock& block : m.cloth_blocks)
+    for (const ClothBlock& block : share.cloth)
       for (Eigen::Index t = 0; t < block.triangles.rows(); ++t) {
         tris.push_back(block.triangles.row(t));
         tri_mass.push_back(block.areal_density[t] * triangle_area(m.rest_positions, block.triangles.row(t)));
-        for (int a = 0; a < 3; ++a) point_mass[block.triangles(t, a)] -= tri_mass.back() / 3.0;
       }
     auto add_consistent = [&](auto tag, const auto& elements, const std::vector<double>& mass, auto& indices,
                               Eigen::VectorXd& masses, int& group, const char* name) {
@@ -184,7 +261,10 @@ StepWorkspace::Impl::Impl(const Model& m) : model(&m) {
       dashpot_edges.resize(static_cast<Eigen::Index>(edges.size()), 2);
       for (Eigen::Index e = 0; e < dashpot_edges.rows(); ++e) dashpot_edges.row(e) = edges[e];
       dashpot_damping = Eigen::Map<const Eigen::VectorXd>(damping.data(), dashpot_edges.rows());
-      b.add_elements<energies::SpringDashpot>("dashpots", dashpot_edges, RowParams::Zero(dashpot_edges.rows(), 7));
+      dashpot_group_rows = rows_held(dashpot_edges, n, ranks.get());
+      const mesh::Indices<2> held = dashpot_edges(dashpot_group_rows, Eigen::all);
+      const auto count = static_cast<Eigen::Index>(dashpot_group_rows.size());
+      b.add_elements<energies::SpringDashpot>("dashpots", held, RowParams::Zero(count, 7));
       dashpots = group_count++;
     }
   }
@@ -212,6 +292,7 @@ StepWorkspace::Impl::Impl(const Model& m) : model(&m) {
   }
   contact = add_contact_groups(b, m, group_count);
   objective = std::move(b).finalize();
+  if (ranks) objective.set_rank_reduction(std::move(ranks));
 
   set_node_masses(m.node_mass);
   for (int node : m.pinned_nodes)
@@ -235,7 +316,14 @@ void StepWorkspace::Impl::set_inertia(const Eigen::VectorXd& centre, double weig
   };
   Eigen::Matrix<int, Eigen::Dynamic, 1, Eigen::ColMajor> lumped =
       Eigen::Map<const Eigen::VectorXi>(lumped_inertia_nodes.data(), static_cast<Eigen::Index>(lumped_inertia_nodes.size()));
-  set(lumped_inertia, lumped, lumped_inertia_mass);
+  if (own_nodes.empty()) {
+    set(lumped_inertia, lumped, lumped_inertia_mass);
+  } else {  // across ranks: the masses of this rank's nodes only
+    Eigen::VectorXd own_mass = lumped_inertia_mass;
+    for (Eigen::Index i = 0; i < lumped.size(); ++i)
+      if (!own_nodes[static_cast<std::size_t>(lumped[i])]) own_mass[i] = 0.0;
+    set(lumped_inertia, lumped, own_mass);
+  }
   set(tet_inertia, inertia_tets, tet_inertia_mass);
   set(triangle_inertia, inertia_triangles, triangle_inertia_mass);
 }
@@ -273,18 +361,21 @@ void StepWorkspace::Impl::set_forces(const Eigen::VectorXd& f, const Eigen::Vect
   RowParams params(f.size() / 3, 6);
   params.leftCols<3>() = f.reshaped(3, f.size() / 3).transpose();
   params.rightCols<3>() = reference.reshaped(3, reference.size() / 3).transpose();
+  for (std::size_t v = 0; v < own_nodes.size(); ++v)  // across ranks: this rank's nodes only
+    if (!own_nodes[v]) params.row(static_cast<Eigen::Index>(v)).leftCols<3>().setZero();
   objective.set_group_parameters(forces, params);
 }
 
 void StepWorkspace::Impl::set_dashpots(const Eigen::VectorXd& x_n, double h) {
   if (dashpots < 0) return;
-  RowParams params(dashpot_edges.rows(), 7);
-  for (Eigen::Index e = 0; e < dashpot_edges.rows(); ++e) {
+  RowParams params(static_cast<Eigen::Index>(dashpot_group_rows.size()), 7);
+  for (Eigen::Index i = 0; i < params.rows(); ++i) {
+    const int e = dashpot_group_rows[static_cast<std::size_t>(i)];
     const Eigen::Vector3d u = x_n.segment<3>(3 * dashpot_edges(e, 1)) - x_n.segment<3>(3 * dashpot_edges(e, 0));
     const double length = u.norm();
-    params(e, 0) = dashpot_damping[e] / h;
-    params.row(e).segment<3>(1) = u;
-    params.row(e).segment<3>(4) = length > 0.0 ? Eigen::Vector3d(u / length) : Eigen::Vector3d::Zero();
+    params(i, 0) = dashpot_damping[e] / h;
+    params.row(i).segment<3>(1) = u;
+    params.row(i).segment<3>(4) = length > 0.0 ? Eigen::Vector3d(u / length) : Eigen::Vector3d::Zero();
   }
   objective.set_group_parameters(dashpots, params);
 }

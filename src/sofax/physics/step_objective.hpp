@@ -20,10 +20,15 @@
 namespace sofax::physics {
 
 struct StepWorkspace::Impl {
-  explicit Impl(const Model& model);
+  // ranks: this rank's share across MPI ranks (StepWorkspace's constructor); nullptr: the whole.
+  Impl(const Model& model, std::shared_ptr<const assembly::RankReduction> ranks);
 
   const Model* model = nullptr;
   assembly::Objective objective;
+  // Across ranks: 1 for the nodes this rank owns (solve::node_range), whose inertia and forces it
+  // adds; empty in one process. The per-node groups keep every node (zero on the others') so
+  // that every diagonal entry exists on every rank.
+  std::vector<char> own_nodes;
   std::vector<int> elastic_groups;     // weighted 1 + β/h
   double elastic_weight = 1.0;
   int lumped_inertia = -1, tet_inertia = -1, triangle_inertia = -1;
@@ -34,8 +39,9 @@ struct StepWorkspace::Impl {
   mesh::Indices<3> inertia_triangles;
   int forces = -1;
   int dashpots = -1;
-  mesh::Indices<2> dashpot_edges;
+  mesh::Indices<2> dashpot_edges;           // every damped spring (explicit steps' forces)
   Eigen::VectorXd dashpot_damping;         // c per dashpot, N·s/m
+  std::vector<int> dashpot_group_rows;     // the dashpots group's elements: rows of dashpot_edges
   std::vector<int> constraint_groups;      // attachments, links (those present)
   int constraint_count = 0;                // residuals in all of them
   double constraint_penalty_scale = 0.0;   // 10 × the total mass: ρ₀ = this / ĥ²

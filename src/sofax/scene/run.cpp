@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "sofax/core/error.hpp"
@@ -165,6 +167,15 @@ class Output {
   std::ofstream log_;
 };
 
+// Whether `mine` holds on any rank (this process's alone in one process): a collective, so that
+// every rank takes the same branch.
+bool any_rank(const assembly::RankReduction* ranks, bool mine) {
+  if (!ranks) return mine;
+  double count = mine ? 1.0 : 0.0;
+  ranks->sum({&count, 1});
+  return count > 0.0;
+}
+
 }  // namespace
 
 RunSummary run_scene(const Scene& scene, const RunOptions& options) {
@@ -179,23 +190,42 @@ RunSummary run_scene(const Scene& scene, const RunOptions& options) {
                         : steps_to_cover(options.duration > 0.0 ? options.duration : scene.duration, step_options.time_step);
 
   // Everything that can reject the scene comes before the folder is created.
-  physics::StepWorkspace workspace(scene.model);
+  const assembly::RankReduction* ranks = options.ranks && options.ranks->size() > 1 ? options.ranks.get() : nullptr;
+  physics::StepWorkspace workspace(scene.model, ranks ? options.ranks : nullptr);
   physics::State current = physics::initial_state(scene.model), next;
   if (options.prepare) options.prepare(workspace, current);
-  Output out(scene, options.output_directory);
+  // Across ranks, rank 0 writes; should it fail to make the folder, every rank stops with it.
+  std::optional<Output> out;
+  std::exception_ptr output_failure;
+  if (!ranks || ranks->rank() == 0) {
+    try {
+      out.emplace(scene, options.output_directory);
+    } catch (const InputError&) {
+      if (!ranks) throw;
+      output_failure = std::current_exception();
+    }
+  }
+  if (any_rank(ranks, output_failure != nullptr)) {
+    if (output_failure) std::rethrow_exception(output_failure);
+    throw InputError("output directory", "rank 0 could not create '" + options.output_directory + "'");
+  }
 
   RunSummary summary;
   summary.steps_planned = steps;
-  summary.pvd_path = out.pvd_path();
-  summary.log_path = out.log_path();
+  if (out) {
+    summary.pvd_path = out->pvd_path();
+    summary.log_path = out->log_path();
+  }
   const physics::Energies e0 = physics::energies(scene.model, current, workspace);
-  out.log({{"step", 0}, {"time", current.time}, {"status", "initial"},
-           {"energy", {{"total", e0.kinetic + e0.elastic + e0.gravity}, {"kinetic", e0.kinetic},
-                       {"elastic", e0.elastic}, {"gravity", e0.gravity}}}});
-  out.frame(current, nullptr);
+  if (out) {
+    out->log({{"step", 0}, {"time", current.time}, {"status", "initial"},
+              {"energy", {{"total", e0.kinetic + e0.elastic + e0.gravity}, {"kinetic", e0.kinetic},
+                          {"elastic", e0.elastic}, {"gravity", e0.gravity}}}});
+    out->frame(current, nullptr);
+  }
 
   for (int i = 1; i <= steps; ++i) {
-    if (options.stop_requested && options.stop_requested->load()) {
+    if (any_rank(ranks, options.stop_requested && options.stop_requested->load())) {
       summary.status = RunStatus::interrupted;
       summary.message = "interrupted after step " + std::to_string(i - 1);
       break;
@@ -208,7 +238,7 @@ RunSummary run_scene(const Scene& scene, const RunOptions& options) {
       physics::State failed = current;  // the step that did not happen, logged at its target time
       failed.step = i;
       failed.time = current.time + step_options.time_step;
-      out.log(log_record(failed, report));
+      if (out) out->log(log_record(failed, report));
       summary.status = RunStatus::failed;
       summary.message = "step " + std::to_string(i) + " (t = " + std::to_string(failed.time) + " s) failed: " + report.message;
       break;
@@ -219,23 +249,23 @@ RunSummary run_scene(const Scene& scene, const RunOptions& options) {
       physics::StepReport bad = report;
       bad.status = physics::StepStatus::failed;
       bad.message = "the step produced a NaN or infinite position, velocity or force";
-      out.log(log_record(next, bad));
+      if (out) out->log(log_record(next, bad));
       summary.status = RunStatus::failed;
       summary.message = "step " + std::to_string(i) + " (t = " + std::to_string(next.time) + " s) failed: " + bad.message;
       break;
     }
     std::swap(current, next);
-    out.log(log_record(current, report));
+    if (out) out->log(log_record(current, report));
     summary.steps = i;
     summary.time = current.time;
-    if (i % scene.output.every == 0 || i == steps) out.frame(current, &report);
+    if (out && (i % scene.output.every == 0 || i == steps)) out->frame(current, &report);
     if (options.on_progress) {
       const double elapsed = seconds_since(t0);
       options.on_progress({i, steps, current.time, elapsed, elapsed / i * (steps - i), scene.model.has_contact,
                            report.active_contacts, report.min_contact_distance, report.min_ccd_step, report.contact_time});
     }
   }
-  summary.frames = out.frames();
+  summary.frames = out ? out->frames() : 0;
   summary.wall_seconds = seconds_since(t0);
   return summary;
 }

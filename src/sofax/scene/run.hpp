@@ -25,8 +25,10 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 
+#include "sofax/assembly/rank_reduction.hpp"
 #include "sofax/scene/scene.hpp"
 
 namespace sofax::scene {
@@ -59,6 +61,12 @@ struct RunOptions {
   std::function<void(physics::StepWorkspace&, physics::State&)> prepare = {};
   // The control of step i (1 … steps), e.g. optimized forces; none when unset.
   std::function<void(int step, physics::Control&)> control = {};
+  // Across MPI ranks (solve::MpiRanks::world() under `mpirun -np N`, N > 1): every rank calls
+  // run_scene with the same scene and options and steps its share of the model
+  // (physics::StepWorkspace's split); rank 0 alone writes the output folder, and every rank
+  // returns the same summary (the others with no paths and no frames). A stop request on any rank stops all
+  // after the same step.
+  std::shared_ptr<const assembly::RankReduction> ranks = nullptr;
 };
 
 enum class RunStatus { completed, failed, interrupted };
