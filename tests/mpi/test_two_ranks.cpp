@@ -6,8 +6,8 @@
 // - Newton across the ranks (PETSc's CG + GAMG on the added matrices) reaches the iterates of
 //   the whole problem in one process (PETSc on one rank) to the solver's tolerance, and the
 //   same equilibrium as the direct (Cholesky) solve;
-// - what cannot run across ranks says so (Cholesky for Newton's step; contact and links in
-//   dynamics);
+// - what cannot run across ranks says so (Cholesky for Newton's step; contact, links and the
+//   adjoints in dynamics);
 // - dynamics across the ranks (physics::StepWorkspace's split: solids, cloth with bending,
 //   damped springs, lumped and consistent mass, Rayleigh damping) reaches the whole model's
 //   states to Newton's tolerance, explicit steps to roundoff, with the same bits on every rank,
@@ -20,6 +20,9 @@
 #include <filesystem>
 #include <vector>
 
+#include "sofax/adjoint/gradient.hpp"
+#include "sofax/adjoint/losses.hpp"
+#include "sofax/adjoint/parameters.hpp"
 #include "sofax/core/error.hpp"
 #include "sofax/mesh/generators.hpp"
 #include "sofax/physics/lumped_mass.hpp"
@@ -356,6 +359,23 @@ TEST(TwoRanks, WhatCannotRunSplitSaysSo) {
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("distance links"), std::string::npos) << e.what();
+  }
+  // The adjoint's solves need the whole Hessian in one process.
+  const physics::Model model = mixed_model(physics::MassModel::lumped);
+  physics::StepWorkspace split(model, ranks);
+  adjoint::ParameterSet theta(adjoint::step_objective(split));
+  theta.add_per_element("chain springs", 0);
+  physics::State s0 = physics::initial_state(model);
+  const Eigen::VectorXd u = theta.current(adjoint::step_objective(split), s0);
+  adjoint::StateLoss loss;
+  loss.add_node_targets({4}, Eigen::MatrixXd::Zero(1, 3), {.step = -1});
+  try {
+    adjoint::TrajectoryOptions options;
+    options.steps = 2;
+    adjoint::trajectory(model, split, theta, u, loss, options);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("split across MPI ranks"), std::string::npos) << e.what();
   }
 }
 
