@@ -86,7 +86,6 @@ double triangle_area(const mesh::Positions& X, const Eigen::Ref<const Eigen::Row
   return 0.5 * e1.cross(e2).norm();
 }
 
-
 // The rows of `elements` this rank holds: those whose lowest node it owns (solve::owned_elements);
 // all of them in one process.
 template <class Indices>
@@ -115,21 +114,20 @@ SpringBlock block_share(const SpringBlock& b, const std::vector<int>& rows) {
                      .damping = b.damping(rows)};
 }
 
-// What this rank's share holds of the model's element blocks (all of them in one process).
+// What this rank's share holds of the model's element blocks, block for block.
 struct BlockShares {
   std::vector<TetBlock> tets;
   std::vector<ClothBlock> cloth;
   std::vector<SpringBlock> springs;
 };
 
-BlockShares block_shares(const Model& m, const assembly::RankReduction* ranks) {
+BlockShares block_shares(const Model& m, const assembly::RankReduction& ranks) {
   const int n = m.node_count();
   BlockShares s;
-  for (const TetBlock& b : m.tet_blocks) s.tets.push_back(ranks ? block_share(b, rows_held(b.tets, n, ranks)) : b);
+  for (const TetBlock& b : m.tet_blocks) s.tets.push_back(block_share(b, rows_held(b.tets, n, &ranks)));
   for (const ClothBlock& b : m.cloth_blocks)
-    s.cloth.push_back(ranks ? block_share(b, rows_held(b.triangles, n, ranks), rows_held(b.hinges, n, ranks)) : b);
-  for (const SpringBlock& b : m.spring_blocks)
-    s.springs.push_back(ranks ? block_share(b, rows_held(b.edges, n, ranks)) : b);
+    s.cloth.push_back(block_share(b, rows_held(b.triangles, n, &ranks), rows_held(b.hinges, n, &ranks)));
+  for (const SpringBlock& b : m.spring_blocks) s.springs.push_back(block_share(b, rows_held(b.edges, n, &ranks)));
   return s;
 }
 
@@ -152,23 +150,27 @@ StepWorkspace::Impl::Impl(const Model& m, std::shared_ptr<const assembly::RankRe
     own_nodes.assign(static_cast<std::size_t>(n), 0);
     std::fill(own_nodes.begin() + first, own_nodes.begin() + last, 1);
   }
-  const BlockShares share = block_shares(m, ranks.get());
+  // The element blocks this workspace assembles: the model's, or across ranks this rank's share.
+  const BlockShares split = ranks ? block_shares(m, *ranks) : BlockShares{};
+  const std::vector<TetBlock>& tet_blocks = ranks ? split.tets : m.tet_blocks;
+  const std::vector<ClothBlock>& cloth_blocks = ranks ? split.cloth : m.cloth_blocks;
+  const std::vector<SpringBlock>& spring_blocks = ranks ? split.springs : m.spring_blocks;
   assembly::ObjectiveBuilder b(n, 3);
 
   // Elastic energies.
-  for (const TetBlock& block : share.tets) {
+  for (const TetBlock& block : tet_blocks) {
     elastic_groups.push_back(static_cast<int>(elastic_groups.size()));
     add_tets(b, m, block, m.bodies[block.body].name + " " + material_name(block.model));
   }
   int group_count = static_cast<int>(elastic_groups.size());
-  for (std::size_t i = 0; i < share.cloth.size(); ++i) {
-    const ClothBlock& block = share.cloth[i];
+  for (std::size_t i = 0; i < cloth_blocks.size(); ++i) {
+    const ClothBlock& block = cloth_blocks[i];
     const bool bending = m.cloth_blocks[i].hinges.rows() > 0;
     add_cloth(b, m, block, m.bodies[block.body].name, bending);
     elastic_groups.push_back(group_count++);
     if (bending) elastic_groups.push_back(group_count++);
   }
-  for (const SpringBlock& block : share.springs) {
+  for (const SpringBlock& block : spring_blocks) {
     b.add_elements<energies::MassSpring>(m.bodies[block.body].name + " springs", block.edges, block.spring);
     elastic_groups.push_back(group_count++);
   }
@@ -181,7 +183,7 @@ StepWorkspace::Impl::Impl(const Model& m, std::shared_ptr<const assembly::RankRe
     for (const TetBlock& block : m.tet_blocks)
       for (Eigen::Index t = 0; t < block.tets.rows(); ++t)
         for (int a = 0; a < 4; ++a)
-          point_mass[block.tets(t, a)] -= 0.25 * block.density[t] * tet_volume(m.rest_positions, block.tets.row(t));
+          point_mass[block.tets(t, a)] -= 0.25 * (block.density[t] * tet_volume(m.rest_positions, block.tets.row(t)));
     for (const ClothBlock& block : m.cloth_blocks)
       for (Eigen::Index t = 0; t < block.triangles.rows(); ++t)
         for (int a = 0; a < 3; ++a)
@@ -189,14 +191,14 @@ StepWorkspace::Impl::Impl(const Model& m, std::shared_ptr<const assembly::RankRe
               block.areal_density[t] * triangle_area(m.rest_positions, block.triangles.row(t)) / 3.0;
     std::vector<Eigen::RowVector4i> tets;
     std::vector<double> tet_mass;
-    for (const TetBlock& block : share.tets)
+    for (const TetBlock& block : tet_blocks)
       for (Eigen::Index t = 0; t < block.tets.rows(); ++t) {
         tets.push_back(block.tets.row(t));
         tet_mass.push_back(block.density[t] * tet_volume(m.rest_positions, block.tets.row(t)));
       }
     std::vector<Eigen::RowVector3i> tris;
     std::vector<double> tri_mass;
-    for (const ClothBlock& block : share.cloth)
+    for (const ClothBlock& block : cloth_blocks)
       for (Eigen::Index t = 0; t < block.triangles.rows(); ++t) {
         tris.push_back(block.triangles.row(t));
         tri_mass.push_back(block.areal_density[t] * triangle_area(m.rest_positions, block.triangles.row(t)));
