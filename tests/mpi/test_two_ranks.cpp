@@ -18,6 +18,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <random>
+#include <set>
 #include <vector>
 
 #include "sofax/adjoint/gradient.hpp"
@@ -160,6 +162,62 @@ TEST(TwoRanks, ReducedSharesEqualTheWholeObjective) {
   EXPECT_GT(((H_part * v) - Hv_whole).norm(), 1e-3 * Hv_whole.norm());
 }
 
+// Whether every rank holds these exact bits (the sum of equal doubles over the ranks is exact).
+bool same_bits_on_every_rank(const assembly::RankReduction& ranks, const Eigen::VectorXd& mine) {
+  Eigen::VectorXd summed = mine;
+  ranks.sum({summed.data(), static_cast<std::size_t>(summed.size())});
+  return (summed - ranks.size() * mine).cwiseAbs().maxCoeff() == 0.0;
+}
+
+// The mesh with its nodes renumbered at random (a fixed seed): no locality left in the ids.
+mesh::Mesh shuffled(const mesh::Mesh& m) {
+  std::vector<int> to(static_cast<std::size_t>(m.vertex_count()));
+  for (std::size_t v = 0; v < to.size(); ++v) to[v] = static_cast<int>(v);
+  std::mt19937 random(7);
+  std::shuffle(to.begin(), to.end(), random);
+  mesh::Mesh out = m;
+  for (int v = 0; v < m.vertex_count(); ++v) out.vertex_positions.row(to[v]) = m.vertex_positions.row(v);
+  for (Eigen::Index i = 0; i < out.tet_indices.size(); ++i) out.tet_indices.data()[i] = to[m.tet_indices.data()[i]];
+  return out;
+}
+
+// Tet edges whose two nodes have different owners, each edge once.
+int cut_edges(const mesh::Mesh& m, const std::vector<int>& owners) {
+  std::set<std::pair<int, int>> cut;
+  for (Eigen::Index t = 0; t < m.tet_indices.rows(); ++t)
+    for (int a = 0; a < 4; ++a)
+      for (int b = a + 1; b < 4; ++b) {
+        const int u = m.tet_indices(t, a), v = m.tet_indices(t, b);
+        if (owners[u] != owners[v]) cut.insert({std::min(u, v), std::max(u, v)});
+      }
+  return static_cast<int>(cut.size());
+}
+
+// PETSc's graph partitioner (PT-Scotch) on a cube whose ids carry no locality: balanced parts and
+// a cut like a plane's through the cube, where contiguous id ranges cut about half of all edges.
+TEST(TwoRanks, GraphPartitionCutsFewEdgesOnAShuffledMesh) {
+  SOFAX_REQUIRE_RANKS(ranks);
+  const mesh::Mesh cube = shuffled(mesh::tet_grid(8));
+  const int n = cube.vertex_count();
+  const std::vector<int> owners = solve::partition_nodes({cube.tet_indices}, n, *ranks);
+  ASSERT_EQ(owners.size(), static_cast<std::size_t>(n));
+  std::vector<int> count(static_cast<std::size_t>(ranks->size()), 0);
+  for (int owner : owners) {
+    ASSERT_TRUE(owner >= 0 && owner < ranks->size()) << owner;
+    ++count[static_cast<std::size_t>(owner)];
+  }
+  for (int c : count) EXPECT_NEAR(c, double(n) / ranks->size(), 0.1 * n / ranks->size()) << "unbalanced parts";
+  std::vector<int> contiguous(static_cast<std::size_t>(n));
+  for (int r = 0; r < ranks->size(); ++r) {
+    const auto [first, last] = solve::node_range(n, r, ranks->size());
+    std::fill(contiguous.begin() + first, contiguous.begin() + last, r);
+  }
+  // A plane through the 9³-node cube cuts ~81 nodes' edges (a few hundred); half of the ~4.5k
+  // edges are cut by id ranges on shuffled ids.
+  EXPECT_LT(cut_edges(cube, owners), cut_edges(cube, contiguous) / 4);
+  EXPECT_TRUE(same_bits_on_every_rank(*ranks, Eigen::Map<const Eigen::VectorXi>(owners.data(), n).cast<double>()));
+}
+
 struct Trace {
   std::vector<double> energies;
   std::vector<int> linear_iterations;
@@ -216,6 +274,25 @@ TEST(TwoRanks, NewtonReachesTheOneRankIterates) {
   EXPECT_EQ((doubled - ranks->size() * mine).cwiseAbs().maxCoeff(), 0.0);
 }
 
+// On a mesh numbered without locality the partition still follows the graph, and PETSc's rows
+// follow the partition (renumbered rank by rank): the same equilibrium as the direct solve.
+TEST(TwoRanks, NewtonOnAShuffledMeshReachesTheDirectEquilibrium) {
+  SOFAX_REQUIRE_RANKS(ranks);
+  const mesh::Mesh bar = shuffled(mesh::tet_grid(5));
+  Trace split_trace, direct_trace;
+  const physics::StaticEquilibrium split =
+      solve_cantilever(bar, solve::NewtonLinearSolver::petsc_gamg, ranks, split_trace);
+  const physics::StaticEquilibrium direct = solve_cantilever(bar, solve::NewtonLinearSolver::cholesky, nullptr, direct_trace);
+  ASSERT_TRUE(split.report.converged()) << split.report.message;
+  ASSERT_TRUE(direct.report.converged()) << direct.report.message;
+  const double sag = (direct.positions - bar.vertex_positions).cwiseAbs().maxCoeff();
+  EXPECT_GT(sag, 1e-4);
+  EXPECT_LE((split.positions - direct.positions).cwiseAbs().maxCoeff(), 1e-7 * sag);
+  // The owners are not id ranges (else this test would not reach the renumbering).
+  const std::vector<int> owners = solve::partition_nodes({bar.tet_indices}, bar.vertex_count(), *ranks);
+  EXPECT_FALSE(std::is_sorted(owners.begin(), owners.end()));
+}
+
 TEST(TwoRanks, CholeskyCannotSolveASplitProblem) {
   SOFAX_REQUIRE_RANKS(ranks);
   const mesh::Mesh bar = mesh::tet_grid(3);
@@ -229,12 +306,6 @@ TEST(TwoRanks, CholeskyCannotSolveASplitProblem) {
 }
 
 
-// Whether every rank holds these exact bits (the sum of equal doubles over the ranks is exact).
-bool same_bits_on_every_rank(const assembly::RankReduction& ranks, const Eigen::VectorXd& mine) {
-  Eigen::VectorXd summed = mine;
-  ranks.sum({summed.data(), static_cast<std::size_t>(summed.size())});
-  return (summed - ranks.size() * mine).cwiseAbs().maxCoeff() == 0.0;
-}
 
 // A model with every element kind a split workspace holds: a Neo-Hookean beam clamped at one
 // end, a cloth (membrane + bending) pinned at two corners, and damped springs hanging a chain of

@@ -231,6 +231,22 @@ void Objective::hessian_block_diagonal(const Eigen::Ref<const Eigen::VectorXd>& 
   sum_over_ranks(out);
 }
 
+void Objective::set_rank_reduction(std::shared_ptr<const RankReduction> ranks, std::vector<int> node_owners) {
+  if (!node_owners.empty()) {
+    if (node_owners.size() != static_cast<std::size_t>(node_count_))
+      throw InputError("Objective::set_rank_reduction", std::to_string(node_owners.size()) + " node owners for " +
+                                                            std::to_string(node_count_) + " nodes");
+    const int size = ranks ? ranks->size() : 1;
+    for (std::size_t v = 0; v < node_owners.size(); ++v)
+      if (node_owners[v] < 0 || node_owners[v] >= size)
+        throw InputError("Objective::set_rank_reduction", "node " + std::to_string(v) + " is owned by rank " +
+                                                              std::to_string(node_owners[v]) + " of " +
+                                                              std::to_string(size));
+  }
+  ranks_ = std::move(ranks);
+  node_owners_ = std::move(node_owners);
+}
+
 int Objective::find_group(const std::string& name) const {
   for (int i = 0; i < group_count(); ++i)
     if (groups_[i]->name() == name) return i;

@@ -143,9 +143,14 @@ class Objective {
   // --- Across MPI ranks ----------------------------------------------------------------------
   // This objective becomes one rank's share of a problem (see the top of this file); nullptr (the
   // default) or a reduction of size 1: a whole problem in one process.
-  void set_rank_reduction(std::shared_ptr<const RankReduction> ranks) { ranks_ = std::move(ranks); }
+  // node_owners (node_count() entries, the same on every rank, or empty): the rank whose rows each
+  // node's dofs are in the distributed linear solve (the partition the elements were shared by,
+  // solve::partition_nodes); empty: contiguous ranges of rows. InputError for a wrong size or a
+  // rank out of range.
+  void set_rank_reduction(std::shared_ptr<const RankReduction> ranks, std::vector<int> node_owners = {});
   // The reduction when the problem is split over more than one rank, else nullptr.
   const RankReduction* rank_reduction() const { return ranks_ && ranks_->size() > 1 ? ranks_.get() : nullptr; }
+  const std::vector<int>& node_owners() const { return node_owners_; }
 
   // Counts every change of parameters, weights, targets or elements: what a cache filled at one
   // version (HessianCache) is checked against.
@@ -215,6 +220,7 @@ class Objective {
   HessianPattern pattern_;
   std::uint64_t version_ = 0;
   std::shared_ptr<const RankReduction> ranks_;
+  std::vector<int> node_owners_;
 };
 
 class ObjectiveBuilder {

@@ -50,15 +50,15 @@ assembly::Objective gravity_statics_share(const mesh::Mesh& solid, const NeoHook
     throw InputError("gravity_statics_share", "node_mass has " + std::to_string(node_mass.size()) +
                                                   " entries, the mesh " + std::to_string(solid.vertex_count()) +
                                                   " vertices");
+  std::vector<int> owners = solve::partition_nodes({solid.tet_indices}, solid.vertex_count(), *ranks);
   mesh::Mesh share;
   share.vertex_positions = solid.vertex_positions;
-  share.tet_indices = solid.tet_indices(solve::owned_elements(solid.tet_indices, solid.vertex_count(), *ranks),
-                                        Eigen::all);
-  const auto [first, last] = solve::node_range(solid.vertex_count(), ranks->rank(), ranks->size());
+  share.tet_indices = solid.tet_indices(solve::owned_elements(solid.tet_indices, owners, ranks->rank()), Eigen::all);
   Eigen::VectorXd own_mass = Eigen::VectorXd::Zero(node_mass.size());
-  own_mass.segment(first, last - first) = node_mass.segment(first, last - first);
+  for (Eigen::Index v = 0; v < own_mass.size(); ++v)
+    if (owners[static_cast<std::size_t>(v)] == ranks->rank()) own_mass[v] = node_mass[v];
   assembly::Objective objective = gravity_statics_objective(share, material, own_mass, gravity);
-  objective.set_rank_reduction(std::move(ranks));
+  objective.set_rank_reduction(std::move(ranks), std::move(owners));
   return objective;
 }
 

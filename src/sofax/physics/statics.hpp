@@ -39,9 +39,10 @@ struct StaticsOptions {
   solve::MinimizerOptions newton = {
       .max_iterations = 100, .gradient_tolerance = 0.0, .relative_gradient_tolerance = 1e-9};
   // Across MPI ranks (solve::MpiRanks::world() in a program started by mpirun): every rank calls
-  // static_equilibrium with the same arguments, assembles the tets whose lowest node it owns
-  // (solve::owned_elements) and the weight of its own nodes, and Newton solves its steps with
-  // PETSc over all ranks; every rank returns the whole result. nullptr: one process.
+  // static_equilibrium with the same arguments, assembles the tets whose lowest node it owns (the
+  // nodes partitioned by solve::partition_nodes) and the weight of its own nodes, and Newton
+  // solves its steps with PETSc over all ranks; every rank returns the whole result. nullptr:
+  // one process.
   std::shared_ptr<const assembly::RankReduction> ranks;
 };
 
@@ -59,10 +60,10 @@ assembly::Objective gravity_statics_objective(const mesh::Mesh& solid, const Neo
                                              const Eigen::VectorXd& node_mass, const Eigen::Vector3d& gravity);
 
 // One rank's share of the same Φ across MPI ranks (what static_equilibrium builds with
-// StaticsOptions::ranks): the tets whose lowest node the rank owns (solve::owned_elements), the
-// weight of its own nodes (solve::node_range) with every node kept in the gravity group (zero mass
-// on the others' nodes, so that every diagonal entry Newton's shifts need exists), and the
-// reduction set on it.
+// StaticsOptions::ranks): the nodes partitioned over the ranks by solve::partition_nodes, the tets
+// whose lowest node the rank owns (solve::owned_elements), the weight of its own nodes with every
+// node kept in the gravity group (zero mass on the others' nodes, so that every diagonal entry
+// Newton's shifts need exists), and the reduction and the node owners set on it.
 assembly::Objective gravity_statics_share(const mesh::Mesh& solid, const NeoHookeanMaterial& material,
                                           const Eigen::VectorXd& node_mass, const Eigen::Vector3d& gravity,
                                           std::shared_ptr<const assembly::RankReduction> ranks);

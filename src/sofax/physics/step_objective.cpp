@@ -5,6 +5,7 @@
 #include <Eigen/LU>
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "sofax/core/error.hpp"
@@ -86,16 +87,32 @@ double triangle_area(const mesh::Positions& X, const Eigen::Ref<const Eigen::Row
   return 0.5 * e1.cross(e2).norm();
 }
 
+// This rank's share of a split model: the owner of every node, and the rank.
+struct Partition {
+  std::vector<int> owners;
+  int rank = 0;
+};
+
 // The rows of `elements` this rank holds: those whose lowest node it owns (solve::owned_elements);
-// all of them in one process.
+// all of them in one process (no partition).
 template <class Indices>
-std::vector<int> rows_held(const Indices& elements, int node_count, const assembly::RankReduction* ranks) {
-  if (!ranks) {
+std::vector<int> rows_held(const Indices& elements, const Partition* partition) {
+  if (!partition) {
     std::vector<int> all(static_cast<std::size_t>(elements.rows()));
     for (std::size_t e = 0; e < all.size(); ++e) all[e] = static_cast<int>(e);
     return all;
   }
-  return solve::owned_elements(elements.template cast<int>(), node_count, *ranks);
+  return solve::owned_elements(elements.template cast<int>(), partition->owners, partition->rank);
+}
+
+// The model's nodes partitioned over the ranks on the graph of its elements (tets, triangles,
+// springs; the hinges join nodes the triangles already do).
+Partition partition_model(const Model& m, const assembly::RankReduction& ranks) {
+  std::vector<Eigen::MatrixXi> sets;
+  for (const TetBlock& b : m.tet_blocks) sets.emplace_back(b.tets);
+  for (const ClothBlock& b : m.cloth_blocks) sets.emplace_back(b.triangles);
+  for (const SpringBlock& b : m.spring_blocks) sets.emplace_back(b.edges);
+  return {solve::partition_nodes(sets, m.node_count(), ranks), ranks.rank()};
 }
 
 // A block with only the given rows of its elements and their per-element data.
@@ -121,13 +138,12 @@ struct BlockShares {
   std::vector<SpringBlock> springs;
 };
 
-BlockShares block_shares(const Model& m, const assembly::RankReduction& ranks) {
-  const int n = m.node_count();
+BlockShares block_shares(const Model& m, const Partition& p) {
   BlockShares s;
-  for (const TetBlock& b : m.tet_blocks) s.tets.push_back(block_share(b, rows_held(b.tets, n, &ranks)));
+  for (const TetBlock& b : m.tet_blocks) s.tets.push_back(block_share(b, rows_held(b.tets, &p)));
   for (const ClothBlock& b : m.cloth_blocks)
-    s.cloth.push_back(block_share(b, rows_held(b.triangles, n, &ranks), rows_held(b.hinges, n, &ranks)));
-  for (const SpringBlock& b : m.spring_blocks) s.springs.push_back(block_share(b, rows_held(b.edges, n, &ranks)));
+    s.cloth.push_back(block_share(b, rows_held(b.triangles, &p), rows_held(b.hinges, &p)));
+  for (const SpringBlock& b : m.spring_blocks) s.springs.push_back(block_share(b, rows_held(b.edges, &p)));
   return s;
 }
 
@@ -146,12 +162,14 @@ StepWorkspace::Impl::Impl(const Model& m, std::shared_ptr<const assembly::RankRe
     if (!m.attachments.empty() || !m.distance_links.empty())
       throw InputError(where, "attachments and distance links cannot run split across ranks yet (the augmented "
                               "Lagrangian reads whole residuals); run the scene in one process");
-    const auto [first, last] = solve::node_range(n, ranks->rank(), ranks->size());
-    own_nodes.assign(static_cast<std::size_t>(n), 0);
-    std::fill(own_nodes.begin() + first, own_nodes.begin() + last, 1);
+  }
+  const std::optional<Partition> partition = ranks ? std::optional(partition_model(m, *ranks)) : std::nullopt;
+  if (partition) {
+    own_nodes.resize(static_cast<std::size_t>(n));
+    for (int v = 0; v < n; ++v) own_nodes[v] = partition->owners[v] == partition->rank ? 1 : 0;
   }
   // The element blocks this workspace assembles: the model's, or across ranks this rank's share.
-  const BlockShares split = ranks ? block_shares(m, *ranks) : BlockShares{};
+  const BlockShares split = partition ? block_shares(m, *partition) : BlockShares{};
   const std::vector<TetBlock>& tet_blocks = ranks ? split.tets : m.tet_blocks;
   const std::vector<ClothBlock>& cloth_blocks = ranks ? split.cloth : m.cloth_blocks;
   const std::vector<SpringBlock>& spring_blocks = ranks ? split.springs : m.spring_blocks;
@@ -263,7 +281,7 @@ StepWorkspace::Impl::Impl(const Model& m, std::shared_ptr<const assembly::RankRe
       dashpot_edges.resize(static_cast<Eigen::Index>(edges.size()), 2);
       for (Eigen::Index e = 0; e < dashpot_edges.rows(); ++e) dashpot_edges.row(e) = edges[e];
       dashpot_damping = Eigen::Map<const Eigen::VectorXd>(damping.data(), dashpot_edges.rows());
-      dashpot_group_rows = rows_held(dashpot_edges, n, ranks.get());
+      dashpot_group_rows = rows_held(dashpot_edges, partition ? &*partition : nullptr);
       const mesh::Indices<2> held = dashpot_edges(dashpot_group_rows, Eigen::all);
       const auto count = static_cast<Eigen::Index>(dashpot_group_rows.size());
       b.add_elements<energies::SpringDashpot>("dashpots", held, RowParams::Zero(count, 7));
@@ -294,7 +312,7 @@ StepWorkspace::Impl::Impl(const Model& m, std::shared_ptr<const assembly::RankRe
   }
   contact = add_contact_groups(b, m, group_count);
   objective = std::move(b).finalize();
-  if (ranks) objective.set_rank_reduction(std::move(ranks));
+  if (ranks) objective.set_rank_reduction(std::move(ranks), partition->owners);
 
   set_node_masses(m.node_mass);
   for (int node : m.pinned_nodes)

@@ -25,7 +25,7 @@ struct StepWorkspace::Impl {
 
   const Model* model = nullptr;
   assembly::Objective objective;
-  // Across ranks: 1 for the nodes this rank owns (solve::node_range), whose inertia and forces it
+  // Across ranks: 1 for the nodes this rank owns (solve::partition_nodes), whose inertia and forces it
   // adds; empty in one process. The per-node groups keep every node (zero on the others') so
   // that every diagonal entry exists on every rank.
   std::vector<char> own_nodes;

@@ -4,15 +4,18 @@
 // Newton then solves its steps with PETSc across the ranks (solve/newton.hpp).
 //
 //   auto ranks = sofax::solve::MpiRanks::world();             // MPI started through PETSc
-//   std::vector<int> mine = sofax::solve::owned_elements(mesh.tet_indices, mesh.vertex_count(), *ranks);
+//   std::vector<int> owners = sofax::solve::partition_nodes({mesh.tet_indices}, mesh.vertex_count(), *ranks);
+//   std::vector<int> mine = sofax::solve::owned_elements(mesh.tet_indices, owners, ranks->rank());
 //   … build the objective from mesh.tet_indices(mine, all) …
-//   objective.set_rank_reduction(ranks);
+//   objective.set_rank_reduction(ranks, owners);
 //   sofax::solve::minimize_newton(objective, x, {.newton_linear_solver = NewtonLinearSolver::petsc_gamg});
 //
-// The partition is by node ids: rank r owns the contiguous range of nodes node_range(r) (the
-// split PETSc makes of the matrix rows too, so that a rank's elements mostly fill its own rows),
-// and an element belongs to the rank owning its lowest node. On meshes numbered with locality
-// (grids, most mesher output) that keeps the shared nodes few.
+// The partition is of the nodes: partition_nodes gives each node an owner rank by PETSc's graph
+// partitioner (PT-Scotch on the node graph: balanced parts, few cut edges, whatever the mesh's
+// numbering), an element belongs to the rank owning its lowest node, and the distributed linear
+// solve gives each rank the rows of its own nodes (Objective::set_rank_reduction's node_owners),
+// so that a rank's elements mostly fill its own rows. Without owners, contiguous node ranges
+// (node_range) stand in: good on grids, poor on a mesh numbered without locality.
 //
 // Built without PETSc (no MPI), world() is a single rank, and launched_by_mpirun() with more
 // than one process is an InputError there.
@@ -53,7 +56,17 @@ class MpiRanks final : public assembly::RankReduction {
 // by at most one, in rank order.
 std::pair<int, int> node_range(int node_count, int rank, int size);
 
-// The rows of `elements` (nelement × K node ids) whose lowest node this rank owns, in order.
+// The owner rank of every node (node_count entries, the same on every rank): PETSc's graph
+// partitioner (PT-Scotch, else ParMETIS, else PETSc's plain split) on the graph whose edges join
+// the nodes of each element of every set (nelement × K node ids). A collective call. One rank:
+// all zeros. InputError for a node id out of range, or ranks other than PETSc's world.
+std::vector<int> partition_nodes(const std::vector<Eigen::MatrixXi>& element_sets, int node_count,
+                                 const assembly::RankReduction& ranks);
+
+// The rows of `elements` (nelement × K node ids) whose lowest node `rank` owns, in order.
+std::vector<int> owned_elements(const Eigen::Ref<const Eigen::MatrixXi>& elements, std::span<const int> node_owners,
+                                int rank);
+// The same with contiguous node ranges (node_range) as the owners.
 std::vector<int> owned_elements(const Eigen::Ref<const Eigen::MatrixXi>& elements, int node_count,
                                 const assembly::RankReduction& ranks);
 

@@ -179,6 +179,14 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
     else w.petsc.emplace(options.petsc, ranks);
     block_size = free_block_size(w.elimination, objective.dofs_per_node());
   }
+  // Across ranks with a node partition: each free block row goes to the rank owning its node.
+  std::vector<int> block_owners;
+  if (petsc && ranks && !objective.node_owners().empty()) {
+    const std::vector<int>& free = w.elimination.free_dofs();
+    block_owners.resize(free.size() / static_cast<std::size_t>(block_size));
+    for (std::size_t b = 0; b < block_owners.size(); ++b)
+      block_owners[b] = objective.node_owners()[static_cast<std::size_t>(free[b * block_size] / objective.dofs_per_node())];
+  }
   std::string petsc_failure;
   auto solve_with_petsc = [&](int max_shifts) {
     {
@@ -198,7 +206,7 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
       bool ready;
       {
         detail::ScopedTimer t(report.times.factorization);
-        ready = w.petsc->set_operator(w.reduced.matrix(), block_size, w.reduced_positions);
+        ready = w.petsc->set_operator(w.reduced.matrix(), block_size, w.reduced_positions, block_owners);
       }
       if (!ready) {
         petsc_failure = w.petsc->message();

@@ -149,6 +149,10 @@ struct PetscGamgSolver::Impl {
   // and the scatter that gathers the whole solution onto every rank.
   bool across_ranks = false;
   PetscInt row_begin = 0, row_end = 0;
+  // Across ranks with block owners: PETSc's row of each of A's rows, and A's row of each of
+  // PETSc's (empty: the same numbering).
+  std::vector<int> owners;
+  std::vector<PetscInt> to_petsc, from_petsc;
   VecScatter gather = nullptr;
   Vec gathered = nullptr;
   MPI_Comm comm() const { return across_ranks ? PETSC_COMM_WORLD : PETSC_COMM_SELF; }
@@ -210,7 +214,28 @@ struct PetscGamgSolver::Impl {
   void hand_over_distributed_pattern(const assembly::HessianMatrix& A, int block) {
     const PetscInt n = static_cast<PetscInt>(A.rows());
     PetscInt local_blocks = PETSC_DECIDE, blocks = n / block;
-    SOFAX_PETSC(PetscSplitOwnership(PETSC_COMM_WORLD, &local_blocks, &blocks));
+    to_petsc.clear();
+    from_petsc.clear();
+    if (owners.empty()) {
+      SOFAX_PETSC(PetscSplitOwnership(PETSC_COMM_WORLD, &local_blocks, &blocks));
+    } else {  // the owners' blocks, rank by rank, each rank's in A's order
+      int rank = 0, size = 1;
+      MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+      MPI_Comm_size(PETSC_COMM_WORLD, &size);
+      std::vector<PetscInt> next(static_cast<std::size_t>(size) + 1, 0);
+      for (int owner : owners) ++next[static_cast<std::size_t>(owner) + 1];
+      local_blocks = next[static_cast<std::size_t>(rank) + 1];
+      for (int r = 0; r < size; ++r) next[r + 1] += next[r];
+      to_petsc.resize(static_cast<std::size_t>(n));
+      from_petsc.resize(static_cast<std::size_t>(n));
+      for (PetscInt b = 0; b < blocks; ++b) {
+        const PetscInt p = next[static_cast<std::size_t>(owners[b])]++;
+        for (int c = 0; c < block; ++c) {
+          to_petsc[b * block + c] = p * block + c;
+          from_petsc[p * block + c] = b * block + c;
+        }
+      }
+    }
     const PetscInt local = local_blocks * block;
     Mat counter = nullptr;
     SOFAX_PETSC(MatCreate(PETSC_COMM_WORLD, &counter));
@@ -238,11 +263,16 @@ struct PetscGamgSolver::Impl {
   void add_rows(Mat M, const assembly::HessianMatrix& A, InsertMode mode, bool zeros) {
     std::vector<PetscInt> columns;
     std::vector<PetscScalar> no_values;
+    const bool renumbered = !to_petsc.empty();
     for (Eigen::Index r = 0; r < A.rows(); ++r) {
       const int begin = A.outerIndexPtr()[r], end = A.outerIndexPtr()[r + 1];
       if (begin == end) continue;
       const PetscInt* row_columns;
-      if constexpr (std::is_same_v<PetscInt, int>) {
+      if (renumbered) {
+        columns.resize(static_cast<std::size_t>(end - begin));
+        for (int k = begin; k < end; ++k) columns[static_cast<std::size_t>(k - begin)] = to_petsc[A.innerIndexPtr()[k]];
+        row_columns = columns.data();
+      } else if constexpr (std::is_same_v<PetscInt, int>) {
         row_columns = A.innerIndexPtr() + begin;
       } else {
         columns.assign(A.innerIndexPtr() + begin, A.innerIndexPtr() + end);
@@ -251,7 +281,7 @@ struct PetscGamgSolver::Impl {
       if (zeros && no_values.size() < static_cast<std::size_t>(end - begin))
         no_values.resize(static_cast<std::size_t>(end - begin), 0.0);
       const PetscScalar* row_values = zeros ? no_values.data() : A.valuePtr() + begin;
-      const PetscInt row = static_cast<PetscInt>(r);
+      const PetscInt row = renumbered ? to_petsc[static_cast<std::size_t>(r)] : static_cast<PetscInt>(r);
       SOFAX_PETSC(MatSetValues(M, 1, &row, end - begin, row_columns, row_values, mode));
     }
   }
@@ -300,10 +330,15 @@ struct PetscGamgSolver::Impl {
     if (options.rigid_body_modes && (block_size == 2 || block_size == 3) && positions.size() == size) {
       Vec coordinates = nullptr;
       MatNullSpace modes = nullptr;
-      // This rank's rows of the positions (all of them in one process).
-      if (across_ranks)
-        SOFAX_PETSC(VecCreateMPIWithArray(PETSC_COMM_WORLD, block_size, row_end - row_begin, size,
-                                          positions.data() + row_begin, &coordinates));
+      // This rank's rows of the positions (all of them in one process), in PETSc's numbering.
+      Eigen::VectorXd local;
+      if (across_ranks) {
+        local = positions.segment(row_begin, row_end - row_begin);
+        if (!from_petsc.empty())
+          for (PetscInt i = row_begin; i < row_end; ++i) local[i - row_begin] = positions[from_petsc[i]];
+        SOFAX_PETSC(VecCreateMPIWithArray(PETSC_COMM_WORLD, block_size, row_end - row_begin, size, local.data(),
+                                          &coordinates));
+      }
       else
         SOFAX_PETSC(VecCreateSeqWithArray(PETSC_COMM_SELF, block_size, size, positions.data(), &coordinates));
       const PetscErrorCode code = MatNullSpaceCreateRigidBody(coordinates, &modes);
@@ -355,12 +390,26 @@ PetscGamgSolver::PetscGamgSolver(PetscGamgOptions options, const assembly::RankR
 }
 
 bool PetscGamgSolver::set_operator(const assembly::HessianMatrix& A, int block_size,
-                                   const Eigen::Ref<const Eigen::VectorXd>& node_positions) {
+                                   const Eigen::Ref<const Eigen::VectorXd>& node_positions,
+                                   std::span<const int> block_owners) {
   check_matrix(A, block_size, node_positions.size());
   Impl& m = *impl_;
+  if (!m.across_ranks) block_owners = {};
+  if (!block_owners.empty()) {
+    int size = 1;
+    MPI_Comm_size(PETSC_COMM_WORLD, &size);
+    if (static_cast<Eigen::Index>(block_owners.size()) * block_size != A.rows())
+      throw InputError("PetscGamgSolver::set_operator", std::to_string(block_owners.size()) + " block owners for " +
+                                                            std::to_string(A.rows() / block_size) + " blocks");
+    for (int owner : block_owners)
+      if (owner < 0 || owner >= size)
+        throw InputError("PetscGamgSolver::set_operator", "block owner " + std::to_string(owner) + " is not a rank of " +
+                                                              std::to_string(size));
+  }
   message_.clear();
   try {
     bool same_pattern = A.rows() == m.size && block_size == m.block_size && m.ksp &&
+                        std::equal(block_owners.begin(), block_owners.end(), m.owners.begin(), m.owners.end()) &&
                         static_cast<std::size_t>(A.nonZeros()) == m.inner.size() &&
                         std::equal(m.outer.begin(), m.outer.end(), A.outerIndexPtr()) &&
                         std::equal(m.inner.begin(), m.inner.end(), A.innerIndexPtr());
@@ -380,6 +429,7 @@ bool PetscGamgSolver::set_operator(const assembly::HessianMatrix& A, int block_s
         throw InputError("PetscGamgSolver::set_operator",
                          "pattern is not symmetric (" + std::to_string(below) + " entries below the diagonal, " +
                              std::to_string(above) + " above): store both triangles");
+      m.owners.assign(block_owners.begin(), block_owners.end());
       m.hand_over_pattern(A, block_size);
       ++pattern_setups_;
       if (m.across_ranks) m.copy_values(A);  // the one-process pattern came with its values
@@ -427,7 +477,10 @@ KrylovSolveResult PetscGamgSolver::solve(const Eigen::Ref<const Eigen::VectorXd>
                                    options_.max_iterations));
       PetscScalar* data = nullptr;
       SOFAX_PETSC(VecGetArrayWrite(m.rhs, &data));  // this rank's rows (all in one process)
-      std::copy(rhs.data() + m.row_begin, rhs.data() + m.row_end, data);
+      if (m.from_petsc.empty())
+        std::copy(rhs.data() + m.row_begin, rhs.data() + m.row_end, data);
+      else
+        for (PetscInt i = m.row_begin; i < m.row_end; ++i) data[i - m.row_begin] = rhs[m.from_petsc[i]];
       SOFAX_PETSC(VecRestoreArrayWrite(m.rhs, &data));
       SOFAX_PETSC(KSPSolve(m.ksp, m.rhs, m.solution));
       KSPConvergedReason reason = KSP_CONVERGED_ITERATING;
@@ -449,7 +502,10 @@ KrylovSolveResult PetscGamgSolver::solve(const Eigen::Ref<const Eigen::VectorXd>
         }
         const PetscScalar* out = nullptr;
         SOFAX_PETSC(VecGetArrayRead(whole, &out));
-        std::copy(out, out + m.size, x.data());
+        if (m.to_petsc.empty())
+          std::copy(out, out + m.size, x.data());
+        else
+          for (Eigen::Index r = 0; r < m.size; ++r) x[r] = out[m.to_petsc[static_cast<std::size_t>(r)]];
         SOFAX_PETSC(VecRestoreArrayRead(whole, &out));
         // A hierarchy that needs many more iterations than when it was new has gone stale.
         if (fresh) m.first_iterations = static_cast<int>(iterations);
@@ -498,7 +554,7 @@ PetscGamgSolver::PetscGamgSolver(PetscGamgOptions options, const assembly::RankR
 }
 
 bool PetscGamgSolver::set_operator(const assembly::HessianMatrix& A, int block_size,
-                                   const Eigen::Ref<const Eigen::VectorXd>& node_positions) {
+                                   const Eigen::Ref<const Eigen::VectorXd>& node_positions, std::span<const int>) {
   check_matrix(A, block_size, node_positions.size());
   return false;
 }

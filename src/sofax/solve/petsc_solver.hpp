@@ -15,8 +15,9 @@
 // One MPI rank (PETSC_COMM_SELF), or, made with across_ranks, all the ranks of an MPI launch
 // (PETSC_COMM_WORLD, see mpi_ranks.hpp): then each rank hands set_operator the matrix of its own
 // elements only (same size and numbering on every rank, both triangles), PETSc adds the ranks'
-// matrices into one distributed over the ranks (each owns a contiguous range of block rows), and
-// b and x of solve are whole vectors, the same on every rank. Every call is then collective.
+// matrices into one distributed over the ranks (each owns the block rows set_operator's
+// block_owners give it, or a contiguous range of them), and b and x of solve are whole vectors,
+// the same on every rank. Every call is then collective.
 // PETSc is initialized on the first construction (without
 // argv, without its signal handlers or Open MPI's) and finalized at exit. PETSc errors inside a
 // set-up or a solve become a `failed` status naming PETSc's message, never an abort; bad
@@ -96,11 +97,15 @@ class PetscGamgSolver {
   // assembly's HessianMatrix) with dofs in blocks of block_size (one node's dofs; 1: none).
   // A new pattern (size or structure differ from the last) is handed to PETSc first. node_positions
   // (n entries, node-major, or empty) give the rigid-body modes when the hierarchy is rebuilt.
-  // InputError on a non-square or unsymmetric pattern, a size not divisible by block_size, or
-  // node_positions of the wrong size. Returns false (status() failed, message() says why) when
-  // PETSc reported an error.
+  // Across ranks, block_owners (n / block_size entries, the same on every rank, or empty) names
+  // the rank that holds each block row (PETSc numbers them rank by rank, inside a rank in A's
+  // order); empty: contiguous ranges as PETSc splits them. Ignored in one process.
+  // InputError on a non-square or unsymmetric pattern, a size not divisible by block_size,
+  // node_positions or block_owners of the wrong size. Returns false (status() failed, message()
+  // says why) when PETSc reported an error.
   bool set_operator(const assembly::HessianMatrix& A, int block_size,
-                    const Eigen::Ref<const Eigen::VectorXd>& node_positions = Eigen::VectorXd());
+                    const Eigen::Ref<const Eigen::VectorXd>& node_positions = Eigen::VectorXd(),
+                    std::span<const int> block_owners = {});
 
   // x = A⁻¹ b by CG from x = 0, with the kept hierarchy or a new one (see PetscGamgOptions).
   // InputError when sizes differ or no operator was set.
