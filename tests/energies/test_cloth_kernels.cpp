@@ -3,7 +3,9 @@
 // dual path (EnergyKernel<DualPathOnly<…>>) entry by entry on random hinges of every kind (general,
 // near-flat, folded to |θ| near π, near-degenerate faces) and on the documented degenerate
 // choices; they match central differences; the reduced PSD projection of translation-invariant
-// energies equals the 12×12 one; and whole assembled objectives agree with the all-dual ones.
+// energies equals the 12×12 one; the hinge's projected Hessian is Gauss–Newton (2kw ∇θ∇θᵀ from the
+// dual path's ∇θ), PSD, and the exact Hessian at θ = θ̄; and whole assembled objectives agree with
+// the all-dual ones (projected: at θ̄ = θ, where Gauss–Newton is exact).
 // Tolerance: the two paths evaluate different but equal formulas, so they differ by roundoff
 // amplified by the hinge's conditioning: 1e-10 relative to the largest entry of the matrix.
 #include <gtest/gtest.h>
@@ -201,9 +203,6 @@ TEST(ClothKernels, ReducedProjectionEqualsFullProjection) {
     EXPECT_TRUE(entries_match(reduced, full, 1e-9)) << x.transpose();
     EXPECT_GE(Eigen::SelfAdjointEigenSolver<HingeHessian>(reduced).eigenvalues().minCoeff(),
               -1e-12 * reduced.cwiseAbs().maxCoeff());
-    // and the kernel's projected Hessian (closed form, reduced projection) against the dual one
-    const Both p = evaluate(x, Eigen::Vector3d(0.7, 0.3, 2.5), true);
-    EXPECT_TRUE(entries_match(p.H_closed, p.H_dual, 1e-9)) << x.transpose();
   }
   EXPECT_GT(changed, 50);  // the bending Hessian is indefinite away from θ = θ̄
   // an expansion reproduces a translation-invariant Hessian exactly
@@ -211,6 +210,46 @@ TEST(ClothKernels, ReducedProjectionEqualsFullProjection) {
   HingeHessian expanded;
   expand_translation_invariant_hessian<4, 3>(r.H_closed.bottomRightCorner<9, 9>(), expanded);
   EXPECT_TRUE(entries_match(expanded, r.H_closed, 1e-12));
+}
+
+// ∇θ by the dual path (hinge_dihedral_angle over Dual1), independent of the closed form.
+Hinge dual_angle_gradient(const Hinge& x) {
+  using S = Dual1<12>;
+  Eigen::Matrix<S, 12, 1> xs;
+  for (int i = 0; i < 12; ++i) xs[i] = S::variable(x[i], i);
+  return energies::hinge_dihedral_angle(xs).g;
+}
+
+TEST(ClothKernels, ProjectedHessianIsGaussNewton) {
+  std::mt19937 rng(16);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int i = 0; i < 100; ++i) {
+    const Hinge x = make_hinge(pi * (2.0 * u(rng) - 1.0) * 0.99, 0.5 + u(rng), 0.3 + u(rng), 0.3 + u(rng), u(rng),
+                               u(rng), rng);
+    const Eigen::Vector3d theta(0.7, 2.0 * u(rng) - 1.0, 2.5);
+    const Both p = evaluate(x, theta, true);  // weight 1.5
+    const Hinge grad_theta = dual_angle_gradient(x);
+    const HingeHessian gauss_newton = 1.5 * 2.0 * theta[0] * theta[2] * grad_theta * grad_theta.transpose();
+    EXPECT_TRUE(entries_match(p.H_closed, gauss_newton, 1e-9)) << x.transpose();
+    // the gradient and value stay exact
+    EXPECT_TRUE(entries_match(p.g_closed, p.g_dual, 1e-9));
+    EXPECT_NEAR(p.E_closed, p.E_dual, 1e-12 * std::abs(p.E_dual));
+    EXPECT_GE(Eigen::SelfAdjointEigenSolver<HingeHessian>(p.H_closed).eigenvalues().minCoeff(),
+              -1e-12 * p.H_closed.cwiseAbs().maxCoeff());
+    // at the rest angle Gauss–Newton is the exact Hessian
+    const double angle = energies::hinge_dihedral_angle(x);
+    const Both at_rest = evaluate(x, Eigen::Vector3d(0.7, angle, 2.5), true);
+    const Both exact = evaluate(x, Eigen::Vector3d(0.7, angle, 2.5), false);
+    EXPECT_TRUE(entries_match(at_rest.H_closed, exact.H_dual, 1e-9)) << x.transpose();
+  }
+  // A negative group weight falls back to the numeric projection (Gauss–Newton times a negative
+  // weight would not be PSD).
+  const Hinge x = make_hinge(0.6, 1, 0.8, 0.9, 0.4, 0.6, rng);
+  const EnergyKernel<DiscreteShellBending> negative{.element_params = kParams.data(), .weight = -1.0};
+  Hinge g;
+  HingeHessian H;
+  negative.hessian(0, x, g, H, true);
+  EXPECT_GE(Eigen::SelfAdjointEigenSolver<HingeHessian>(H).eigenvalues().minCoeff(), -1e-12 * H.cwiseAbs().maxCoeff());
 }
 
 // A cloth strip (nx × ny quads, two triangles each) with a smooth bump and noise: every hinge
@@ -241,22 +280,41 @@ TEST(ClothKernels, AssembledBendingEqualsAllDualAssembly) {
   for (int v = 0; v < X.rows(); ++v) x[3 * v + 2] = 0.3 * std::sin(2.0 * X(v, 0)) * std::cos(3.0 * X(v, 1));
   x = test::perturbed(x, 0.02, 16);
 
+  // Projected, the closed form is Gauss–Newton and the dual path the numeric projection: they
+  // agree where θ = θ̄ (the rest angles taken at x), the exact Hessian there being PSD.
+  const energies::HingeParams at_x =
+      energies::hinge_rest_params(Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, 3, Eigen::RowMajor>>(
+                                      x.data(), X.rows(), 3),
+                                  hinges, 0.02);
+  auto objective_at_x = [&](auto tag) {
+    using Energy = decltype(tag);
+    assembly::ObjectiveBuilder b(static_cast<int>(X.rows()), 3);
+    b.add_elements<Energy>("bending", hinges, at_x);
+    return std::move(b).finalize();
+  };
+  const assembly::Objective closed_at_x = objective_at_x(DiscreteShellBending{});
+  const assembly::Objective dual_at_x = objective_at_x(DualPathOnly<DiscreteShellBending>{});
+
   for (const bool project : {false, true})
     for (const int threads : {1, 2}) {
       const assembly::EvalOptions options{.threads = threads, .project = project};
       Eigen::VectorXd g_closed(x.size()), g_dual(x.size());
-      assembly::HessianMatrix H_closed = closed.make_hessian(), H_dual = dual.make_hessian();
-      const double E_closed = closed.hessian(x, g_closed, H_closed, options);
-      const double E_dual = dual.hessian(x, g_dual, H_dual, options);
-      EXPECT_NEAR(E_closed, E_dual, 1e-12 * std::abs(E_dual));
-      EXPECT_TRUE(entries_match(g_closed, g_dual)) << "project " << project;
+      const assembly::Objective& c = project ? closed_at_x : closed;
+      const assembly::Objective& d = project ? dual_at_x : dual;
+      assembly::HessianMatrix H_closed = c.make_hessian(), H_dual = d.make_hessian();
+      const double E_closed = c.hessian(x, g_closed, H_closed, options);
+      const double E_dual = d.hessian(x, g_dual, H_dual, options);
       const Eigen::Map<const Eigen::VectorXd> v_closed(H_closed.valuePtr(), H_closed.nonZeros());
       const Eigen::Map<const Eigen::VectorXd> v_dual(H_dual.valuePtr(), H_dual.nonZeros());
+      // At θ = θ̄ the energy and gradient are roundoff: compared on the Hessian's scale (N/m · m).
+      const double E_floor = project ? 1e-20 : 0.0, g_floor = project ? v_dual.cwiseAbs().maxCoeff() : 1e-300;
+      EXPECT_NEAR(E_closed, E_dual, 1e-12 * std::abs(E_dual) + E_floor);
+      EXPECT_TRUE(entries_match(g_closed, g_dual, kRoundoff, g_floor)) << "project " << project;
       ASSERT_EQ(v_closed.size(), v_dual.size());
       EXPECT_TRUE(entries_match(v_closed, v_dual, project ? 1e-9 : kRoundoff)) << "project " << project;
       Eigen::VectorXd g_only(x.size());
-      EXPECT_NEAR(closed.gradient(x, g_only, options), E_dual, 1e-12 * std::abs(E_dual));
-      EXPECT_TRUE(entries_match(g_only, g_dual));
+      EXPECT_NEAR(c.gradient(x, g_only, options), E_dual, 1e-12 * std::abs(E_dual) + E_floor);
+      EXPECT_TRUE(entries_match(g_only, g_dual, kRoundoff, g_floor));
     }
   // and the closed-form objective against central differences as a whole
   test::expect_derivatives_ok(closed, x);

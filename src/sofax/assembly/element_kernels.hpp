@@ -100,7 +100,11 @@ Eigen::Matrix<S, Rows, Cols> dual_constants(const Eigen::Matrix<double, Rows, Co
 // DualPathOnly<Energy> below. An energy may also declare
 //   static constexpr bool translation_invariant = true;   // E(x_a + t) = E(x) for every node a
 // and the projection then runs on the (K−1)·D relative variables, exactly
-// (core/translation_invariant.hpp).
+// (core/translation_invariant.hpp). An energy whose Hessian has a cheap positive semi-definite
+// stand-in may give it for projected calls instead of the numeric projection:
+//   static double gradient_psd_hessian(const Local& x, const Params& θ, Local& grad, LocalHessian& hess) → E
+// (e.g. Gauss–Newton for E = c·r(x)² with c ≥ 0: 2c∇r∇rᵀ, the exact Hessian where r = 0); used
+// whenever projection is asked and the group's weight is ≥ 0.
 template <class Energy>
 struct EnergyKernel {
   static constexpr int K = Energy::arity;
@@ -129,6 +133,10 @@ struct EnergyKernel {
     if constexpr (requires { Energy::translation_invariant; }) return Energy::translation_invariant && K > 1;
     return false;
   }();
+  static constexpr bool psd_hessian_form =
+      requires(const Local& x, const Params& t, Local& g, LocalHessian& h) {
+        { Energy::gradient_psd_hessian(x, t, g, h) } -> std::same_as<double>;
+      };
 
   double gradient(int e, const Local& x, Local& grad) const {
     if constexpr (closed_form_gradient) {
@@ -146,6 +154,14 @@ struct EnergyKernel {
   }
 
   double hessian(int e, const Local& x, Local& grad, LocalHessian& hess, bool project) const {
+    if constexpr (psd_hessian_form) {
+      if (project && weight >= 0.0) {
+        const double E = Energy::gradient_psd_hessian(x, params(e), grad, hess);
+        grad *= weight;
+        hess *= weight;
+        return weight * E;
+      }
+    }
     double E;
     if constexpr (closed_form_hessian) {
       E = Energy::gradient_hessian(x, params(e), grad, hess);

@@ -179,8 +179,9 @@ struct DiscreteShellBending {
   static constexpr int arity = 4;        // (x0, x1) the shared edge, x2 and x3 the opposite vertices
   static constexpr int dim = 3;
   static constexpr int param_count = 3;  // θ = (k, θ̄, w)
-  // E(x0 + t, …, x3 + t) = E(x): assembly projects the local Hessian in the 9 relative variables
-  // (exact; EnergyKernel).
+  // E(x0 + t, …, x3 + t) = E(x): a numeric projection (the dual path's) runs in the 9 relative
+  // variables (exact; EnergyKernel). The closed form projects by Gauss–Newton instead
+  // (gradient_psd_hessian below).
   static constexpr bool translation_invariant = true;
 
   template <class S, class T>
@@ -203,6 +204,21 @@ struct DiscreteShellBending {
                                                    Eigen::Matrix<double, 12, 1>& grad, Eigen::Matrix<double, 12, 12>& hess) {
     const double d = hinge_dihedral_angle_derivatives(x, grad, &hess) - theta[1], kw = theta[0] * theta[2];
     hess = (2.0 * kw) * (grad * grad.transpose() + d * hess);
+    grad *= 2.0 * kw * d;
+    return kw * d * d;
+  }
+
+  // The projected Hessian (EnergyKernel's hook): Gauss–Newton, 2kw ∇θ∇θᵀ, positive semi-definite
+  // for k, w ≥ 0 and the exact Hessian at θ = θ̄. It leaves out (θ − θ̄)∇²θ, whose numeric
+  // projection (a 9×9 eigensolver per hinge) was ~8× the cost of the closed-form Hessian itself and
+  // 26% of a 64×32 cloth's step, for the same Newton iterations there (docs/benchmarks.md, "Cloth
+  // bending: Gauss–Newton projection").
+  SOFAX_HOST_DEVICE static double gradient_psd_hessian(const Eigen::Matrix<double, 12, 1>& x,
+                                                       const Eigen::Matrix<double, 3, 1>& theta,
+                                                       Eigen::Matrix<double, 12, 1>& grad,
+                                                       Eigen::Matrix<double, 12, 12>& hess) {
+    const double d = hinge_dihedral_angle_derivatives(x, grad) - theta[1], kw = theta[0] * theta[2];
+    hess = (2.0 * kw) * (grad * grad.transpose());
     grad *= 2.0 * kw * d;
     return kw * d * d;
   }
