@@ -282,7 +282,8 @@ TEST(TwoRanks, NewtonOnAShuffledMeshReachesTheDirectEquilibrium) {
   Trace split_trace, direct_trace;
   const physics::StaticEquilibrium split =
       solve_cantilever(bar, solve::NewtonLinearSolver::petsc_gamg, ranks, split_trace);
-  const physics::StaticEquilibrium direct = solve_cantilever(bar, solve::NewtonLinearSolver::cholesky, nullptr, direct_trace);
+  const physics::StaticEquilibrium direct =
+      solve_cantilever(bar, solve::NewtonLinearSolver::cholesky, nullptr, direct_trace);
   ASSERT_TRUE(split.report.converged()) << split.report.message;
   ASSERT_TRUE(direct.report.converged()) << direct.report.message;
   const double sag = (direct.positions - bar.vertex_positions).cwiseAbs().maxCoeff();

@@ -139,7 +139,8 @@ std::vector<int> partition_nodes(const std::vector<Eigen::MatrixXi>& element_set
   // MatCreateMPIAdj takes the arrays, allocated by PETSc, and frees them with the matrix.
   PetscInt *offsets = nullptr, *columns = nullptr;
   auto fail = [](PetscErrorCode code, const char* call) {
-    if (code != 0) throw InputError("partition_nodes", std::string(call) + " failed (PETSc error " + std::to_string(code) + ")");
+    if (code != 0)
+      throw InputError("partition_nodes", std::string(call) + " failed (PETSc error " + std::to_string(code) + ")");
   };
   fail(PetscMalloc1(neighbours.size() + 1, &offsets), "PetscMalloc1");
   fail(PetscMalloc1(std::max<std::size_t>(edges, 1), &columns), "PetscMalloc1");

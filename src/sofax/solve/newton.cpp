@@ -183,9 +183,10 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
   std::vector<int> block_owners;
   if (petsc && ranks && !objective.node_owners().empty()) {
     const std::vector<int>& free = w.elimination.free_dofs();
+    const std::vector<int>& node_owners = objective.node_owners();
     block_owners.resize(free.size() / static_cast<std::size_t>(block_size));
     for (std::size_t b = 0; b < block_owners.size(); ++b)
-      block_owners[b] = objective.node_owners()[static_cast<std::size_t>(free[b * block_size] / objective.dofs_per_node())];
+      block_owners[b] = node_owners[static_cast<std::size_t>(free[b * block_size] / objective.dofs_per_node())];
   }
   std::string petsc_failure;
   auto solve_with_petsc = [&](int max_shifts) {

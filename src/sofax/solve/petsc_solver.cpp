@@ -338,9 +338,9 @@ struct PetscGamgSolver::Impl {
           for (PetscInt i = row_begin; i < row_end; ++i) local[i - row_begin] = positions[from_petsc[i]];
         SOFAX_PETSC(VecCreateMPIWithArray(PETSC_COMM_WORLD, block_size, row_end - row_begin, size, local.data(),
                                           &coordinates));
-      }
-      else
+      } else {
         SOFAX_PETSC(VecCreateSeqWithArray(PETSC_COMM_SELF, block_size, size, positions.data(), &coordinates));
+      }
       const PetscErrorCode code = MatNullSpaceCreateRigidBody(coordinates, &modes);
       VecDestroy(&coordinates);
       check(code, "MatNullSpaceCreateRigidBody");
@@ -403,8 +403,8 @@ bool PetscGamgSolver::set_operator(const assembly::HessianMatrix& A, int block_s
                                                             std::to_string(A.rows() / block_size) + " blocks");
     for (int owner : block_owners)
       if (owner < 0 || owner >= size)
-        throw InputError("PetscGamgSolver::set_operator", "block owner " + std::to_string(owner) + " is not a rank of " +
-                                                              std::to_string(size));
+        throw InputError("PetscGamgSolver::set_operator",
+                         "block owner " + std::to_string(owner) + " is not a rank of " + std::to_string(size));
   }
   message_.clear();
   try {
