@@ -211,7 +211,7 @@ struct DiscreteShellBending {
   // The projected Hessian (EnergyKernel's hook): Gauss–Newton, 2kw ∇θ∇θᵀ, positive semi-definite
   // for k, w ≥ 0 and the exact Hessian at θ = θ̄. It leaves out (θ − θ̄)∇²θ, whose numeric
   // projection (a 9×9 eigensolver per hinge) was ~8× the cost of the closed-form Hessian itself and
-  // 26% of a 64×32 cloth's step, for the same Newton iterations there (docs/benchmarks.md, "Cloth
+  // 25% of a 64×32 cloth's step, for the same Newton iterations there (docs/benchmarks.md, "Cloth
   // bending: Gauss–Newton projection").
   SOFAX_HOST_DEVICE static double gradient_psd_hessian(const Eigen::Matrix<double, 12, 1>& x,
                                                        const Eigen::Matrix<double, 3, 1>& theta,

@@ -35,8 +35,9 @@
 // Results are bit-identical for any thread count.
 //
 // Across MPI ranks (every rank of `mpirun -np N` runs the same program): a workspace made with
-// solve::MpiRanks::world() holds this rank's share of the incremental potential (the elements
-// whose lowest node it owns, the inertia and forces of its own nodes; solve/mpi_ranks.hpp), and
+// solve::MpiRanks::world() holds this rank's share of the incremental potential (the nodes
+// partitioned by solve::partition_nodes; the elements whose lowest node it owns, the inertia and
+// forces of its own nodes), and
 // Newton solves its steps with PETSc over all ranks. The state stays whole and identical on every
 // rank, so step() is called with the same arguments everywhere and returns the same bits.
 #pragma once
