@@ -268,14 +268,14 @@ TEST(ClothKernels, AssembledBendingEqualsAllDualAssembly) {
     }
   const energies::HingeIndices hinges = energies::hinges_of(tris);
   const energies::HingeParams params = energies::hinge_rest_params(X, hinges, 0.02);
-  auto objective = [&](auto tag) {
+  auto objective = [&](auto tag, const energies::HingeParams& hinge_params) {
     using Energy = decltype(tag);
     assembly::ObjectiveBuilder b(static_cast<int>(X.rows()), 3);
-    b.add_elements<Energy>("bending", hinges, params);
+    b.add_elements<Energy>("bending", hinges, hinge_params);
     return std::move(b).finalize();
   };
-  const assembly::Objective closed = objective(DiscreteShellBending{});
-  const assembly::Objective dual = objective(DualPathOnly<DiscreteShellBending>{});
+  const assembly::Objective closed = objective(DiscreteShellBending{}, params);
+  const assembly::Objective dual = objective(DualPathOnly<DiscreteShellBending>{}, params);
   Eigen::VectorXd x = test::flatten(X);
   for (int v = 0; v < X.rows(); ++v) x[3 * v + 2] = 0.3 * std::sin(2.0 * X(v, 0)) * std::cos(3.0 * X(v, 1));
   x = test::perturbed(x, 0.02, 16);
@@ -286,14 +286,8 @@ TEST(ClothKernels, AssembledBendingEqualsAllDualAssembly) {
       energies::hinge_rest_params(Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, 3, Eigen::RowMajor>>(
                                       x.data(), X.rows(), 3),
                                   hinges, 0.02);
-  auto objective_at_x = [&](auto tag) {
-    using Energy = decltype(tag);
-    assembly::ObjectiveBuilder b(static_cast<int>(X.rows()), 3);
-    b.add_elements<Energy>("bending", hinges, at_x);
-    return std::move(b).finalize();
-  };
-  const assembly::Objective closed_at_x = objective_at_x(DiscreteShellBending{});
-  const assembly::Objective dual_at_x = objective_at_x(DualPathOnly<DiscreteShellBending>{});
+  const assembly::Objective closed_at_x = objective(DiscreteShellBending{}, at_x);
+  const assembly::Objective dual_at_x = objective(DualPathOnly<DiscreteShellBending>{}, at_x);
 
   for (const bool project : {false, true})
     for (const int threads : {1, 2}) {
