@@ -69,6 +69,33 @@ TEST(Cholesky, AnalysesOncePerPattern) {
   }
 }
 
+// A 2D grid's separators are as wide as the grid (80 columns here), a 3D grid's as its cross
+// section (13² nodes × 3 dofs = 507 columns, holding a third or more of the flops): the first
+// factor's flop-weighted supernode width is below the 100 columns where the analysis amalgamates
+// more, the second's above. The amalgamated factor solves as exactly as the other back-end.
+TEST(Cholesky, NarrowSupernodesAreAmalgamated) {
+  if (!SparseCholesky::cholmod_available()) GTEST_SKIP() << "amalgamation is CHOLMOD's";
+  assembly::HessianMatrix plane = test::grid_laplacian(80);
+  for (Eigen::Index i = 0; i < plane.rows(); ++i) plane.coeffRef(i, i) += 1.0;
+  SparseCholesky cholmod({.backend = CholeskyBackend::cholmod}), eigen({.backend = CholeskyBackend::eigen});
+  ASSERT_EQ(cholmod.factorize(plane), FactorStatus::positive_definite);
+  ASSERT_EQ(eigen.factorize(plane), FactorStatus::positive_definite);
+  EXPECT_TRUE(cholmod.statistics().relaxed_amalgamation);
+  EXPECT_GT(cholmod.statistics().supernode_columns, 1.0);
+  const Eigen::VectorXd b = random_vector(plane.rows(), 5);
+  Eigen::VectorXd x(b.size()), y(b.size());
+  cholmod.solve(b, x);
+  eigen.solve(b, y);
+  EXPECT_LT((plane * x - b).norm(), 1e-12 * b.norm());
+  EXPECT_LT((x - y).norm(), 1e-12 * y.norm());
+
+  const assembly::HessianMatrix solid = test::stiffness_matrix(12);
+  SparseCholesky wide({.backend = CholeskyBackend::cholmod});
+  ASSERT_EQ(wide.factorize(solid), FactorStatus::positive_definite);
+  EXPECT_FALSE(wide.statistics().relaxed_amalgamation);
+  EXPECT_GE(wide.statistics().supernode_columns, 100.0);
+}
+
 TEST(Cholesky, IndefiniteIsAStatus) {
   const assembly::HessianMatrix A = -test::stiffness_matrix(2);
   const Eigen::VectorXd b = random_vector(A.rows(), 5);

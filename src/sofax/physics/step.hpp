@@ -84,6 +84,10 @@ struct StepOptions {
   // iterations. Same minimizer, fewer factorizations; the converged state differs from the
   // all-factored one only within the Newton tolerance.
   bool reuse_factorization = true;
+  // ... with the kept factor turned by each node's rotation since it was made
+  // (solve::MinimizerOptions::reuse_follows_rotations): a swinging or spinning body keeps it
+  // longer. Not in models with contact (a barrier's Hessian does not turn with the nodes).
+  bool reuse_follows_rotations = true;
   // Newton stops when its next step would move no free node faster than this (‖Δx‖∞/h, m/s)
   // or the force residual ‖∇Φ_free‖₂ (N) is below force_tolerance (0: off).
   double velocity_tolerance = 1e-6;

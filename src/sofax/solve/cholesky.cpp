@@ -3,6 +3,7 @@
 #include <Eigen/SparseCholesky>
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 #include <vector>
@@ -84,6 +85,34 @@ void set_blas_threads_for(double flops) {
   if (!set) return;
   const int wanted = flops < kThreadedBlasFlops ? 1 : initial;
   if (!get || get() != wanted) set(wanted);
+}
+
+// Relaxed supernode amalgamation for factors whose flops go to narrow supernodes. A 2D mesh's
+// separators are tens of columns wide (the 64×32 cloth: 83 flop-weighted, against 150–260 for
+// 10k-tet solids), where BLAS runs at a fraction of its speed (~4 GFlop/s on the cloth's factor).
+// Merging supernodes with more explicit zeros (CHOLMOD's nrelax/zrelax, defaults 4, 16, 48 and
+// 0.8, 0.1, 0.05) makes the blocks wider: on the cloth one factorization 36 → 24 ms for a
+// stored factor 1.8× larger, which makes each triangular solve dearer; on a 3D solid's factor,
+// already wide, the same settings cost 5–10% (docs/benchmarks.md). Hence only below this
+// width, judged from the default analysis: a function of the pattern alone, not of timings.
+constexpr double kSmallSupernodeColumns = 100.0;
+constexpr std::size_t kRelaxedColumns[3] = {32, 96, 256};
+constexpr double kRelaxedZeros[3] = {0.9, 0.4, 0.2};
+
+// The flop-weighted mean columns per supernode of a supernodal symbolic factor: supernode s has
+// c columns and r rows (r ≥ c), its own flops Σ_{j<c} (r − j)².
+double flop_weighted_supernode_columns(const cholmod_factor& L) {
+  const auto* first_column = static_cast<const int*>(L.super);
+  const auto* row_start = static_cast<const int*>(L.pi);
+  double weighted = 0.0, total = 0.0;
+  for (std::size_t s = 0; s < L.nsuper; ++s) {
+    const double columns = first_column[s + 1] - first_column[s], rows = row_start[s + 1] - row_start[s];
+    double flops = 0.0;
+    for (int j = 0; j < columns; ++j) flops += (rows - j) * (rows - j);
+    weighted += flops * columns;
+    total += flops;
+  }
+  return total > 0.0 ? weighted / total : 0.0;
 }
 
 const char* cholmod_ordering_name(int ordering) {
@@ -231,6 +260,26 @@ bool SparseCholesky::analyse_if_new(const assembly::HessianMatrix& A) {
       if (!m.llt) {  // out of memory: analysed anew next time
         m.size = -1;
         return false;
+      }
+      statistics_.relaxed_amalgamation = false;
+      statistics_.supernode_columns = m.llt->is_super ? flop_weighted_supernode_columns(*m.llt) : 0.0;
+      if (m.llt->is_super && statistics_.supernode_columns < kSmallSupernodeColumns) {
+        // Relaxed for this analysis only: the next pattern is judged from the defaults again.
+        std::size_t columns[3];
+        double zeros[3];
+        std::copy(std::begin(m.common.nrelax), std::end(m.common.nrelax), columns);
+        std::copy(std::begin(m.common.zrelax), std::end(m.common.zrelax), zeros);
+        std::copy(std::begin(kRelaxedColumns), std::end(kRelaxedColumns), m.common.nrelax);
+        std::copy(std::begin(kRelaxedZeros), std::end(kRelaxedZeros), m.common.zrelax);
+        cholmod_factor* wider = cholmod_analyze(&view, &m.common);
+        std::copy(std::begin(columns), std::end(columns), m.common.nrelax);
+        std::copy(std::begin(zeros), std::end(zeros), m.common.zrelax);
+        if (wider) {
+          cholmod_free_factor(&m.llt, &m.common);
+          m.llt = wider;
+          statistics_.relaxed_amalgamation = true;
+          statistics_.supernode_columns = flop_weighted_supernode_columns(*m.llt);
+        }
       }
       statistics_.factor_nonzeros = m.common.lnz;
       statistics_.flops = m.common.fl;

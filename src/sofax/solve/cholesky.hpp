@@ -55,6 +55,12 @@ struct FactorStatistics {
   double factor_nonzeros = 0.0;  // entries of L (CHOLMOD; 0 with the Eigen back-end)
   double flops = 0.0;            // floating-point operations of one numeric factorization
   std::string ordering;          // "amd", "metis", "nesdis", "natural", … ("" before an analysis)
+  // Mean columns per supernode, weighted by each supernode's flops (CHOLMOD; 0 otherwise): the
+  // width of the dense blocks the factorization's time goes to. Below kSmallSupernodeColumns
+  // (2D meshes: cloth, shells) the analysis is redone with relaxed amalgamation, and
+  // relaxed_amalgamation says so (the width is then the relaxed factor's).
+  double supernode_columns = 0.0;
+  bool relaxed_amalgamation = false;
 };
 
 // Pivot signs of the last LDLᵀ factorization (all positive after an LLᵀ success).

@@ -85,6 +85,11 @@ struct MinimizerOptions {
   bool reuse_factorization = false;
   double reuse_tolerance = 1e-3;  // inexact Newton: the step's direction to 0.1%
   int reuse_max_iterations = 20;
+  // The variables are 3D node positions (dofs_per_node 3) of an energy invariant under
+  // rotation: the kept factor then preconditions in each node's frame turned by its best-fit
+  // rotation since the factorization, R P⁻¹ Rᵀ (solve/node_rotations.hpp), so that a body that
+  // swings or spins keeps its factor for longer. Exact for a rigid rotation of a free body.
+  bool reuse_follows_rotations = false;
   // Stop projecting once ‖g‖ ≤ this·‖g₀‖ (0: never), for Newton's quadratic tail: with
   // projection, Newton converges only linearly wherever element Hessians are indefinite at the
   // minimum (Neo-Hookean under load, symmetric Dirichlet). Safe by default: the first time the

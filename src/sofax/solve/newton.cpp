@@ -165,6 +165,8 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
     }
     record.regularization = shift;
     w.factor_reusable = status == FactorStatus::positive_definite;
+    if (options.reuse_follows_rotations) w.factored_positions = x;
+    else w.factored_positions.resize(0);
     return status;
   };
 
@@ -248,9 +250,15 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
     w.reduced.update(w.hessian);
     const assembly::HessianMatrix& R = w.reduced.matrix();
     const LinearOperator apply = [&R](const Eigen::VectorXd& v, Eigen::VectorXd& out) { out.noalias() = R * v; };
+    w.kept_factor_rotations.clear();
+    if (options.reuse_follows_rotations && w.factored_positions.size() == x.size())
+      w.kept_factor_rotations = best_fit_node_rotations(w.hessian, w.elimination, x, w.factored_positions);
+    // z = R P⁻¹ Rᵀ r: the factor P applied in the frames it was made in.
     const PreconditionerFunction precondition = [&w](const Eigen::VectorXd& r, Eigen::VectorXd& z) {
-      z.resize(r.size());
-      w.cholesky->solve(r, z);
+      z = r;
+      turn_back(w.kept_factor_rotations, z);
+      w.cholesky->solve(z, z);
+      turn_on(w.kept_factor_rotations, z);
     };
     // Iterations that stay cheaper than a factorization (see MinimizerOptions::reuse_factorization).
     const FactorStatistics stats = w.cholesky->statistics();

@@ -24,6 +24,7 @@
 #include "sofax/assembly/objective.hpp"
 #include "sofax/solve/cholesky.hpp"
 #include "sofax/solve/dof_elimination.hpp"
+#include "sofax/solve/node_rotations.hpp"
 #include "sofax/solve/minimizer_options.hpp"
 #include "sofax/solve/minimizer_report.hpp"
 #include "sofax/solve/pcg.hpp"
@@ -48,6 +49,9 @@ struct NewtonWorkspace {
   bool factor_reusable = false;
   int factorizations = 0;  // numeric factorizations so far (reuse saves them)
   int kept_factor_cg_iterations = 0;  // CG iterations preconditioned by a kept factor so far
+  // x where the kept factor was made, and the nodes' rotations since (reuse_follows_rotations).
+  Eigen::VectorXd factored_positions;
+  std::vector<NodeRotation> kept_factor_rotations;
   PcgWorkspace pcg;
   // PETSc's CG + GAMG (MinimizerOptions::newton_linear_solver), made on first use; it keeps its
   // pattern and multigrid hierarchy across solves (petsc->preconditioner_setups() counts them).

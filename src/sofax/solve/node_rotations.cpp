@@ -1,0 +1,57 @@
+#include "sofax/solve/node_rotations.hpp"
+
+#include <Eigen/LU>
+#include <Eigen/SVD>
+
+namespace sofax::solve {
+
+namespace {
+
+// The rotation nearest A (its polar factor), through A = U Σ Vᵀ: R = U diag(1, 1, ±1) Vᵀ with
+// the sign that makes det R = +1 on the smallest singular value's direction (a reflection is
+// never returned). A = 0 gives the identity.
+Eigen::Matrix3d nearest_rotation(const Eigen::Matrix3d& A) {
+  const Eigen::JacobiSVD<Eigen::Matrix3d> svd(A, Eigen::ComputeFullU | Eigen::ComputeFullV);
+  Eigen::Matrix3d U = svd.matrixU();
+  const Eigen::Matrix3d& V = svd.matrixV();
+  if ((U * V.transpose()).determinant() < 0.0) U.col(2) = -U.col(2);
+  return U * V.transpose();
+}
+
+}  // namespace
+
+std::vector<NodeRotation> best_fit_node_rotations(const assembly::HessianMatrix& hessian,
+                                                  const DofElimination& elimination,
+                                                  const Eigen::Ref<const Eigen::VectorXd>& now,
+                                                  const Eigen::Ref<const Eigen::VectorXd>& then) {
+  std::vector<NodeRotation> rotations;
+  const std::vector<int>& free = elimination.free_dofs();
+  const int* outer = hessian.outerIndexPtr();
+  const int* inner = hessian.innerIndexPtr();
+  for (std::size_t k = 0; k + 2 < free.size(); ++k) {
+    const int dof = free[k];
+    if (dof % 3 != 0 || free[k + 1] != dof + 1 || free[k + 2] != dof + 2) continue;
+    const int i = dof / 3;
+    Eigen::Matrix3d A = Eigen::Matrix3d::Zero();
+    for (int q = outer[dof]; q < outer[dof + 1]; ++q) {  // the row of x_i: one entry per coupled dof
+      const int column = inner[q];
+      if (column % 3 != 0 || column / 3 == i) continue;  // each coupled node once, itself never
+      const int j = column / 3;
+      A.noalias() += (now.segment<3>(3 * j) - now.segment<3>(3 * i)) *
+                     (then.segment<3>(3 * j) - then.segment<3>(3 * i)).transpose();
+    }
+    rotations.push_back({static_cast<int>(k), nearest_rotation(A)});
+    k += 2;
+  }
+  return rotations;
+}
+
+void turn_back(const std::vector<NodeRotation>& rotations, Eigen::Ref<Eigen::VectorXd> v) {
+  for (const NodeRotation& r : rotations) v.segment<3>(r.offset) = r.rotation.transpose() * v.segment<3>(r.offset);
+}
+
+void turn_on(const std::vector<NodeRotation>& rotations, Eigen::Ref<Eigen::VectorXd> v) {
+  for (const NodeRotation& r : rotations) v.segment<3>(r.offset) = r.rotation * v.segment<3>(r.offset);
+}
+
+}  // namespace sofax::solve
