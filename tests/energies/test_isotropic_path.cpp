@@ -247,4 +247,67 @@ TEST(IsotropicPath, ProjectionKeepsAPositiveDefiniteHessian) {
   }
 }
 
+// The StVK membrane's projected F-space Hessian (StVKMembrane::psd_density_hessian) against the
+// exact one of the F-space path: ∇²Ψ = JᵀWJ + S ⊗ I₃, with the stand-in keeping S's tension only,
+// so H_psd − H_exact = (S⁺ − S) ⊗ I₃ for S = (FᵀF)⁻¹Fᵀ P taken from the dual path's stress P = F S.
+// Stretched both ways (S ≻ 0) it is the exact Hessian; compressed one way, PSD where the exact one
+// is not. A negative weight falls back to the numeric projection.
+TEST(IsotropicPath, MembraneProjectionKeepsTheTension) {
+  using Model = energies::StVKMembrane;
+  using Kernel = assembly::DeformationKernel<Model>;
+  const Eigen::Vector2d theta(1.3, 7.0);
+  OneElement<Model> membrane(theta);
+  OneElement<assembly::FSpacePathOnly<Model>> ref(theta);
+  const Kernel::NodeGradients G = membrane.kernel.node_gradients(0);
+  using Eig = Eigen::SelfAdjointEigenSolver<Eigen::Matrix<double, 6, 6>>;
+  const Eigen::Matrix3d turn = Eigen::AngleAxisd(0.8, Eigen::Vector3d(1.0, 2.0, -1.0).normalized()).toRotationMatrix();
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  int indefinite = 0;
+  for (int sample = 0; sample < 40; ++sample) {
+    // Principal stretches in (1.05, 1.3) for the first half; after, one in (0.7, 0.95) and the
+    // other in (0.9, 1): tr E < 0, so S₁₁ = 2μE₁₁ + λ tr E < 0 in the principal frame.
+    const bool compressed = sample >= 20;
+    Eigen::Matrix<double, 3, 2> F = Eigen::Matrix<double, 3, 2>::Zero();
+    F(0, 0) = compressed ? 0.825 + 0.125 * u(rng) : 1.175 + 0.125 * u(rng);
+    F(1, 1) = compressed ? 0.95 + 0.05 * u(rng) : 1.175 + 0.125 * u(rng);
+    const Eigen::Matrix2d shear = Eigen::Rotation2Dd(u(rng)).toRotationMatrix();
+    F = (turn * F * shear).eval();  // F = Q diag(λ) R: the principal stretches stay
+    const Kernel::Local x = OneElement<Model>::nodes_of(F);
+    Kernel::Local g_psd, g_ref;
+    double E_psd = 0.0, E_ref = 0.0;
+    const Eigen::Matrix<double, 6, 6> H_psd = membrane.kernel.f_space_hessian(0, x, G, true, &g_psd, &E_psd);
+    const Eigen::Matrix<double, 6, 6> H_exact = ref.kernel.f_space_hessian(0, x, G, false, &g_ref, &E_ref);
+    EXPECT_NEAR(E_psd, E_ref, 1e-13 * std::abs(E_ref)) << "sample " << sample;
+    EXPECT_LT(relative(g_psd, g_ref), 1e-12) << "sample " << sample;
+    // S from the dual path's stress (weight 0.7, measure 1): P = F S.
+    Eigen::Matrix<double, 3, 2> P;
+    for (int a = 0; a < 2; ++a) P.col(a) = g_ref.segment<3>(3 * (a + 1)) / 0.7;
+    const Eigen::Matrix2d S = (F.transpose() * F).inverse() * F.transpose() * P;
+    const Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d> s(0.5 * (S + S.transpose()));
+    Eigen::Matrix2d compression = Eigen::Matrix2d::Zero();  // S⁺ − S = −S⁻
+    for (int k = 0; k < 2; ++k)
+      if (s.eigenvalues()[k] < 0.0)
+        compression -= s.eigenvalues()[k] * s.eigenvectors().col(k) * s.eigenvectors().col(k).transpose();
+    Eigen::Matrix<double, 6, 6> expected = H_exact;
+    for (int a = 0; a < 2; ++a)
+      for (int b = 0; b < 2; ++b) expected.block<3, 3>(3 * a, 3 * b).diagonal().array() += 0.7 * compression(a, b);
+    EXPECT_LT(relative(H_psd, expected), 1e-12) << "sample " << sample;
+    EXPECT_GE(Eig(H_psd).eigenvalues().minCoeff(), -1e-12 * H_psd.norm()) << "sample " << sample;
+    if (!compressed) EXPECT_LT(relative(H_psd, H_exact), 1e-12) << "sample " << sample;
+    if (compressed) {
+      EXPECT_GT(compression.norm(), 0.0) << "sample " << sample;
+      indefinite += Eig(H_exact).eigenvalues().minCoeff() < 0.0;
+    }
+  }
+  EXPECT_EQ(indefinite, 20);  // compression makes the exact Hessian indefinite: the stand-in matters
+
+  OneElement<Model> negative(theta, -0.7);  // −Ψ: the numeric projection
+  Eigen::Matrix<double, 3, 2> F = Eigen::Matrix<double, 3, 2>::Identity();
+  F(0, 0) = 1.2;
+  const Eigen::Matrix<double, 6, 6> H =
+      negative.kernel.f_space_hessian(0, OneElement<Model>::nodes_of(F), negative.kernel.node_gradients(0), true);
+  EXPECT_GE(Eig(H).eigenvalues().minCoeff(), -1e-12 * H.norm());
+}
+
 }  // namespace

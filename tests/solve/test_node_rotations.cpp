@@ -72,6 +72,26 @@ TEST(NodeRotations, RecoverARigidRotationOfASolidAndOfAFlatCloth) {
     EXPECT_LT((r.rotation - Eigen::Matrix3d::Identity()).norm(), 1e-14);
 }
 
+// Above 1,000 nodes the rotations are computed in parallel: the same bits on 1 and 2 threads.
+TEST(NodeRotations, SameOnAnyThreadCount) {
+  const mesh::Mesh cloth = mesh::cloth_grid(1.0, 0.75, 40, 30);
+  assembly::ObjectiveBuilder b(cloth.vertex_count(), 3);
+  b.add_deformation<energies::StVKMembrane>("membrane", cloth.tri_indices, cloth.vertex_positions,
+                                            Eigen::RowVector2d(1.0, 1.0));
+  const assembly::Objective membrane = std::move(b).finalize();
+  ASSERT_GT(cloth.vertex_count(), 1000);
+  Eigen::VectorXd x0 = test::rest_state(cloth), x1 = moved_rigidly(x0, turn());
+  for (Eigen::Index i = 0; i < x1.size(); ++i) x1[i] += 0.01 * std::sin(3.0 * i);  // not rigid: each fit differs
+  const DofElimination free(static_cast<int>(x0.size()), {});
+  const std::vector<NodeRotation> one = best_fit_node_rotations(membrane.make_hessian(), free, x1, x0, 1);
+  const std::vector<NodeRotation> two = best_fit_node_rotations(membrane.make_hessian(), free, x1, x0, 2);
+  ASSERT_EQ(one.size(), two.size());
+  for (std::size_t k = 0; k < one.size(); ++k) {
+    EXPECT_EQ(one[k].offset, two[k].offset);
+    EXPECT_TRUE(one[k].rotation == two[k].rotation) << "node " << k;
+  }
+}
+
 // H(Qx + t) = Q H(x) Qᵀ for a rotation-invariant energy (the projected Neo-Hookean Hessian,
 // plus I so that it is definite): R P⁻¹ Rᵀ with P the factor of H(x) is then H(Qx + t)⁻¹.
 TEST(NodeRotations, ATurnedFactorInvertsTheRotatedHessian) {

@@ -18,7 +18,11 @@
 //   the invariants' closed-form derivatives in F do the rest; their projection clamps ∇²Ψ itself in F-space through its
 //   analytic eigensystem (core/isotropic_eigensystem.hpp; square F), as IPC and Smith et al. do:
 //   also PSD once mapped, equal to the exact one where ∇²Ψ is PSD, but not the clamped K·D × K·D
-//   matrix (the map is not an isometry). Non-square F (membranes) keep the exact projection.
+//   matrix (the map is not an isometry). Non-square F (membranes) keep the exact projection,
+//   unless the density gives its own PSD stand-in in F-space for projected calls:
+//     static double psd_density_hessian(const F&, const θ&, P&, H_F&) → Ψ   (P = ∂Ψ/∂F, D×J)
+//   used whenever projection is asked and the group's weight is ≥ 0 (the StVK membrane: its
+//   Gauss–Newton part and the tension part of its geometric stiffness, energies/stvk.hpp).
 //
 // Parameter derivatives (what the adjoint of a solve needs), per element and weighted like the
 // rest, with θ_e the element's P parameters:
@@ -251,7 +255,7 @@ struct DualPathOnly {
 };
 
 // Density with only its definition: rows, cols, param_count, density() and check_params, without
-// `invariants`: DeformationKernel<FSpacePathOnly<M>> differentiates M in F-space with duals (the
+// `invariants` or a PSD stand-in: DeformationKernel<FSpacePathOnly<M>> differentiates M in F-space with duals (the
 // generic path), the reference that the isotropic path of DeformationKernel<M> is tested and
 // benchmarked against.
 template <class Model>
@@ -423,10 +427,27 @@ struct DeformationKernel {
     return value;
   }
 
+  static constexpr bool psd_density_form =
+      requires(const DefGrad& F, const Params& t, DefGrad& P, Eigen::Matrix<double, M, M>& H) {
+        { Model::psd_density_hessian(F, t, P, H) } -> std::same_as<double>;
+      };
+
   // w ∇²Ψ in F-space, projected through the map when asked (and not already PSD); the element's
   // gradient and energy too when grad / value are given.
   Eigen::Matrix<double, M, M> f_space_hessian(int e, const Local& x, const NodeGradients& G, bool project,
                                               Local* grad = nullptr, double* value = nullptr) const {
+    // The density's own PSD stand-in (PSD for w ≥ 0 only: w·H is then PSD too).
+    if constexpr (psd_density_form) {
+      if (project && weight >= 0.0) {
+        DefGrad P;
+        Eigen::Matrix<double, M, M> HF;
+        const double psi = Model::psd_density_hessian(deformation_gradient(x, G), params(e), P, HF);
+        const double w = scale(e);
+        if (grad) map_to_nodes(P.data(), G, w, *grad);
+        if (value) *value = w * psi;
+        return w * HF;
+      }
+    }
     // Through the invariants: tets always; square 2D F when projecting, since the analytic
     // projection needs ψ's invariant derivatives anyway (tri/1000: one Dual2<3> instead of a
     // Dual2<4> and a Dual2<3>).

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <Eigen/Eigenvalues>
 #include <string>
 
 #include "sofax/core/dual.hpp"
@@ -100,6 +101,42 @@ struct StVKMembrane {
   template <class S, class T>
   SOFAX_HOST_DEVICE static S invariant_density(const Invariants<S>& I, const Eigen::Matrix<T, 2, 1>& theta) {
     return detail::stvk_invariant_density<2>(I, theta);
+  }
+
+  // The projected Hessian in F-space (DeformationKernel's hook), closed form. With f_a the columns
+  // of F, E = ½(FᵀF − I) and S = ∂Ψ/∂E = 2μE + λ tr(E) I (second Piola–Kirchhoff):
+  //   ∇²Ψ = JᵀWJ + S ⊗ I₃,   δFᵀ(JᵀWJ)δF = 2μ δE:δE + λ (tr δE)²,   δE = sym(Fᵀ δF),
+  // a Gauss–Newton part, PSD for μ > 0, λ ≥ 0, and the geometric stiffness (δF:δF S). The stand-in
+  // keeps the first whole and of S its tension only, S⁺ = Σ max(sₖ, 0) eₖeₖᵀ: PSD, and the exact
+  // Hessian wherever the membrane is stretched both ways (S ⪰ 0: a hanging cloth). Under
+  // compression it drops the buckling curvature, as the clamp does, where the numeric projection
+  // of the 6×6 Hessian cost 4× the exact Hessian (docs/benchmarks.md). P = F S.
+  static double psd_density_hessian(const Eigen::Matrix<double, 3, 2>& F, const Eigen::Matrix<double, 2, 1>& theta,
+                                    Eigen::Matrix<double, 3, 2>& P, Eigen::Matrix<double, 6, 6>& H) {
+    const double mu = theta[0], lambda = theta[1];
+    const Eigen::Vector3d f1 = F.col(0), f2 = F.col(1);
+    const double e11 = 0.5 * (f1.squaredNorm() - 1.0), e22 = 0.5 * (f2.squaredNorm() - 1.0), e12 = 0.5 * f1.dot(f2);
+    const double tr = e11 + e22;
+    Eigen::Matrix2d S;
+    S << 2.0 * mu * e11 + lambda * tr, 2.0 * mu * e12, 2.0 * mu * e12, 2.0 * mu * e22 + lambda * tr;
+    P = F * S;
+    // δE₁₁ = v₁₁·δF, δE₂₂ = v₂₂·δF, δE₁₂ = v₁₂·δF in F's column-major order (F(i, j) ↔ i + 3j).
+    Eigen::Matrix<double, 6, 1> v11 = Eigen::Matrix<double, 6, 1>::Zero(), v22 = v11, v12;
+    v11.head<3>() = f1;
+    v22.tail<3>() = f2;
+    v12 << 0.5 * f2, 0.5 * f1;
+    const Eigen::Matrix<double, 6, 1> vtr = v11 + v22;
+    H.noalias() = (2.0 * mu) * (v11 * v11.transpose() + v22 * v22.transpose() + 2.0 * v12 * v12.transpose());
+    H.noalias() += lambda * (vtr * vtr.transpose());
+    // S⁺ ⊗ I₃ from S's 2×2 eigensystem.
+    const Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d> eig(S);
+    Eigen::Matrix2d tension = Eigen::Matrix2d::Zero();
+    for (int k = 0; k < 2; ++k)
+      if (eig.eigenvalues()[k] > 0.0)
+        tension += eig.eigenvalues()[k] * eig.eigenvectors().col(k) * eig.eigenvectors().col(k).transpose();
+    for (int a = 0; a < 2; ++a)
+      for (int b = 0; b < 2; ++b) H.block<3, 3>(3 * a, 3 * b).diagonal().array() += tension(a, b);
+    return mu * (e11 * e11 + e22 * e22 + 2.0 * e12 * e12) + 0.5 * lambda * tr * tr;
   }
 
   static std::string check_params(const Eigen::Matrix<double, 2, 1>& theta) {

@@ -252,7 +252,8 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
     const LinearOperator apply = [&R](const Eigen::VectorXd& v, Eigen::VectorXd& out) { out.noalias() = R * v; };
     w.kept_factor_rotations.clear();
     if (options.reuse_follows_rotations && w.factored_positions.size() == x.size())
-      w.kept_factor_rotations = best_fit_node_rotations(w.hessian, w.elimination, x, w.factored_positions);
+      w.kept_factor_rotations = best_fit_node_rotations(w.hessian, w.elimination, x, w.factored_positions,
+                                                         options.threads);
     // z = R P⁻¹ Rᵀ r: the factor P applied in the frames it was made in.
     const PreconditionerFunction precondition = [&w](const Eigen::VectorXd& r, Eigen::VectorXd& z) {
       z = r;

@@ -1,5 +1,9 @@
 #include "sofax/solve/node_rotations.hpp"
 
+#include <omp.h>
+
+#include <cstddef>
+
 #include <Eigen/LU>
 #include <Eigen/SVD>
 
@@ -23,14 +27,23 @@ Eigen::Matrix3d nearest_rotation(const Eigen::Matrix3d& A) {
 std::vector<NodeRotation> best_fit_node_rotations(const assembly::HessianMatrix& hessian,
                                                   const DofElimination& elimination,
                                                   const Eigen::Ref<const Eigen::VectorXd>& now,
-                                                  const Eigen::Ref<const Eigen::VectorXd>& then) {
+                                                  const Eigen::Ref<const Eigen::VectorXd>& then, int threads) {
   std::vector<NodeRotation> rotations;
   const std::vector<int>& free = elimination.free_dofs();
-  const int* outer = hessian.outerIndexPtr();
-  const int* inner = hessian.innerIndexPtr();
   for (std::size_t k = 0; k + 2 < free.size(); ++k) {
     const int dof = free[k];
     if (dof % 3 != 0 || free[k + 1] != dof + 1 || free[k + 2] != dof + 2) continue;
+    rotations.push_back({static_cast<int>(k), Eigen::Matrix3d::Identity()});
+    k += 2;
+  }
+  const int* outer = hessian.outerIndexPtr();
+  const int* inner = hessian.innerIndexPtr();
+  const auto count = static_cast<std::ptrdiff_t>(rotations.size());
+  // One SVD per node, each node on its own: the same bits for any thread count.
+  const int nthread = threads > 0 ? threads : omp_get_max_threads();
+#pragma omp parallel for schedule(static) num_threads(nthread) if (count > 1000)
+  for (std::ptrdiff_t r = 0; r < count; ++r) {
+    const int dof = free[static_cast<std::size_t>(rotations[r].offset)];
     const int i = dof / 3;
     Eigen::Matrix3d A = Eigen::Matrix3d::Zero();
     for (int q = outer[dof]; q < outer[dof + 1]; ++q) {  // the row of x_i: one entry per coupled dof
@@ -40,8 +53,7 @@ std::vector<NodeRotation> best_fit_node_rotations(const assembly::HessianMatrix&
       A.noalias() += (now.segment<3>(3 * j) - now.segment<3>(3 * i)) *
                      (then.segment<3>(3 * j) - then.segment<3>(3 * i)).transpose();
     }
-    rotations.push_back({static_cast<int>(k), nearest_rotation(A)});
-    k += 2;
+    rotations[r].rotation = nearest_rotation(A);
   }
   return rotations;
 }

@@ -24,11 +24,12 @@ struct NodeRotation {
 // `then` to `now`: x_j − x_i ≈ R (x⁰_j − x⁰_i) over the nodes j it is coupled to in `hessian`'s
 // pattern (3 dofs per node), i.e. the polar factor of Σ_j (x_j − x_i)(x⁰_j − x⁰_i)ᵀ (ARAP's
 // local step). A flat neighbourhood (cloth) still fixes R (its normal completes the frame); a
-// node with no neighbour gets the identity. Nodes with an eliminated dof are left out.
+// node with no neighbour gets the identity. Nodes with an eliminated dof are left out. Nodes
+// are independent: the same result on any number of threads (≤ 0: all).
 std::vector<NodeRotation> best_fit_node_rotations(const assembly::HessianMatrix& hessian,
                                                   const DofElimination& elimination,
                                                   const Eigen::Ref<const Eigen::VectorXd>& now,
-                                                  const Eigen::Ref<const Eigen::VectorXd>& then);
+                                                  const Eigen::Ref<const Eigen::VectorXd>& then, int threads = 0);
 
 // v's node blocks (reduced order) turned by Rᵀ (back to the frames of `then`) or by R (on to
 // the frames of `now`), in place.
