@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <Eigen/Cholesky>
+
 #include "sofax/solve/minimizer_common.hpp"
 #include "sofax/solve/newton_krylov.hpp"
 
@@ -120,6 +122,30 @@ double increase_shift(double* values, const std::vector<int>& diagonal, double m
   if (!ranks || ranks->rank() == 0)
     for (int i : diagonal) values[i] += next - shift;
   return next;
+}
+
+// A CG step d (H d ≈ b to CG's tolerance) on 3D node positions, corrected on the three rigid
+// translations T (T's column k: 1 on every free dof of direction k): d += T δ with
+// TᵀHT δ = Tᵀ(b − H d), the Galerkin step on that subspace, after which Tᵀ(b − H d) = 0 to
+// roundoff. Where H's elastic part annihilates translations (a free body), that is the exact
+// step's momentum balance: linear momentum is then conserved to roundoff whatever CG's tolerance,
+// where the residual's translation component would drift it. One product with H and one pass
+// over its entries; skipped when TᵀHT is not positive definite.
+void balance_translations(const assembly::HessianMatrix& H, const std::vector<int>& free, const Eigen::VectorXd& b,
+                          Eigen::VectorXd& d) {
+  const Eigen::VectorXd r = b - H * d;
+  Eigen::Matrix3d THT = Eigen::Matrix3d::Zero();
+  Eigen::Vector3d Tr = Eigen::Vector3d::Zero();
+  for (Eigen::Index row = 0; row < H.rows(); ++row) {
+    const int k = free[static_cast<std::size_t>(row)] % 3;
+    Tr[k] += r[row];
+    for (int q = H.outerIndexPtr()[row]; q < H.outerIndexPtr()[row + 1]; ++q)
+      THT(k, free[static_cast<std::size_t>(H.innerIndexPtr()[q])] % 3) += H.valuePtr()[q];
+  }
+  const Eigen::LLT<Eigen::Matrix3d> llt(THT);
+  if (llt.info() != Eigen::Success) return;
+  const Eigen::Vector3d delta = llt.solve(Tr);
+  for (Eigen::Index row = 0; row < d.size(); ++row) d[row] += delta[free[static_cast<std::size_t>(row)] % 3];
 }
 
 // Newton with an assembled Hessian (Cholesky or PETSc). One named report returned everywhere: the
@@ -273,6 +299,8 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
             {.relative_tolerance = options.reuse_tolerance, .max_iterations = budget}, &w.pcg);
     w.kept_factor_cg_iterations += result.iterations;
     if (result.status != PcgStatus::converged) return false;
+    if (objective.dofs_per_node() == 3)
+      balance_translations(R, w.elimination.free_dofs(), -w.reduced_gradient, w.reduced_step);
     // A factor that needed more than half its budget has gone stale: the next iteration factors
     // anew rather than pay as much again.
     if (2 * result.iterations > budget) w.factor_reusable = false;
