@@ -84,7 +84,7 @@ struct StepOptions {
   // iterations. Same minimizer, fewer factorizations; the converged state differs from the
   // all-factored one only within the Newton tolerance.
   bool reuse_factorization = true;
-  // ... with the kept factor turned by each node's rotation since it was made
+  // The kept factor turned by each node's rotation since it was made
   // (solve::MinimizerOptions::reuse_follows_rotations): a swinging or spinning body keeps it
   // longer. Not in models with contact (a barrier's Hessian does not turn with the nodes).
   bool reuse_follows_rotations = true;

@@ -56,8 +56,8 @@ struct FactorStatistics {
   double flops = 0.0;            // floating-point operations of one numeric factorization
   std::string ordering;          // "amd", "metis", "nesdis", "natural", … ("" before an analysis)
   // Mean columns per supernode, weighted by each supernode's flops (CHOLMOD; 0 otherwise): the
-  // width of the dense blocks the factorization's time goes to. Below kSmallSupernodeColumns
-  // (2D meshes: cloth, shells) the analysis is redone with relaxed amalgamation, and
+  // width of the dense blocks the factorization's time goes to. Below 100 columns (2D meshes:
+  // cloth, shells; cholesky.cpp) the analysis is redone with relaxed supernode amalgamation, and
   // relaxed_amalgamation says so (the width is then the relaxed factor's).
   double supernode_columns = 0.0;
   bool relaxed_amalgamation = false;
