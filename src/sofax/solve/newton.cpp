@@ -129,18 +129,21 @@ double increase_shift(double* values, const std::vector<int>& diagonal, double m
 // TᵀHT δ = Tᵀ(b − H d), the Galerkin step on that subspace, after which Tᵀ(b − H d) = 0 to
 // roundoff. Where H's elastic part annihilates translations (a free body), that is the exact
 // step's momentum balance: linear momentum is then conserved to roundoff whatever CG's tolerance,
-// where the residual's translation component would drift it. One product with H and one pass
-// over its entries; skipped when TᵀHT is not positive definite.
+// where the residual's translation component would drift it. One pass over H's entries (H is
+// symmetric, so row i of H d is its column i); skipped when TᵀHT is not positive definite.
 void balance_translations(const assembly::HessianMatrix& H, const std::vector<int>& free, const Eigen::VectorXd& b,
                           Eigen::VectorXd& d) {
-  const Eigen::VectorXd r = b - H * d;
   Eigen::Matrix3d THT = Eigen::Matrix3d::Zero();
   Eigen::Vector3d Tr = Eigen::Vector3d::Zero();
   for (Eigen::Index row = 0; row < H.rows(); ++row) {
     const int k = free[static_cast<std::size_t>(row)] % 3;
-    Tr[k] += r[row];
-    for (int q = H.outerIndexPtr()[row]; q < H.outerIndexPtr()[row + 1]; ++q)
-      THT(k, free[static_cast<std::size_t>(H.innerIndexPtr()[q])] % 3) += H.valuePtr()[q];
+    double Hd = 0.0;
+    for (int q = H.outerIndexPtr()[row]; q < H.outerIndexPtr()[row + 1]; ++q) {
+      const int column = H.innerIndexPtr()[q];
+      Hd += H.valuePtr()[q] * d[column];
+      THT(k, free[static_cast<std::size_t>(column)] % 3) += H.valuePtr()[q];
+    }
+    Tr[k] += b[row] - Hd;
   }
   const Eigen::LLT<Eigen::Matrix3d> llt(THT);
   if (llt.info() != Eigen::Success) return;
@@ -276,16 +279,15 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
     w.reduced.update(w.hessian);
     const assembly::HessianMatrix& R = w.reduced.matrix();
     const LinearOperator apply = [&R](const Eigen::VectorXd& v, Eigen::VectorXd& out) { out.noalias() = R * v; };
-    w.kept_factor_rotations.clear();
+    std::vector<NodeRotation> rotations;  // each node's turn since the factorization
     if (options.reuse_follows_rotations && w.factored_positions.size() == x.size())
-      w.kept_factor_rotations = best_fit_node_rotations(w.hessian, w.elimination, x, w.factored_positions,
-                                                         options.threads);
+      rotations = best_fit_node_rotations(w.hessian, w.elimination, x, w.factored_positions, options.threads);
     // z = R P⁻¹ Rᵀ r: the factor P applied in the frames it was made in.
-    const PreconditionerFunction precondition = [&w](const Eigen::VectorXd& r, Eigen::VectorXd& z) {
+    const PreconditionerFunction precondition = [&w, &rotations](const Eigen::VectorXd& r, Eigen::VectorXd& z) {
       z = r;
-      turn_back(w.kept_factor_rotations, z);
+      turn_back(rotations, z);
       w.cholesky->solve(z, z);
-      turn_on(w.kept_factor_rotations, z);
+      turn_on(rotations, z);
     };
     // Iterations that stay cheaper than a factorization (see MinimizerOptions::reuse_factorization).
     const FactorStatistics stats = w.cholesky->statistics();

@@ -49,9 +49,8 @@ struct NewtonWorkspace {
   bool factor_reusable = false;
   int factorizations = 0;  // numeric factorizations so far (reuse saves them)
   int kept_factor_cg_iterations = 0;  // CG iterations preconditioned by a kept factor so far
-  // x where the kept factor was made, and the nodes' rotations since (reuse_follows_rotations).
+  // x where the kept factor was made (reuse_follows_rotations turns the factor from there).
   Eigen::VectorXd factored_positions;
-  std::vector<NodeRotation> kept_factor_rotations;
   PcgWorkspace pcg;
   // PETSc's CG + GAMG (MinimizerOptions::newton_linear_solver), made on first use; it keeps its
   // pattern and multigrid hierarchy across solves (petsc->preconditioner_setups() counts them).
