@@ -74,6 +74,38 @@ TEST(BroadPhase, TreeEqualsBruteForceOnRandomSoups) {
     }
 }
 
+TEST(BroadPhase, OneBodyWithoutSelfContactHasNoCandidates) {
+  // A cloth grid folded onto itself (its two halves 1 cm apart, moving into each other): without
+  // self-contact no pair is allowed, and the broad phase skips its trees; with it, the fold's
+  // pairs are found as by brute force. A static mesh beside the cloth makes pairs again.
+  const mesh::Mesh a = mesh::cloth_grid(1.0, 0.5, 16, 8);
+  Eigen::VectorXd x(3 * a.vertex_count()), dx = Eigen::VectorXd::Zero(3 * a.vertex_count());
+  for (int n = 0; n < a.vertex_count(); ++n) {
+    const Eigen::Vector3d p = a.vertex_positions.row(n).transpose();
+    const bool folded = p.x() > 0.5;
+    x.segment<3>(3 * n) = folded ? Eigen::Vector3d(1.0 - p.x(), p.y(), 0.01) : Eigen::Vector3d(p.x(), p.y(), 0.0);
+    if (folded) dx[3 * n + 2] = -0.02;
+  }
+  for (bool self : {false, true}) {
+    CollisionSurfaceBuilder builder;
+    builder.add_cloth(a.tri_indices, 0, {.self_contact = self});
+    const CollisionSurface s = builder.finalize();
+    EXPECT_EQ(s.any_bodies_may_touch(), self);
+    const mesh::Positions V0 = s.vertex_positions(x), V1 = V0 + s.vertex_displacements(dx);
+    const Candidates tree = swept_candidates(s, V0, V1, 0.005);
+    const Candidates brute = brute_force_candidates(s, V0, V1, 0.005);
+    EXPECT_EQ(tree.point_triangle, brute.point_triangle) << "self-contact " << self;
+    EXPECT_EQ(tree.edge_edge, brute.edge_edge) << "self-contact " << self;
+    if (self) EXPECT_GT(tree.size(), 100u);
+    else EXPECT_EQ(tree.size(), 0u);
+  }
+  CollisionSurfaceBuilder builder;
+  builder.add_cloth(a.tri_indices, 0);
+  mesh::Mesh obstacle = a;
+  builder.add_static(obstacle);
+  EXPECT_TRUE(builder.finalize().any_bodies_may_touch());
+}
+
 TEST(BroadPhase, EveryPairWithinInflationIsACandidate) {
   // A fine cloth grid folded over a second one at a small distance.
   const mesh::Mesh a = mesh::cloth_grid(1.0, 1.0, 8, 8);

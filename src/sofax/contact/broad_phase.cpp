@@ -42,6 +42,9 @@ Candidates swept_candidates(const CollisionSurface& s, const mesh::Positions& V0
                             double inflation) {
   check_positions(s, V0, "V0");
   check_positions(s, V1, "V1");
+  // No two bodies may touch (one cloth or solid without self-contact): no tree to build (it was a
+  // third of the cloth on the sphere's time, every pair it found then rejected).
+  if (!s.any_bodies_may_touch()) return {};
   std::vector<Box> tri_boxes(static_cast<std::size_t>(s.tri_count())), edge_boxes(static_cast<std::size_t>(s.edge_count()));
   for (int t = 0; t < s.tri_count(); ++t) tri_boxes[static_cast<std::size_t>(t)] = swept_box<3>(V0, V1, tri_of(s, t));
   for (int e = 0; e < s.edge_count(); ++e) edge_boxes[static_cast<std::size_t>(e)] = swept_box<2>(V0, V1, edge_of(s, e));

@@ -41,6 +41,14 @@ bool CollisionSurface::bodies_may_touch(int body_a, int body_b) const {
   return a != b || body_self_contact[a];
 }
 
+bool CollisionSurface::any_bodies_may_touch() const {
+  const auto n = static_cast<int>(body_kind.size());
+  for (int a = 0; a < n; ++a)
+    for (int b = a; b < n; ++b)
+      if (bodies_may_touch(a, b)) return true;
+  return false;
+}
+
 bool CollisionSurface::point_triangle_allowed(int vertex, int tri) const {
   const auto t = tri_vertices.row(tri);
   if (t(0) == vertex || t(1) == vertex || t(2) == vertex) return false;

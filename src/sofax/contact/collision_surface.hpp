@@ -57,6 +57,9 @@ struct CollisionSurface {
   // Whether primitives of bodies a and b may form a pair: different bodies unless both are
   // static; the same body when it has self-contact and is not static.
   bool bodies_may_touch(int body_a, int body_b) const;
+  // Whether some two bodies (or a body with itself) may touch: false for one body without
+  // self-contact, whose surface then never has a mesh–mesh candidate.
+  bool any_bodies_may_touch() const;
   // Candidate rules with adjacency: the vertex is not a corner of the triangle, and the edges
   // share no vertex; plus bodies_may_touch.
   bool point_triangle_allowed(int vertex, int tri) const;

@@ -248,6 +248,14 @@ class Stepper {
       m.newton_linear_solver = solve::NewtonLinearSolver::petsc_gamg;
     if (w_.exact_hessian_fails) m.exact_hessian_below = 0.0;
     m.record_history = false;
+    // A cloth that buckles or slides on a collider is stiffer in its projected Hessian than in its
+    // energy: full Newton steps are stretched up to 4× while the energy keeps falling (the cloth
+    // on the sphere: 48.7 → 36 Newton iterations per step; docs/benchmarks.md).
+    m.line_search.max_extrapolation = std::getenv("SOFAX_NO_EXTRAP") ? 1.0 : 4.0;
+    if (std::getenv("SOFAX_TRACE")) m.on_iteration = [](const solve::IterationRecord& r) {
+      std::fprintf(stderr, "  it %d E %.10g g %.3e a %.3g dx %.3e lin %d reg %.2g %s ls %d\n", r.iteration, r.energy, r.gradient_norm,
+                   r.step_length, r.step_norm, r.linear_iterations, r.regularization, std::string(solve::to_string(r.hessian)).c_str(), r.line_search_evaluations);
+    };
     // With contact, the contact groups' share of assembly is reported (StepReport).
     if (model_.has_contact) m.group_seconds = w_.group_seconds.data();
     return m;
@@ -292,7 +300,7 @@ class Stepper {
     ContactStep& c = *contact_;
     solve::MinimizerOptions guarded = m;
     // The barrier's exact Hessian is indefinite off the minimum's neighbourhood: projected only.
-    guarded.exact_hessian_below = 0.0;
+    guarded.exact_hessian_below = std::getenv("SOFAX_EXACT") ? std::atof(std::getenv("SOFAX_EXACT")) : 0.0;
     const solve::MaxStepFunction guard = c.guard();
     if (m.max_step)
       guarded.max_step = [outer = m.max_step, guard](const Vec& y, const Vec& dy) {

@@ -19,6 +19,14 @@ struct LineSearchOptions {
   // Slack of the sufficient-decrease test, relative to |φ(0)|: near a minimum, decreases
   // below rounding of E must not count as failures (Hager–Zhang's approximate Armijo).
   double roundoff = 1e-14;
+  // Backtracking Armijo only (Newton, Newton–Krylov): when the full step α = 1 is accepted and
+  // φ(1) shows the direction's model curvature to be well above the energy's (the quadratic
+  // through φ(0), φ'(0), φ(1) has its minimum at α* ≥ 1.5, or none), the step is stretched
+  // toward α*, up to this many times the full step, feasibility permitting, while φ keeps
+  // decreasing. 1: never. Where a projected Hessian is much stiffer than the energy along the
+  // step (compressed membranes, buckling, barrier curvature dropped), Newton otherwise crawls
+  // at full steps for tens of iterations; near a minimum α* ≈ 1 and nothing changes.
+  double max_extrapolation = 1.0;
 };
 
 struct LineSearchResult {

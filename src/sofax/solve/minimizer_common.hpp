@@ -36,9 +36,10 @@ inline void check_options(const MinimizerOptions& o, const char* where) {
       o.lbfgs_history < 1 || !(o.line_search.armijo > 0 && o.line_search.armijo < o.line_search.curvature &&
                                o.line_search.curvature < 1) ||
       !(o.line_search.shrink > 0 && o.line_search.shrink < 1) || o.line_search.max_evaluations < 1 ||
+      !(o.line_search.max_extrapolation >= 1) ||
       !(o.forcing_max > 0 && o.forcing_max < 1) || o.max_linear_iterations < 1 || !(o.initial_damping > 0))
     throw InputError(where, "invalid MinimizerOptions (tolerances ≥ 0, 0 < armijo < curvature < 1, "
-                            "0 < shrink < 1, max_evaluations ≥ 1, lbfgs_history ≥ 1, 0 < forcing_max < 1, "
+                            "0 < shrink < 1, max_evaluations ≥ 1, max_extrapolation ≥ 1, lbfgs_history ≥ 1, 0 < forcing_max < 1, "
                             "max_linear_iterations ≥ 1, initial_damping > 0)");
 }
 
@@ -162,16 +163,14 @@ inline bool stalled_at_roundoff(const MinimizerOptions& o, double energy, double
   return true;
 }
 
-// Backtracking Armijo along step (full vector, zero on eliminated dofs) from the largest feasible
-// step (options.max_step, at most 1); on success x += α·step. Times and counts into report and
-// record; on failure sets roundoff_converged (the predicted decrease −slope at the rounding level
-// of the energy) or line_search_failed, and returns false; x is unchanged then.
 // The largest step α ≤ cap along `step` that keeps the energy finite: the objective's own groups
 // (inversion-free energies, Objective::max_feasible_step) and the caller's options.max_step.
 inline double feasible_step(const assembly::Objective& objective, const Eigen::VectorXd& x, const Eigen::VectorXd& step,
                             const MinimizerOptions& options, double cap) {
   double alpha = std::min(cap, objective.max_feasible_step(x, step, {.threads = options.threads}));
-  if (options.max_step) alpha = std::min(alpha, options.max_step(x, step));
+  // max_step gives the fraction (at most 1) of the direction it is handed: beyond 1, cap·step.
+  if (options.max_step)
+    alpha = std::min(alpha, cap > 1.0 ? cap * options.max_step(x, cap * step) : options.max_step(x, step));
   return alpha;
 }
 
@@ -193,6 +192,40 @@ inline bool unsearched_step(const assembly::Objective& objective, Eigen::VectorX
   return true;
 }
 
+// After an accepted full step (φ(1) = energy_at_1 < φ(0) = energy, φ'(0) = slope): the step
+// stretched toward the minimum of the quadratic through φ(0), φ'(0), φ(a) while that lies at
+// ≥ 1.5 a, up to options.line_search.max_extrapolation and the feasible step, each stretch kept
+// only if φ still decreases (and Armijo holds). Returns the step α ≥ 1 to take; `trial` is
+// scratch. Decreases at the energy's rounding level are not extrapolated from.
+inline double extrapolated_step(const assembly::Objective& objective, const Eigen::VectorXd& x,
+                                const Eigen::VectorXd& step, double energy, double slope, double energy_at_1,
+                                const MinimizerOptions& options, Eigen::VectorXd& trial, int& evaluations,
+                                MinimizerReport& report) {
+  const double cap = options.line_search.max_extrapolation;
+  double alpha = 1.0, value = energy_at_1;
+  for (int stretch = 0; stretch < 4 && cap >= 1.5 * alpha; ++stretch) {
+    if (!(energy - value > 100.0 * roundoff_level(options, energy))) break;
+    const double curvature = 2.0 * (value - energy - slope * alpha) / (alpha * alpha);
+    double next = curvature > 0.0 ? std::min(cap, -slope / curvature) : cap;
+    if (next < 1.5 * alpha) break;
+    next = feasible_step(objective, x, step, options, next);
+    if (next < 1.2 * alpha) break;
+    trial = x + next * step;
+    ++report.energy_evaluations;
+    ++evaluations;
+    const double v = objective.value(trial, {.threads = options.threads});
+    if (!(v < value) || !(v <= energy + options.line_search.armijo * next * slope)) break;
+    alpha = next;
+    value = v;
+  }
+  return alpha;
+}
+
+// Backtracking Armijo along step (full vector, zero on eliminated dofs) from the largest feasible
+// step (options.max_step, at most 1), a full step stretched by extrapolated_step; on success
+// x += α·step. Times and counts into report and record; on failure sets roundoff_converged (the
+// predicted decrease −slope at the rounding level of the energy) or line_search_failed, and
+// returns false; x is unchanged then.
 inline bool armijo_step(const assembly::Objective& objective, Eigen::VectorXd& x, const Eigen::VectorXd& step,
                         double energy, double slope, const MinimizerOptions& options, Eigen::VectorXd& trial,
                         const char* direction, IterationRecord& record, MinimizerReport& report) {
@@ -207,6 +240,9 @@ inline bool armijo_step(const assembly::Objective& objective, Eigen::VectorXd& x
       return objective.value(trial, eval_value);
     };
     search = backtracking_armijo(phi, energy, slope, std::min(1.0, max_step), options.line_search);
+    if (search.accepted && search.step == 1.0 && options.line_search.max_extrapolation > 1.0)
+      search.step = extrapolated_step(objective, x, step, energy, slope, search.energy, options, trial,
+                                      search.evaluations, report);
   }
   record.line_search_evaluations = search.evaluations;
   // A step too short to change x (accepted within the rounding slack) is no step.
