@@ -1,9 +1,12 @@
 // Newton: one step on a quadratic, Rosenbrock and elastic problems to tolerance, fixed and
 // prescribed dofs met exactly, the workspace keeping its symbolic analysis, and every failure
 // status provoked and reported (iteration limit, line-search failure, non-finite start,
-// indefinite Hessian, singular factorization).
+// indefinite Hessian, singular factorization); full steps stretched where projection overstates
+// the curvature.
 
 #include <gtest/gtest.h>
+
+#include <limits>
 
 #include "sofax/core/error.hpp"
 #include "sofax/solve/feasible_step.hpp"
@@ -142,6 +145,49 @@ TEST(Newton, ExactHessianTailAndLiveProgress) {
   for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], static_cast<int>(i));
 }
 
+TEST(Newton, ExtrapolatedFullStepsReachWhatProjectionUnderstates) {
+  // E = 2 (x − 1)² − 1.5 x²: projected, Newton's full steps go a quarter of the way to x* = 4
+  // (the error shrinks by 3/4 per iteration). Along the step E is a quadratic in α with its
+  // minimum at α = 4: the stretched step lands there.
+  const assembly::Objective objective = test::overstiff_projection(4.0, 3.0);
+  solve::MinimizerOptions options{.max_iterations = 200, .gradient_tolerance = 1e-10};
+  options.exact_hessian_below = 0.0;  // projected throughout
+  Eigen::VectorXd plain = Eigen::VectorXd::Zero(1), stretched = plain, capped = plain;
+  const solve::MinimizerReport rp = solve::minimize_newton(objective, plain, options);
+  options.line_search.max_extrapolation = 4.0;
+  const solve::MinimizerReport rs = solve::minimize_newton(objective, stretched, options);
+  options.line_search.max_extrapolation = 2.0;
+  const solve::MinimizerReport rc = solve::minimize_newton(objective, capped, options);
+  for (const solve::MinimizerReport* r : {&rp, &rs, &rc}) ASSERT_TRUE(r->converged()) << r->message;
+  for (double x : {plain[0], stretched[0], capped[0]}) EXPECT_NEAR(x, 4.0, 1e-9);
+  // 0.75^k · 4 < 1e-10 / (k − c) needs k ≥ 85; halving per step (α = 2), about 35.
+  EXPECT_GT(rp.iterations, 80);
+  EXPECT_LE(rs.iterations, 2);
+  EXPECT_NEAR(rs.history[1].step_length, 4.0, 1e-9);
+  EXPECT_GT(rc.iterations, 20);
+  EXPECT_LT(rc.iterations, rp.iterations);
+  for (const solve::IterationRecord& it : rc.history) EXPECT_LE(it.step_length, 2.0);
+  // Energies fall, up to the line search's rounding slack (1e-14 |E|) at the minimum.
+  for (const solve::MinimizerReport* r : {&rp, &rs, &rc})
+    for (std::size_t i = 1; i < r->history.size(); ++i)
+      EXPECT_LE(r->history[i].energy, r->history[i - 1].energy + 1e-14 * std::abs(r->history[i - 1].energy));
+
+  // The stretch stays within the feasible step: a guard allowing x ≤ 2.5 is handed the stretched
+  // step (the fraction of it that stays feasible), and no iterate passes 2.5.
+  double largest_seen = 0.0;
+  options.line_search.max_extrapolation = 4.0;
+  options.max_iterations = 5;
+  options.max_step = [&](const Eigen::VectorXd& x, const Eigen::VectorXd& dx) {
+    largest_seen = std::max(largest_seen, x[0] + dx[0]);
+    return x[0] + dx[0] <= 2.5 ? 1.0 : (2.5 - x[0]) / dx[0];
+  };
+  Eigen::VectorXd guarded = Eigen::VectorXd::Zero(1);
+  solve::minimize_newton(objective, guarded, options);
+  EXPECT_LE(guarded[0], 2.5);
+  EXPECT_GT(guarded[0], 2.0);
+  EXPECT_GT(largest_seen, 2.5);  // the guard saw steps beyond the full Newton step's 1
+}
+
 TEST(NewtonFailures, MaxIterations) {
   const assembly::Objective f = test::rosenbrock_chain(2);
   Eigen::VectorXd x(2);
@@ -214,6 +260,11 @@ TEST(NewtonFailures, BadInputThrows) {
   out_of_range.fix(4);
   EXPECT_THROW(solve::minimize_newton(chain, x, {}, out_of_range), InputError);
   EXPECT_THROW(solve::minimize_newton(chain, x, {.max_iterations = -1}), InputError);
+  for (double stretch : {0.5, std::numeric_limits<double>::quiet_NaN()}) {
+    solve::MinimizerOptions o;
+    o.line_search.max_extrapolation = stretch;  // a stretch below the full step, or none at all
+    EXPECT_THROW(solve::minimize_newton(chain, x, o), InputError);
+  }
 }
 
 }  // namespace

@@ -25,6 +25,13 @@ assembly::Objective rosenbrock_chain(int n) {
   return std::move(builder).finalize();
 }
 
+assembly::Objective overstiff_projection(double k, double c) {
+  assembly::ObjectiveBuilder builder(1, 1);
+  builder.add_elements<Anchor1D>("stiff", Eigen::Matrix<int, 1, 1>(0), Eigen::RowVector2d(k, 1.0));
+  builder.add_elements<Anchor1D>("concave", Eigen::Matrix<int, 1, 1>(0), Eigen::RowVector2d(-c, 0.0));
+  return std::move(builder).finalize();
+}
+
 assembly::HessianMatrix grid_laplacian(int m, unsigned seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<double> w(0.5, 1.5);

@@ -62,6 +62,11 @@ assembly::Objective spring_chain(int n);
 // Chained Rosenbrock over n dofs (a = 1, b = 100); minimum at all ones.
 assembly::Objective rosenbrock_chain(int n);
 
+// One dof, two groups: E = k/2 (x − 1)² − c/2 x² (0 < c < k), the second concave on its own.
+// Projected per element, Newton's model has curvature k where E has k − c: its full steps reach
+// only (k − c)/k of the way to the minimum x* = k/(k − c).
+assembly::Objective overstiff_projection(double k, double c);
+
 // Weighted Laplacian of an m×m grid graph (weights in [0.5, 1.5]), both triangles stored:
 // positive semidefinite with the constant vector as null space.
 assembly::HessianMatrix grid_laplacian(int m, unsigned seed = 1);
