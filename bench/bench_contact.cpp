@@ -97,9 +97,11 @@ void run_contact(benchmark::State& bench, const Model& model, int steps, double 
         return;
       }
       if (verbose)
-        std::fprintf(stderr, "step %d newton %d outer %d substeps %d active %d min_d %.3g min_ccd %.3g wall %.3f\n", i,
-                     r.newton_iterations, r.contact_iterations, r.substeps, r.active_contacts, r.min_contact_distance,
-                     r.min_ccd_step, r.times.total);
+        std::fprintf(stderr,
+                     "step %d newton %d outer %d substeps %d candidates %d barrier %d active %d min_d %.3g min_ccd %.3g "
+                     "wall %.3f\n",
+                     i, r.newton_iterations, r.contact_iterations, r.substeps, r.contact_candidates,
+                     r.contact_barrier_pairs, r.active_contacts, r.min_contact_distance, r.min_ccd_step, r.times.total);
       n += 1.0;
       newton += r.newton_iterations;
       factorizations += r.factorizations;

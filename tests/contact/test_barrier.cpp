@@ -11,6 +11,8 @@
 #include <Eigen/Geometry>
 #include <cmath>
 #include <numbers>
+#include <random>
+#include <type_traits>
 
 #include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
 #include "../energies/energy_test_support.hpp"
@@ -285,6 +287,70 @@ TEST(ContactBarriers, VanishBeyondTheActivationDistance) {
   Eigen::Matrix<double, 9, 1> plane;
   plane << 3.0, 0.09, 0.05, 0, 0, 0, 0, 0, 1;
   expect_zero(one_element<PlaneBarrier>(plane), V(0.3, 0.1, 0.4));
+}
+
+// The kernel's shortcut beyond d̂ (Energy::vanishes) against the all-dual path, on random pairs
+// whose distance lies within ±1% of ξ + d̂: zeros where it applies, the dual results elsewhere.
+template <class E>
+void expect_shortcut_matches_duals(int& vanished, int& active) {
+  using Kernel = assembly::EnergyKernel<E>;
+  using Dual = assembly::EnergyKernel<assembly::DualPathOnly<E>>;
+  static_assert(Kernel::has_vanishing_set && !Dual::has_vanishing_set);
+  constexpr int N = Kernel::N;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> unit(0.0, 1.0), spread(-0.01, 0.01);
+  for (int trial = 0; trial < 200; ++trial) {
+    typename Kernel::Local x;
+    for (int i = 0; i < N; ++i) x[i] = unit(rng);
+    double d2;
+    if constexpr (E::arity == 2) d2 = point_point_distance_squared<double>(x.template segment<3>(0), x.template segment<3>(3));
+    else if constexpr (E::arity == 3)
+      d2 = point_edge_distance_squared<double>(x.template segment<3>(0), x.template segment<3>(3), x.template segment<3>(6));
+    else if constexpr (std::is_same_v<E, PointTriangleBarrier>)
+      d2 = point_triangle_distance_squared<double>(x.template segment<3>(0), x.template segment<3>(3),
+                                                   x.template segment<3>(6), x.template segment<3>(9));
+    else
+      d2 = edge_edge_distance_squared<double>(x.template segment<3>(0), x.template segment<3>(3),
+                                              x.template segment<3>(6), x.template segment<3>(9));
+    const double xi = 0.2 * std::sqrt(d2), dhat = (std::sqrt(d2) - xi) * (1.0 + spread(rng));
+    typename Kernel::Params theta;
+    theta[0] = 2.0;
+    theta[1] = dhat * dhat;
+    theta[2] = xi;
+    if constexpr (Kernel::P == 4) theta[3] = 1e-3;
+    const Kernel kernel{.element_params = theta.data(), .weight = 1.5};
+    const Dual dual{.element_params = theta.data(), .weight = 1.5};
+    typename Kernel::Local g, gd, u = x.reverse(), hv, hvd;
+    typename Kernel::LocalHessian H, Hd;
+    for (bool project : {false, true}) {
+      const double e = kernel.hessian(0, x, g, H, project), ed = dual.hessian(0, x, gd, Hd, project);
+      const double scale = 1e-14 * std::max(1.0, Hd.norm());
+      EXPECT_NEAR(e, ed, 1e-14 * std::max(1.0, std::abs(ed)));
+      EXPECT_LE((g - gd).norm(), scale);
+      EXPECT_LE((H - Hd).norm(), scale);
+    }
+    EXPECT_NEAR(kernel.gradient(0, x, g), dual.gradient(0, x, gd), 1e-14 * std::max(1.0, std::abs(dual.value(0, x))));
+    EXPECT_LE((g - gd).norm(), 1e-14 * std::max(1.0, gd.norm()));
+    kernel.hvp(0, x, u, hv);
+    dual.hvp(0, x, u, hvd);
+    EXPECT_LE((hv - hvd).norm(), 1e-14 * std::max(1.0, hvd.norm()));
+    if (kernel.vanishes(0, x)) {
+      ++vanished;
+      EXPECT_EQ(Hd.norm(), 0.0);  // where the shortcut applies, the duals give exactly zero too
+    } else if (Hd.norm() > 0.0) {
+      ++active;
+    }
+  }
+}
+
+TEST(ContactBarriers, ShortcutBeyondTheActivationDistanceMatchesTheDuals) {
+  int vanished = 0, active = 0;
+  expect_shortcut_matches_duals<PointTriangleBarrier>(vanished, active);
+  expect_shortcut_matches_duals<EdgeEdgeBarrier>(vanished, active);
+  expect_shortcut_matches_duals<PointEdgeBarrier>(vanished, active);
+  expect_shortcut_matches_duals<PointPointBarrier>(vanished, active);
+  EXPECT_GT(vanished, 200);  // both sides of ξ + d̂ seen, about half each
+  EXPECT_GT(active, 200);
 }
 
 TEST(ContactBarriers, MollifierIsC1AtItsThresholdAndParallelEdgesAreFinite) {

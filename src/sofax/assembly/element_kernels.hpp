@@ -108,7 +108,12 @@ Eigen::Matrix<S, Rows, Cols> dual_constants(const Eigen::Matrix<double, Rows, Co
 // stand-in may give it for projected calls instead of the numeric projection:
 //   static double gradient_psd_hessian(const Local& x, const Params& θ, Local& grad, LocalHessian& hess) → E
 // (e.g. Gauss–Newton for E = c·r(x)² with c ≥ 0: 2c∇r∇rᵀ, the exact Hessian where r = 0); used
-// whenever projection is asked and the group's weight is ≥ 0.
+// whenever projection is asked and the group's weight is ≥ 0. An energy that is zero with its
+// first and second derivatives in x over part of its domain (a contact barrier beyond its
+// activation distance) may say where, from plain doubles:
+//   static bool vanishes(const Local& x, const Params& θ)
+// and gradient, hessian and hvp then return zeros without the dual numbers (self-contact keeps
+// many pairs beyond d̂ in its groups: their Dual2<12> Hessians were most of a step's time).
 template <class Energy>
 struct EnergyKernel {
   static constexpr int K = Energy::arity;
@@ -141,8 +146,18 @@ struct EnergyKernel {
       requires(const Local& x, const Params& t, Local& g, LocalHessian& h) {
         { Energy::gradient_psd_hessian(x, t, g, h) } -> std::same_as<double>;
       };
+  static constexpr bool has_vanishing_set =
+      requires(const Local& x, const Params& t) { { Energy::vanishes(x, t) } -> std::same_as<bool>; };
+  bool vanishes(int e, const Local& x) const {
+    if constexpr (has_vanishing_set) return Energy::vanishes(x, params(e));
+    return false;
+  }
 
   double gradient(int e, const Local& x, Local& grad) const {
+    if (vanishes(e, x)) {
+      grad.setZero();
+      return 0.0;
+    }
     if constexpr (closed_form_gradient) {
       const double E = Energy::gradient(x, params(e), grad);
       grad *= weight;
@@ -158,6 +173,11 @@ struct EnergyKernel {
   }
 
   double hessian(int e, const Local& x, Local& grad, LocalHessian& hess, bool project) const {
+    if (vanishes(e, x)) {
+      grad.setZero();
+      hess.setZero();
+      return 0.0;
+    }
     if constexpr (psd_hessian_form) {
       if (project && weight >= 0.0) {
         const double E = Energy::gradient_psd_hessian(x, params(e), grad, hess);
@@ -192,6 +212,10 @@ struct EnergyKernel {
   // (∇²E) u, from one directional second-order sweep: O(N) per operation.
   // Flattened, as DeformationKernel's (below): GCC otherwise calls the dual arithmetic out of line.
   [[gnu::flatten]] void hvp(int e, const Local& x, const Local& u, Local& out) const {
+    if (vanishes(e, x)) {
+      out.setZero();
+      return;
+    }
     using S = DirDual<N>;
     Eigen::Matrix<S, N, 1> xs;
     for (int i = 0; i < N; ++i) xs[i] = S::variable(x[i], i, u[i]);

@@ -74,6 +74,14 @@ SOFAX_INLINE S pair_barrier(const S& d2, const Theta& theta) {
   return theta[0] * barrier(a.s, a.s_hat);
 }
 
+// Whether a pair at squared distance d2 (a double) is beyond the barrier's support, d ≥ ξ + d̂:
+// there b, b' and b'' vanish (b is C2 at d̂), so E and its x-derivatives do too.
+template <class Theta>
+SOFAX_INLINE bool beyond_activation(double d2, const Theta& theta) {
+  const auto a = barrier_offset_arguments(d2, theta[1], theta[2]);
+  return a.s >= a.s_hat;
+}
+
 // Errors of (κ, d̂², ξ): empty when valid.
 inline std::string check_barrier_params(double kappa, double dhat2, double xi) {
   if (!(kappa >= 0.0 && std::isfinite(kappa))) return "barrier stiffness kappa = " + std::to_string(kappa) + " must be finite and >= 0";
@@ -92,6 +100,10 @@ struct PointTriangleBarrier {
   SOFAX_HOST_DEVICE static S energy(const Eigen::Matrix<S, 12, 1>& x, const Eigen::Matrix<T, 3, 1>& theta) {
     using detail::node;
     return detail::pair_barrier(point_triangle_distance_squared(node(x, 0), node(x, 1), node(x, 2), node(x, 3)), theta);
+  }
+  SOFAX_HOST_DEVICE static bool vanishes(const Eigen::Matrix<double, 12, 1>& x, const Eigen::Matrix<double, 3, 1>& theta) {
+    using detail::node;
+    return detail::beyond_activation(point_triangle_distance_squared(node(x, 0), node(x, 1), node(x, 2), node(x, 3)), theta);
   }
   static std::string check_params(const Eigen::Matrix<double, 3, 1>& theta) {
     return detail::check_barrier_params(theta[0], theta[1], theta[2]);
@@ -113,6 +125,10 @@ struct EdgeEdgeBarrier {
     const Vec3<S> u = ea1 - ea0, v = eb1 - eb0;
     return edge_edge_mollifier(squared_norm(Vec3<S>(u.cross(v))), theta[3]) * b;
   }
+  SOFAX_HOST_DEVICE static bool vanishes(const Eigen::Matrix<double, 12, 1>& x, const Eigen::Matrix<double, 4, 1>& theta) {
+    using detail::node;
+    return detail::beyond_activation(edge_edge_distance_squared(node(x, 0), node(x, 1), node(x, 2), node(x, 3)), theta);
+  }
   static std::string check_params(const Eigen::Matrix<double, 4, 1>& theta) {
     if (std::string e = detail::check_barrier_params(theta[0], theta[1], theta[2]); !e.empty()) return e;
     if (!(theta[3] > 0.0 && std::isfinite(theta[3])))
@@ -131,6 +147,10 @@ struct PointEdgeBarrier {
     using detail::node;
     return detail::pair_barrier(point_edge_distance_squared(node(x, 0), node(x, 1), node(x, 2)), theta);
   }
+  SOFAX_HOST_DEVICE static bool vanishes(const Eigen::Matrix<double, 9, 1>& x, const Eigen::Matrix<double, 3, 1>& theta) {
+    using detail::node;
+    return detail::beyond_activation(point_edge_distance_squared(node(x, 0), node(x, 1), node(x, 2)), theta);
+  }
   static std::string check_params(const Eigen::Matrix<double, 3, 1>& theta) {
     return detail::check_barrier_params(theta[0], theta[1], theta[2]);
   }
@@ -145,6 +165,10 @@ struct PointPointBarrier {
   SOFAX_HOST_DEVICE static S energy(const Eigen::Matrix<S, 6, 1>& x, const Eigen::Matrix<T, 3, 1>& theta) {
     using detail::node;
     return detail::pair_barrier(point_point_distance_squared(node(x, 0), node(x, 1)), theta);
+  }
+  SOFAX_HOST_DEVICE static bool vanishes(const Eigen::Matrix<double, 6, 1>& x, const Eigen::Matrix<double, 3, 1>& theta) {
+    using detail::node;
+    return detail::beyond_activation(point_point_distance_squared(node(x, 0), node(x, 1)), theta);
   }
   static std::string check_params(const Eigen::Matrix<double, 3, 1>& theta) {
     return detail::check_barrier_params(theta[0], theta[1], theta[2]);

@@ -111,22 +111,59 @@ ContactStep::ContactStep(const Model& model, assembly::Objective& objective, Con
     if (f >= 0) objective_.replace_elements(f, mesh::Indices<4>(0, 4), RowParams(0, 22));
 }
 
+void ContactStep::set_motion(const Vec& warm_start_motion, const Vec& flight_motion) {
+  warm_start_motion_ = warm_start_motion;
+  flight_motion_ = flight_motion;
+  // The largest displacement, and a bound on any two nodes' relative one: |d_i − d_j| ≤
+  // 2 max_k |d_k − c| for any centre c (the middle of the displacements' box).
+  motion_ = relative_motion_ = 0.0;
+  for (const Vec* y : {&warm_start_motion_, &flight_motion_}) {
+    const auto d = y->reshaped(3, y->size() / 3);
+    const Eigen::Vector3d centre = 0.5 * (d.rowwise().maxCoeff() + d.rowwise().minCoeff());
+    motion_ = std::max(motion_, d.colwise().norm().maxCoeff());
+    relative_motion_ = std::max(relative_motion_, 2.0 * (d.colwise() - centre).colwise().norm().maxCoeff());
+  }
+}
+
+double ContactStep::pair_motion(std::span<const int> a, std::span<const int> b) const {
+  const contact::CollisionSurface& surface = model_.collision_surface;
+  auto displacement = [&](const Vec& d, int vertex) -> Eigen::Vector3d {
+    const int node = surface.vertex_nodes[static_cast<std::size_t>(vertex)];
+    return node < 0 ? Eigen::Vector3d::Zero() : Eigen::Vector3d(d.segment<3>(3 * static_cast<Eigen::Index>(node)));
+  };
+  double motion = 0.0;
+  for (const Vec* d : {&warm_start_motion_, &flight_motion_})
+    for (int va : a)
+      for (int vb : b) motion = std::max(motion, (displacement(*d, va) - displacement(*d, vb)).norm());
+  return motion;
+}
+
 ContactStep::Pairs ContactStep::pairs_within(const Vec& x, double reach, double* min_distance, int* candidates,
-                                             double collider_reach) const {
+                                             double collider_reach, bool with_motion) const {
   if (collider_reach < reach) collider_reach = reach;
+  with_motion = with_motion && warm_start_motion_.size() == x.size();
   const auto t0 = Clock::now();
   const contact::CollisionSurface& surface = model_.collision_surface;
   const mesh::Positions V = surface.vertex_positions(x);
-  const contact::Candidates c = contact::proximity_candidates(surface, V, reach);
+  const contact::Candidates c =
+      contact::proximity_candidates(surface, V, with_motion ? reach + relative_motion_ : reach);
   if (candidates) *candidates = static_cast<int>(c.point_triangle.size() + c.edge_edge.size());
   Pairs p;
   double min2 = std::numeric_limits<double>::infinity();
   const double reach2 = reach * reach;
   auto vertex = [&](int v) -> contact::Vec3<double> { return V.row(v).transpose(); };
+  // A pair's own reach: `reach`, plus its relative motion with_motion (where that can matter).
+  auto within = [&](double d2, std::span<const int> a, std::span<const int> b) {
+    if (d2 < reach2) return true;
+    if (!with_motion || d2 >= (reach + relative_motion_) * (reach + relative_motion_)) return false;
+    const double r = reach + pair_motion(a, b);
+    return d2 < r * r;
+  };
   for (const auto& [v, t] : c.point_triangle) {
     const auto tri = surface.tri_vertices.row(t);
     const double d2 = contact::point_triangle_distance_squared(vertex(v), vertex(tri[0]), vertex(tri[1]), vertex(tri[2]));
-    if (d2 < reach2) {
+    const std::array<int, 3> corners{tri[0], tri[1], tri[2]};
+    if (within(d2, std::span<const int>(&v, 1), corners)) {
       p.point_triangle.push_back({v, t});
       min2 = std::min(min2, d2);
     }
@@ -134,7 +171,8 @@ ContactStep::Pairs ContactStep::pairs_within(const Vec& x, double reach, double*
   for (const auto& [a, b] : c.edge_edge) {
     const auto ea = surface.edge_vertices.row(a), eb = surface.edge_vertices.row(b);
     const double d2 = contact::edge_edge_distance_squared(vertex(ea[0]), vertex(ea[1]), vertex(eb[0]), vertex(eb[1]));
-    if (d2 < reach2) {
+    const std::array<int, 2> ends_a{ea[0], ea[1]}, ends_b{eb[0], eb[1]};
+    if (within(d2, ends_a, ends_b)) {
       p.edge_edge.push_back({a, b});
       min2 = std::min(min2, d2);
     }
@@ -216,8 +254,7 @@ Vec ContactStep::barrier_gradient(const Vec& x) const {
 }
 
 void ContactStep::set_active_set(const Vec& x) {
-  active_ = pairs_within(x, xi_ + 2.0 * dhat_ + relative_motion_, nullptr, &stats_->candidates,
-                         xi_ + 2.0 * dhat_ + motion_);
+  active_ = pairs_within(x, xi_ + 2.0 * dhat_, nullptr, &stats_->candidates, xi_ + 2.0 * dhat_ + motion_, true);
   stats_->barrier_pairs =
       static_cast<int>(active_.point_triangle.size() + active_.edge_edge.size() + active_.node_collider.size());
   const bool any = !active_.point_triangle.empty() || !active_.edge_edge.empty() || !active_.node_collider.empty();

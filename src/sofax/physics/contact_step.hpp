@@ -20,6 +20,7 @@
 #include <array>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -78,13 +79,13 @@ class ContactStep {
   // a pair Newton will bring within d̂ must be in the set before it gets there, or CCD alone
   // stops it, shortening every step geometrically.
   void set_active_set(const Eigen::VectorXd& x);
-  // The step's prediction from x_n (m): the largest node displacement (the margin of node–collider
-  // pairs) and a bound on any two nodes' relative displacement (the margin of mesh–mesh pairs: a
-  // body falling rigidly brings none of its own primitives closer).
-  void set_motion(double motion, double relative_motion) {
-    motion_ = motion;
-    relative_motion_ = relative_motion;
-  }
+  // The step's predicted motion from x_n: the node displacements to the warm start and to the
+  // free flight (dof vectors, zero on static nodes). A node–collider pair's margin is the largest
+  // displacement; a mesh–mesh pair's the largest relative displacement of its own nodes, which
+  // bounds how much closer its primitives can come (a body falling rigidly brings none of its
+  // primitives closer, and a cloth at rest on a collider keeps its resting pairs few while its
+  // free part falls).
+  void set_motion(const Eigen::VectorXd& warm_start_motion, const Eigen::VectorXd& flight_motion);
   // Friction lagged at x_n (the step's start) on the pairs active there.
   void lag_friction(const Eigen::VectorXd& x_n);
   // Whether every pair within ξ + d̂ at x is in the active set.
@@ -115,8 +116,13 @@ class ContactStep {
   // Pairs whose distance is below `reach` at x, and the smallest distance among them (m).
   // candidates: the broad phase's count, when given.
   // collider_reach (≥ reach) for node–collider pairs; < 0: reach.
+  // with_motion: a mesh–mesh pair's reach is `reach` plus its own nodes' relative motion
+  // (pair_motion), within `reach` plus the largest one (relative_motion_) for the broad phase.
   Pairs pairs_within(const Eigen::VectorXd& x, double reach, double* min_distance, int* candidates = nullptr,
-                     double collider_reach = -1.0) const;
+                     double collider_reach = -1.0, bool with_motion = false) const;
+  // max over the surface vertices a of one primitive and b of the other of ‖d_a − d_b‖, for the
+  // warm-start and the flight displacements (static vertices do not move).
+  double pair_motion(std::span<const int> a, std::span<const int> b) const;
   void set_barriers(const Pairs& pairs);
   contact::CcdOptions ccd_options() const;
   Eigen::VectorXd barrier_gradient(const Eigen::VectorXd& x) const;  // Σ groups with κ as set
@@ -128,6 +134,7 @@ class ContactStep {
   double h_ = 0.0, hh_ = 1.0;
   int threads_ = 0;
   double dhat_ = 0.0, xi_ = 0.0, motion_ = 0.0, relative_motion_ = 0.0;
+  Eigen::VectorXd warm_start_motion_, flight_motion_;  // set_motion's, per dof
   std::vector<contact::MovingCollider> moving_, fixed_;  // over the step; at the end pose
   std::vector<Eigen::VectorXd> end_pose_;                // colliders.hpp layout, per collider
   Pairs active_;

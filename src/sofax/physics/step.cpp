@@ -251,11 +251,7 @@ class Stepper {
     // A cloth that buckles or slides on a collider is stiffer in its projected Hessian than in its
     // energy: full Newton steps are stretched up to 4× while the energy keeps falling (the cloth
     // on the sphere: 48.7 → 36 Newton iterations per step; docs/benchmarks.md).
-    m.line_search.max_extrapolation = std::getenv("SOFAX_NO_EXTRAP") ? 1.0 : 4.0;
-    if (std::getenv("SOFAX_TRACE")) m.on_iteration = [](const solve::IterationRecord& r) {
-      std::fprintf(stderr, "  it %d E %.10g g %.3e a %.3g dx %.3e lin %d reg %.2g %s ls %d\n", r.iteration, r.energy, r.gradient_norm,
-                   r.step_length, r.step_norm, r.linear_iterations, r.regularization, std::string(solve::to_string(r.hessian)).c_str(), r.line_search_evaluations);
-    };
+    m.line_search.max_extrapolation = 4.0;
     // With contact, the contact groups' share of assembly is reported (StepReport).
     if (model_.has_contact) m.group_seconds = w_.group_seconds.data();
     return m;
@@ -272,17 +268,7 @@ class Stepper {
     Vec prediction = x, target = flight;
     w_.apply_dofs(prediction);
     w_.apply_dofs(target);
-    // Absolute motion (for collider pairs) and relative motion (for surface pairs, within or
-    // between bodies): |d_i − d_j| ≤ 2 max_k |d_k − c| for the displacements d and any centre c
-    // (the middle of their bounding box); the larger of the warm start's and the free flight's.
-    double absolute = 0.0, relative = 0.0;
-    for (const Vec* y : {&prediction, &target}) {
-      const Eigen::Matrix3Xd d = (*y - s.x).reshaped(3, s.x.size() / 3);
-      const Eigen::Vector3d centre = 0.5 * (d.rowwise().maxCoeff() + d.rowwise().minCoeff());
-      absolute = std::max(absolute, d.colwise().norm().maxCoeff());
-      relative = std::max(relative, 2.0 * (d.colwise() - centre).colwise().norm().maxCoeff());
-    }
-    contact_->set_motion(absolute, relative);
+    contact_->set_motion(prediction - s.x, target - s.x);
     contact_->set_active_set(s.x);
     contact_->lag_friction(s.x);
     Vec x_held = s.x;
@@ -300,7 +286,7 @@ class Stepper {
     ContactStep& c = *contact_;
     solve::MinimizerOptions guarded = m;
     // The barrier's exact Hessian is indefinite off the minimum's neighbourhood: projected only.
-    guarded.exact_hessian_below = std::getenv("SOFAX_EXACT") ? std::atof(std::getenv("SOFAX_EXACT")) : 0.0;
+    guarded.exact_hessian_below = 0.0;
     const solve::MaxStepFunction guard = c.guard();
     if (m.max_step)
       guarded.max_step = [outer = m.max_step, guard](const Vec& y, const Vec& dy) {
