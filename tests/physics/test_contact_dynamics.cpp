@@ -281,6 +281,48 @@ TEST(ContactDynamics, ClothFallingOnASphereStaysOutside) {
   EXPECT_GT(touching, 0);
 }
 
+// Two cloth sheets 1 cm apart (d̂ = 1 mm) and a third far away moving the other way: the barrier
+// set holds a pair only when its own nodes' predicted relative motion can close its gap. Sliding
+// together, the sheets' pairs stay out (their gap cannot change) whatever the third does; closing
+// in on each other at 2 cm per step, they come in, and the step keeps the sheets apart.
+TEST(ContactDynamics, BarrierPairsFollowEachPairsOwnMotion) {
+  for (const double closing : {0.0, 0.6}) {
+    SCOPED_TRACE("closing speed " + std::to_string(closing) + " m/s");
+    ModelBuilder b;
+    const mesh::Mesh sheet = mesh::cloth_grid(0.2, 0.2, 8, 8, {0.0, 0.0, 0.0});
+    const int lower = b.add_cloth("lower", sheet, {.youngs_modulus = 1e5});
+    const int upper = b.add_cloth("upper", mesh::cloth_grid(0.2, 0.2, 8, 8, {0.0, 0.0, 0.01}), {.youngs_modulus = 1e5});
+    const int far = b.add_cloth("far", mesh::cloth_grid(0.2, 0.2, 8, 8, {2.0, 0.0, 0.0}), {.youngs_modulus = 1e5});
+    b.set_gravity(Eigen::Vector3d::Zero());
+    b.set_contact({.activation_distance = 1e-3});
+    auto nodes_of_body = [&](int body) {
+      std::vector<int> n;
+      for (int v = 0; v < sheet.vertex_count(); ++v) n.push_back(b.node(body, v));
+      return n;
+    };
+    b.set_initial_velocity(nodes_of_body(lower), {3.0, 0.0, 0.0});
+    b.set_initial_velocity(nodes_of_body(upper), {3.0, 0.0, -closing});
+    b.set_initial_velocity(nodes_of_body(far), {-3.0, 0.0, 0.0});
+    const Model m = std::move(b).finalize();
+    State s = initial_state(m);
+    const StepReport r = run(m, s, 1, {.time_step = 1.0 / 30}, [&](const State& st, const StepReport&) {
+      EXPECT_TRUE(contact::surface_intersections(m.collision_surface, m.collision_surface.vertex_positions(st.x)).empty());
+    });
+    ASSERT_TRUE(r.ok()) << r.message;
+    // The surface-wide relative motion is 0.2 m per step (the far sheet): a margin from it alone
+    // would take in every pair of the two sheets (1 cm apart, hundreds).
+    EXPECT_GT(r.contact_candidates, 500);
+    if (closing == 0.0) {
+      EXPECT_EQ(r.contact_barrier_pairs, 0);
+      EXPECT_NEAR(min_z(s), 0.0, 1e-9);  // the sheets slid on at their gap
+    } else {
+      EXPECT_GT(r.contact_barrier_pairs, 100);
+      EXPECT_GT(r.active_contacts, 0);
+      EXPECT_GT(r.min_contact_distance, 0.0);
+    }
+  }
+}
+
 // A box dropped onto a static obstacle mesh (a floor of triangles, pinned): point–triangle and
 // edge–edge barriers alone hold it; no intersection in any frame.
 TEST(ContactDynamics, BoxDroppedOnAnObstacleMeshNeverIntersects) {
