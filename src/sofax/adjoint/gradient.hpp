@@ -93,7 +93,8 @@ struct TrajectoryOptions {
   // The reverse sweep's linear solve per step: direct factors each step's exact Hessian;
   // kept_factor keeps one factor as the preconditioner of CG on the next steps' exact Hessians,
   // refactoring when CG needs more than kept_factor_max_iterations (StaticAdjoint::
-  // solve_with_kept_factor, KeptFactorOptions). The same gradient to about the CG tolerance.
+  // solve_with_kept_factor, KeptFactorOptions; turned with the nodes as the forward steps' kept
+  // factors are, without contact). The same gradient to about the CG tolerance.
   enum class AdjointSolve { direct, kept_factor };
   AdjointSolve adjoint_solve = AdjointSolve::direct;
   double kept_factor_tolerance = KeptFactorOptions{}.relative_tolerance;

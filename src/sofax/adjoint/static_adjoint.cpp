@@ -4,8 +4,10 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "sofax/core/error.hpp"
+#include "sofax/solve/node_rotations.hpp"
 
 namespace sofax::adjoint {
 
@@ -62,6 +64,7 @@ solve::FactorStatus StaticAdjoint::factorize() {
   const solve::FactorStatus status = elimination_.free_count() > 0 ? cholesky_.factorize(reduced_.matrix())
                                                                    : solve::FactorStatus::positive_definite;
   ++statistics_.factorizations;
+  factored_x_ = *x_;
   factored_ = status == solve::FactorStatus::positive_definite;
   kept_usable_ = factored_ && elimination_.free_count() > 0;
   return status;
@@ -113,9 +116,17 @@ solve::FactorStatus StaticAdjoint::solve_with_kept_factor(const assembly::Object
       PhaseTimer t(statistics_.linear_solve);
       const assembly::HessianMatrix& R = reduced_.matrix();
       const solve::LinearOperator apply = [&R](const Eigen::VectorXd& v, Eigen::VectorXd& out) { out.noalias() = R * v; };
-      const solve::PreconditionerFunction precondition = [this](const Eigen::VectorXd& r, Eigen::VectorXd& z) {
+      std::vector<solve::NodeRotation> rotations;  // each node's turn since the factorization
+      if (options.follows_rotations && objective.dofs_per_node() == 3 && factored_x_.size() == x.size())
+        rotations = solve::best_fit_node_rotations(hessian_, elimination_, x, factored_x_, threads);
+      // z = R P⁻¹ Rᵀ r: the factor applied in the frames it was made in.
+      const solve::PreconditionerFunction precondition = [this, &rotations](const Eigen::VectorXd& r,
+                                                                           Eigen::VectorXd& z) {
+        Eigen::VectorXd turned = r;
+        solve::turn_back(rotations, turned);
         z.resize(r.size());
-        cholesky_.solve(r, z);
+        cholesky_.solve(turned, z);
+        solve::turn_on(rotations, z);
       };
       result = solve::pcg(apply, precondition, rhs, lf,
                           {.relative_tolerance = options.relative_tolerance, .max_iterations = options.max_iterations},

@@ -47,6 +47,11 @@ struct KeptFactorOptions {
   // CG iterations before the factor counts as stale and the Hessian is factored anew; a factor
   // whose CG needed more than half of them is refactored at the next call.
   int max_iterations = 20;
+  // The variables are 3D node positions of an energy invariant under rotation (no contact): the
+  // factor made at x⁰ preconditions in each node's frame turned by its best-fit rotation from x⁰
+  // to x, R P⁻¹ Rᵀ, as Newton's MinimizerOptions::reuse_follows_rotations does (a swinging cloth's
+  // reverse sweep keeps its factor for longer).
+  bool follows_rotations = false;
 };
 
 // Work and wall-clock seconds per phase, summed over a StaticAdjoint's calls.
@@ -127,6 +132,7 @@ class StaticAdjoint {
   solve::SparseCholesky cholesky_;
   solve::PcgWorkspace pcg_;
   Eigen::VectorXd gradient_, lambda_, eliminated_;
+  Eigen::VectorXd factored_x_;  // x of the last factorization (KeptFactorOptions::follows_rotations)
   double relative_residual_ = 0.0;
   AdjointStatistics statistics_;
 };

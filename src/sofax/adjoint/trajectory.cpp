@@ -307,7 +307,8 @@ class Sweep {
     const solve::FactorStatus status =
         kept ? adjoint_.solve_with_kept_factor(w_.objective, sk1.x, w_.dofs, a,
                                               {.relative_tolerance = options_.kept_factor_tolerance,
-                                               .max_iterations = options_.kept_factor_max_iterations},
+                                               .max_iterations = options_.kept_factor_max_iterations,
+                                               .follows_rotations = step_options_.reuse_follows_rotations && !contact_},
                                               step_options_.threads)
              : adjoint_.factor(w_.objective, sk1.x, w_.dofs, step_options_.threads);
     ++r_.adjoint_solves;
