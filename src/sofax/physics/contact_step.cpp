@@ -145,24 +145,8 @@ ContactStep::Pairs ContactStep::pairs_within(const Vec& x, double reach, double*
   const auto t0 = Clock::now();
   const contact::CollisionSurface& surface = model_.collision_surface;
   const mesh::Positions V = surface.vertex_positions(x);
-  contact::Candidates c;
-  if (with_motion) {
-    // Boxes swept over each vertex's predicted motion from x (both displacements, per axis): a
-    // pair whose boxes stay farther apart than `reach` cannot come within it on that motion.
-    mesh::Positions low = V, high = V;
-    const auto warm = warm_start_motion_.reshaped(3, x.size() / 3), flight = flight_motion_.reshaped(3, x.size() / 3);
-    for (int v = 0; v < surface.vertex_count(); ++v) {
-      const int node = surface.vertex_nodes[static_cast<std::size_t>(v)];
-      if (node < 0) continue;
-      for (int k = 0; k < 3; ++k) {
-        low(v, k) += std::min({0.0, warm(k, node), flight(k, node)});
-        high(v, k) += std::max({0.0, warm(k, node), flight(k, node)});
-      }
-    }
-    c = contact::swept_candidates(surface, low, high, reach);
-  } else {
-    c = contact::proximity_candidates(surface, V, reach);
-  }
+  const contact::Candidates c =
+      contact::proximity_candidates(surface, V, with_motion ? reach + relative_motion_ : reach);
   if (candidates) *candidates = static_cast<int>(c.point_triangle.size() + c.edge_edge.size());
   Pairs p;
   double min2 = std::numeric_limits<double>::infinity();

@@ -116,9 +116,8 @@ class ContactStep {
   // Pairs whose distance is below `reach` at x, and the smallest distance among them (m).
   // candidates: the broad phase's count, when given.
   // collider_reach (≥ reach) for node–collider pairs; < 0: reach.
-  // with_motion: the candidates are the pairs whose boxes swept over the predicted motion come
-  // within `reach`, and a mesh–mesh pair's reach is `reach` plus its own nodes' relative motion
-  // (pair_motion).
+  // with_motion: a mesh–mesh pair's reach is `reach` plus its own nodes' relative motion
+  // (pair_motion), within `reach` plus the largest one (relative_motion_) for the broad phase.
   Pairs pairs_within(const Eigen::VectorXd& x, double reach, double* min_distance, int* candidates = nullptr,
                      double collider_reach = -1.0, bool with_motion = false) const;
   // max over the surface vertices a of one primitive and b of the other of ‖d_a − d_b‖, for the
