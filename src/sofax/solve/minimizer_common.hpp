@@ -39,8 +39,8 @@ inline void check_options(const MinimizerOptions& o, const char* where) {
       !(o.line_search.max_extrapolation >= 1) ||
       !(o.forcing_max > 0 && o.forcing_max < 1) || o.max_linear_iterations < 1 || !(o.initial_damping > 0))
     throw InputError(where, "invalid MinimizerOptions (tolerances ≥ 0, 0 < armijo < curvature < 1, "
-                            "0 < shrink < 1, max_evaluations ≥ 1, max_extrapolation ≥ 1, lbfgs_history ≥ 1, 0 < forcing_max < 1, "
-                            "max_linear_iterations ≥ 1, initial_damping > 0)");
+                            "0 < shrink < 1, max_evaluations ≥ 1, max_extrapolation ≥ 1, lbfgs_history ≥ 1, "
+                            "0 < forcing_max < 1, max_linear_iterations ≥ 1, initial_damping > 0)");
 }
 
 // Options valid and x of the objective's size; InputError otherwise.

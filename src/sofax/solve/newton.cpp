@@ -10,6 +10,7 @@
 
 #include "sofax/solve/minimizer_common.hpp"
 #include "sofax/solve/newton_krylov.hpp"
+#include "sofax/solve/node_rotations.hpp"
 
 namespace sofax::solve {
 

@@ -26,7 +26,6 @@
 #include "sofax/solve/dof_elimination.hpp"
 #include "sofax/solve/minimizer_options.hpp"
 #include "sofax/solve/minimizer_report.hpp"
-#include "sofax/solve/node_rotations.hpp"
 #include "sofax/solve/pcg.hpp"
 
 namespace sofax::solve {
