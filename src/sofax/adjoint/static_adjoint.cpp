@@ -119,14 +119,9 @@ solve::FactorStatus StaticAdjoint::solve_with_kept_factor(const assembly::Object
       std::vector<solve::NodeRotation> rotations;  // each node's turn since the factorization
       if (options.follows_rotations && objective.dofs_per_node() == 3 && factored_x_.size() == x.size())
         rotations = solve::best_fit_node_rotations(hessian_, elimination_, x, factored_x_, threads);
-      // z = R P⁻¹ Rᵀ r: the factor applied in the frames it was made in.
       const solve::PreconditionerFunction precondition = [this, &rotations](const Eigen::VectorXd& r,
                                                                            Eigen::VectorXd& z) {
-        Eigen::VectorXd turned = r;
-        solve::turn_back(rotations, turned);
-        z.resize(r.size());
-        cholesky_.solve(turned, z);
-        solve::turn_on(rotations, z);
+        solve::solve_in_turned_frames(rotations, cholesky_, r, z);
       };
       result = solve::pcg(apply, precondition, rhs, lf,
                           {.relative_tolerance = options.relative_tolerance, .max_iterations = options.max_iterations},

@@ -283,12 +283,8 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
     std::vector<NodeRotation> rotations;  // each node's turn since the factorization
     if (options.reuse_follows_rotations && w.factored_positions.size() == x.size())
       rotations = best_fit_node_rotations(w.hessian, w.elimination, x, w.factored_positions, options.threads);
-    // z = R P⁻¹ Rᵀ r: the factor P applied in the frames it was made in.
     const PreconditionerFunction precondition = [&w, &rotations](const Eigen::VectorXd& r, Eigen::VectorXd& z) {
-      z = r;
-      turn_back(rotations, z);
-      w.cholesky->solve(z, z);
-      turn_on(rotations, z);
+      solve_in_turned_frames(rotations, *w.cholesky, r, z);
     };
     // Iterations that stay cheaper than a factorization (see MinimizerOptions::reuse_factorization).
     const FactorStatistics stats = w.cholesky->statistics();

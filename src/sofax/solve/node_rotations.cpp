@@ -66,4 +66,12 @@ void turn_on(const std::vector<NodeRotation>& rotations, Eigen::Ref<Eigen::Vecto
   for (const NodeRotation& r : rotations) v.segment<3>(r.offset) = r.rotation * v.segment<3>(r.offset);
 }
 
+void solve_in_turned_frames(const std::vector<NodeRotation>& rotations, SparseCholesky& factor,
+                            const Eigen::VectorXd& r, Eigen::VectorXd& z) {
+  z = r;
+  turn_back(rotations, z);
+  factor.solve(z, z);
+  turn_on(rotations, z);
+}
+
 }  // namespace sofax::solve

@@ -9,6 +9,7 @@
 #include <Eigen/Core>
 
 #include "sofax/assembly/hessian_pattern.hpp"
+#include "sofax/solve/cholesky.hpp"
 #include "sofax/solve/dof_elimination.hpp"
 
 namespace sofax::solve {
@@ -35,5 +36,10 @@ std::vector<NodeRotation> best_fit_node_rotations(const assembly::HessianMatrix&
 // the frames of `now`), in place.
 void turn_back(const std::vector<NodeRotation>& rotations, Eigen::Ref<Eigen::VectorXd> v);
 void turn_on(const std::vector<NodeRotation>& rotations, Eigen::Ref<Eigen::VectorXd> v);
+
+// z = R P⁻¹ Rᵀ r: the factor P of an earlier Hessian applied in the frames it was made in
+// (rotations from best_fit_node_rotations; none: z = P⁻¹ r). Reduced (free-dof) vectors.
+void solve_in_turned_frames(const std::vector<NodeRotation>& rotations, SparseCholesky& factor,
+                            const Eigen::VectorXd& r, Eigen::VectorXd& z);
 
 }  // namespace sofax::solve
