@@ -5,6 +5,7 @@
 // inverted and near-degenerate F.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 
 #include <Eigen/Dense>
@@ -178,9 +179,11 @@ std::vector<Eigen::Matrix<double, D, D>> test_deformations(bool inverted) {
     for (int i = 0; i < D; ++i) s[i] = u(rng);
     Fs.push_back(with_singular_values<D>(rng, s));  // generic
     Fs.push_back(with_singular_values<D>(rng, Sigma::Constant(s[0])));  // all singular values equal
-    Sigma close = s;
-    close[1] = close[0] * (1.0 + 1e-9);  // two nearly equal
-    Fs.push_back(with_singular_values<D>(rng, close));
+    for (double gap : {1e-9, 1e-5, 5e-4}) {  // two nearly equal (below the closed form's 1e-3)
+      Sigma close = s;
+      close[1] = close[0] * (1.0 + gap);
+      Fs.push_back(with_singular_values<D>(rng, close));
+    }
     Sigma thin = s;
     thin[D - 1] = 1e-6;  // near-degenerate
     Fs.push_back(with_singular_values<D>(rng, thin));
@@ -230,6 +233,58 @@ TEST(HandwrittenReference, EqualsTheEngineEntryByEntry) {
   const double scale = Eigen::Map<const Eigen::VectorXd>(H1.valuePtr(), H1.nonZeros()).cwiseAbs().maxCoeff();
   for (Eigen::Index k = 0; k < H1.nonZeros(); ++k)
     ASSERT_NEAR(H1.valuePtr()[k], H2.valuePtr()[k], 1e-12 * scale) << "entry " << k;
+}
+
+// The closed-form SVD from C = FᵀF's eigen-decomposition (rotation_variant_svd_from) where two
+// singular values are close, the third apart: the closed form's vectors for the pair are poor
+// there (its eigenvalues near a double root are accurate to √ε only), and one Jacobi rotation in
+// their plane makes them exact. Expected: U Σ Vᵀ = F and UᵀU = VᵀV = I to rounding, det U = det V
+// = +1, σ the given ones (to rounding of ‖F‖) for gaps from 0 to just below 1e-3; all three close
+// or a thin middle one is left to the Jacobi SVD (false).
+TEST(IsotropicPath, ClosedFormSvdIsExactForAClosePair) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> u(0.3, 3.0);
+  int checked = 0;
+  for (int sample = 0; sample < 50; ++sample) {
+    const double apart = u(rng), pair = u(rng);
+    if (std::abs(apart - pair) < 0.1 * std::max(apart, pair)) continue;
+    for (double gap : {0.0, 1e-15, 1e-12, 1e-9, 1e-6, 1e-4, 4e-4}) {
+      for (bool pair_on_top : {true, false}) {
+        Eigen::Vector3d sigma = pair_on_top ? Eigen::Vector3d(pair * (1.0 + gap), pair, apart)
+                                            : Eigen::Vector3d(apart, pair * (1.0 + gap), pair);
+        if (sample % 2 == 1) sigma[2] = -sigma[2];  // inverted: det F < 0
+        const Eigen::Matrix3d F = with_singular_values<3>(rng, sigma);
+        Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> eig;
+        eig.computeDirect(F.transpose() * F);
+        Eigen::Matrix3d U, V;
+        Eigen::Vector3d s;
+        ASSERT_TRUE(rotation_variant_svd_from<3>(F, eig, U, s, V)) << "gap " << gap;
+        const double scale = F.norm(), eps = std::numeric_limits<double>::epsilon();
+        EXPECT_LE((U * s.asDiagonal() * V.transpose() - F).norm(), 64 * eps * scale) << "gap " << gap;
+        EXPECT_LE((U.transpose() * U - Eigen::Matrix3d::Identity()).norm(), 64 * eps);
+        EXPECT_LE((V.transpose() * V - Eigen::Matrix3d::Identity()).norm(), 64 * eps);
+        EXPECT_NEAR(U.determinant(), 1.0, 64 * eps);
+        EXPECT_NEAR(V.determinant(), 1.0, 64 * eps);
+        Eigen::Vector3d expected = sigma.cwiseAbs(), got = s.cwiseAbs();
+        std::sort(expected.data(), expected.data() + 3);
+        std::sort(got.data(), got.data() + 3);
+        EXPECT_LE((got - expected).norm(), 64 * eps * scale) << "gap " << gap;
+        EXPECT_EQ(s.prod() < 0.0, F.determinant() < 0.0);
+        ++checked;
+      }
+    }
+    // All three within 1e-3 of each other, or a thin middle singular value: not this path.
+    Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> eig;
+    Eigen::Matrix3d U, V;
+    Eigen::Vector3d s;
+    const Eigen::Matrix3d near_rest = with_singular_values<3>(rng, Eigen::Vector3d(pair * (1 + 2e-4), pair * (1 + 1e-4), pair));
+    eig.computeDirect(near_rest.transpose() * near_rest);
+    EXPECT_FALSE(rotation_variant_svd_from<3>(near_rest, eig, U, s, V));
+    const Eigen::Matrix3d thin = with_singular_values<3>(rng, Eigen::Vector3d(apart, 1e-3 * apart, 1e-4 * apart));
+    eig.computeDirect(thin.transpose() * thin);
+    EXPECT_FALSE(rotation_variant_svd_from<3>(thin, eig, U, s, V));
+  }
+  EXPECT_GT(checked, 300);
 }
 
 // The projection is the identity on a PSD Hessian (here, Neo-Hookean at rest, where rotations give

@@ -43,9 +43,14 @@ void rotation_variant_svd(const Eigen::Matrix<double, D, D>& F, Eigen::Matrix<do
 }
 
 // The same from C = FᵀF's eigen-decomposition in closed form (`eig`, computed by the caller), a few
-// times cheaper, when C's eigenvalues are well separated (relative gaps ≥ 1e-3: the eigenvectors
-// are then accurate to ~1e-13); false otherwise (use the Jacobi SVD). u_i = F v_i / ‖F v_i‖ for the
-// largest two, the last completing a rotation, σ_i = u_iᵀ F v_i (signed, accurate when tiny).
+// times cheaper; false where it cannot be accurate (use the Jacobi SVD): C singular, a thin middle
+// singular value (σ₁² < 1e-3 σ₀²: u₁ below comes from F v₁), or in 3D all three eigenvalues within
+// 1e-3 of the largest of each other. The closed form's eigenvalues are accurate to rounding only
+// where they are apart (near a double root its error grows like √ε), and so are its eigenvectors;
+// where two are close (relative gap < 1e-3) and the third apart, the third's eigenvector is still
+// accurate, and the pair's are rotated in their plane by one Jacobi rotation that diagonalizes C
+// there, which is accurate at any gap. u_i = F v_i / ‖F v_i‖ for the largest two, the last
+// completing a rotation, σ_i = u_iᵀ F v_i (signed, accurate when tiny).
 template <int D>
 bool rotation_variant_svd_from(const Eigen::Matrix<double, D, D>& F,
                                const Eigen::SelfAdjointEigenSolver<Eigen::Matrix<double, D, D>>& eig,
@@ -54,9 +59,37 @@ bool rotation_variant_svd_from(const Eigen::Matrix<double, D, D>& F,
   const auto& lambda = eig.eigenvalues();  // ascending
   const double top = lambda[D - 1];
   if (!(top > 0.0)) return false;
-  for (int i = 0; i + 1 < D; ++i)
-    if (!(lambda[i + 1] - lambda[i] >= 1e-3 * top)) return false;
-  for (int i = 0; i < D; ++i) V.col(i) = eig.eigenvectors().col(D - 1 - i);
+  for (int i = 0; i < D; ++i) V.col(i) = eig.eigenvectors().col(D - 1 - i);  // descending
+  if constexpr (D == 3) {
+    if (!(lambda[1] >= 1e-3 * top)) return false;
+    const bool close_low = !(lambda[1] - lambda[0] >= 1e-3 * top);
+    const bool close_high = !(lambda[2] - lambda[1] >= 1e-3 * top);
+    if (close_low && close_high) return false;
+    if (close_low || close_high) {
+      // Columns (descending) p and p + 1 are the close pair, `apart` the third.
+      const int apart = close_high ? 2 : 0, p = close_high ? 0 : 1;
+      const Eigen::Vector3d c = V.col(apart).normalized();
+      const Eigen::Vector3d a = (V.col(p) - c.dot(V.col(p)) * c).normalized();
+      const Eigen::Vector3d b = c.cross(a);
+      const Eigen::Matrix3d C = F.transpose() * F;
+      const Eigen::Vector3d Ca = C * a, Cb = C * b;
+      const double caa = a.dot(Ca), cbb = b.dot(Cb), cab = 0.5 * (a.dot(Cb) + b.dot(Ca));
+      double cs = 1.0, sn = 0.0;
+      if (cab != 0.0) {  // the rotation zeroing cab (the smaller angle; Golub & Van Loan 8.5.2)
+        const double tau = (cbb - caa) / (2.0 * cab);
+        const double t = std::copysign(1.0, tau) / (std::abs(tau) + std::sqrt(1.0 + tau * tau));
+        cs = 1.0 / std::sqrt(1.0 + t * t);
+        sn = t * cs;
+      }
+      Eigen::Vector3d first = cs * a - sn * b, second = sn * a + cs * b;
+      if (first.dot(C * first) < second.dot(C * second)) std::swap(first, second);
+      V.col(p) = first;
+      V.col(p + 1) = second;
+      V.col(apart) = c;
+    }
+  } else {
+    if (!(lambda[1] - lambda[0] >= 1e-3 * top)) return false;
+  }
   if (V.determinant() < 0.0) V.col(D - 1) *= -1.0;
   const Eigen::Matrix<double, D, D> FV = F * V;
   U.col(0) = FV.col(0).normalized();
@@ -86,23 +119,31 @@ bool positive_definite(const Eigen::Matrix<double, D, D>& K) {
 // H (D²×D², F(i, j) ↔ i + D·j) is w ∇²Ψ at F, with dpsi = ∂Ψ/∂(I_C, II_C, J) and d2psi their
 // second derivatives (unused entries zero). Replaces H by its projection onto the PSD cone; returns
 // whether it changed it. The eigenvalues need only the singular values (from C's eigenvalues, in
-// closed form): when none is negative H is left untouched and no singular vectors are formed.
+// closed form): when none is negative H is left untouched.
 template <int D>
 bool project_isotropic_hessian(const Eigen::Matrix<double, D, D>& F, const double dpsi[3],
                                const Eigen::Matrix3d& d2psi, double w,
                                Eigen::Matrix<double, D * D, D * D>& H) {
   static_assert(D == 2 || D == 3, "square F in 2D or 3D");
   constexpr int M = D * D;
+  constexpr int pairs = D == 3 ? 3 : 1;
+  constexpr int pair_x[3] = {0, 0, 1}, pair_y[3] = {1, 2, 2};
   const double psi_C = dpsi[0], psi_II = dpsi[1], psi_J = dpsi[2];
   using Sigma = Eigen::Matrix<double, D, 1>;
   using Block = Eigen::Matrix<double, D, D>;
-  // The pair (x, y)'s twist and flip eigenvalues, and the scaling block K, for singular values s.
-  auto pair_modes = [&](const Sigma& s, int x, int y, double& twist, double& flip) {
-    const double sz = D == 3 ? s[3 - x - y] : 1.0;
-    const double alpha = 2.0 * psi_C + 4.0 * psi_II * (s[x] * s[x] + s[y] * s[y]);
-    const double beta = -psi_J * sz + 4.0 * psi_II * s[x] * s[y];
-    twist = w * (alpha - beta);
-    flip = w * (alpha + beta);
+  // Each pair (x, y)'s twist and flip eigenvalues for singular values s; whether any is negative.
+  auto pair_modes = [&](const Sigma& s, double twist[pairs], double flip[pairs]) {
+    bool negative = false;
+    for (int k = 0; k < pairs; ++k) {
+      const int x = pair_x[k], y = pair_y[k];
+      const double sz = D == 3 ? s[3 - x - y] : 1.0;
+      const double alpha = 2.0 * psi_C + 4.0 * psi_II * (s[x] * s[x] + s[y] * s[y]);
+      const double beta = -psi_J * sz + 4.0 * psi_II * s[x] * s[y];
+      twist[k] = w * (alpha - beta);
+      flip[k] = w * (alpha + beta);
+      negative = negative || twist[k] < 0.0 || flip[k] < 0.0;
+    }
+    return negative;
   };
   auto scaling_block = [&](const Sigma& s) {
     Eigen::Matrix<double, 3, D> G;  // rows: ∂I_C/∂σ, ∂II_C/∂σ, ∂J/∂σ
@@ -123,48 +164,46 @@ bool project_isotropic_hessian(const Eigen::Matrix<double, D, D>& F, const doubl
     return Block(w * K);
   };
 
-  // Singular values from C's eigenvalues (no eigenvectors: most elements stop here); the last
-  // signed by det F.
+  // C's eigenvalues give the singular values (the last signed by det F) and so every eigenvalue.
+  // Its eigenvectors come in the same closed-form pass: most elements of a solid near rest have a
+  // slightly negative twist mode and need them (the 100k beam's step: 91%; workload T: 49%), and
+  // a second pass for them costs more than forming them for all (docs/benchmarks.md).
   const Block C = F.transpose() * F;
   Eigen::SelfAdjointEigenSolver<Block> c_eig;
-  c_eig.computeDirect(C, Eigen::EigenvaluesOnly);
+  c_eig.computeDirect(C);
   Sigma s;
   for (int i = 0; i < D; ++i) s[i] = std::sqrt(std::max(c_eig.eigenvalues()[D - 1 - i], 0.0));
   if (F.determinant() < 0.0) s[D - 1] = -s[D - 1];
-  bool negative = !positive_definite<D>(scaling_block(s));
-  for (int x = 0; x < D && !negative; ++x)
-    for (int y = x + 1; y < D; ++y) {
-      double twist, flip;
-      pair_modes(s, x, y, twist, flip);
-      if (twist < 0.0 || flip < 0.0) negative = true;
-    }
-  if (!negative) return false;
+  double twist[pairs], flip[pairs];
+  if (!pair_modes(s, twist, flip) && positive_definite<D>(scaling_block(s))) return false;
 
   Block U, V;
-  c_eig.computeDirect(C);  // now with the eigenvectors
   if (!rotation_variant_svd_from<D>(F, c_eig, U, s, V)) rotation_variant_svd<D>(F, U, s, V);
-  bool changed = false;
+  pair_modes(s, twist, flip);  // from the signed singular values of the SVD
   auto subtract = [&](double lambda, const Block& Q) {
     const Eigen::Map<const Eigen::Matrix<double, M, 1>> q(Q.data());
     H.noalias() -= (lambda * q) * q.transpose();
-    changed = true;
   };
-  for (int x = 0; x < D; ++x)
-    for (int y = x + 1; y < D; ++y) {
-      double twist, flip;
-      pair_modes(s, x, y, twist, flip);
-      const double r = std::sqrt(0.5);
-      const Block xy = U.col(x) * V.col(y).transpose();
-      const Block yx = U.col(y) * V.col(x).transpose();
-      if (twist < 0.0) subtract(twist, r * (xy - yx));
-      if (flip < 0.0) subtract(flip, r * (xy + yx));
-    }
+  bool changed = false;
+  const double r = std::sqrt(0.5);
+  for (int k = 0; k < pairs; ++k) {
+    if (!(twist[k] < 0.0) && !(flip[k] < 0.0)) continue;
+    const int x = pair_x[k], y = pair_y[k];
+    const Block xy = U.col(x) * V.col(y).transpose();
+    const Block yx = U.col(y) * V.col(x).transpose();
+    if (twist[k] < 0.0) subtract(twist[k], r * (xy - yx));
+    if (flip[k] < 0.0) subtract(flip[k], r * (xy + yx));
+    changed = true;
+  }
   const Block K = scaling_block(s);
   if (!positive_definite<D>(K)) {
     const Eigen::SelfAdjointEigenSolver<Block> k_eig(K);  // iterative: accurate for close eigenvalues
     for (int k = 0; k < D; ++k) {
       const double lambda = k_eig.eigenvalues()[k];
-      if (lambda < 0.0) subtract(lambda, U * k_eig.eigenvectors().col(k).asDiagonal() * V.transpose());
+      if (lambda < 0.0) {
+        subtract(lambda, U * k_eig.eigenvectors().col(k).asDiagonal() * V.transpose());
+        changed = true;
+      }
     }
   }
   return changed;
