@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "sofax/core/error.hpp"
@@ -140,6 +141,13 @@ TEST(Newton, ExactHessianTailAndLiveProgress) {
   EXPECT_LT((exact - projected).lpNorm<Eigen::Infinity>(), 1e-8);
   EXPECT_LT(re.iterations, rp.iterations);
   for (std::size_t i = 1; i < re.history.size(); ++i) EXPECT_LE(re.history[i].energy, re.history[i - 1].energy);
+  // Each iterate's Hessian is assembled once, projected or exact: whether the tail starts is
+  // asked of a gradient pass first (one more assembly when the exact Hessian fails and the
+  // iterate is retried projected).
+  EXPECT_TRUE(std::any_of(re.history.begin(), re.history.end(),
+                          [](const solve::IterationRecord& it) { return it.hessian == solve::StepHessian::exact; }));
+  EXPECT_EQ(re.hessian_evaluations, re.iterations + 1 + (re.exact_hessian_failed ? 1 : 0));
+  EXPECT_EQ(rp.hessian_evaluations, rp.iterations + 1);
   // The callback saw every iterate, in order, as the history records them.
   ASSERT_EQ(seen.size(), re.history.size());
   for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], static_cast<int>(i));
