@@ -4,9 +4,13 @@
 
 #include <Eigen/Dense>
 #include <Eigen/Eigenvalues>
+#include <cmath>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 #include "sofax/kernels/shipped_groups.hpp"  // the shipped groups, compiled once
+#include "sofax/assembly/colored_loop.hpp"
 #include "sofax/energies/mass_spring.hpp"
 #include "sofax/energies/neo_hookean.hpp"
 #include "sofax/energies/symmetric_dirichlet.hpp"
@@ -223,6 +227,44 @@ TEST(Objective, ColouringSeparatesChunksThatShareNodes) {
           EXPECT_TRUE(o == -1 || o == c) << "colour " << k << " has two chunks on one node";
           o = c;
         }
+    }
+  }
+}
+
+// Passes that scatter nothing run all chunks in one loop (chunk_sum), without the colour barriers:
+// the same chunk sums added in the same order, so the same bits as colour after colour, on one
+// thread or two; an element's exception reaches the caller from either loop.
+TEST(Objective, ChunkSumHasTheBitsOfTheColouredLoop) {
+  const mesh::Mesh cube = mesh::tet_grid(4);
+  const auto coloring = assembly::color_elements(
+      std::span<const int>(cube.tet_indices.data(), cube.tet_indices.size()), 4, cube.vertex_count(), 5);
+  ASSERT_GT(coloring.color_count(), 4);
+  // Terms of very different sizes: their sum depends on the order they are added in.
+  auto term = [](int e) { return std::ldexp(1.0 + 1e-3 * e, (e * 37) % 60 - 30); };
+  double serial = 0.0;  // the chunk sums in chunk order, by hand
+  for (int c = 0; c < coloring.chunk_count(); ++c) {
+    double sum = 0.0;
+    for (int j = coloring.chunk_offsets[c]; j < coloring.chunk_offsets[c + 1]; ++j) sum += term(coloring.elements[j]);
+    serial += sum;
+  }
+  double plain = 0.0;  // element order: another rounding
+  for (int e = 0; e < cube.tet_count(); ++e) plain += term(e);
+  ASSERT_NE(plain, serial);
+  for (int threads : {1, 2}) {
+    EXPECT_EQ(assembly::colored_sum(coloring, threads, term), serial) << threads << " threads";
+    EXPECT_EQ(assembly::chunk_sum(coloring, threads, term), serial) << threads << " threads";
+    const int bad = cube.tet_count() / 2;
+    auto throwing = [&](int e) {
+      if (e == bad) throw std::runtime_error("element " + std::to_string(e));
+      return term(e);
+    };
+    for (bool coloured : {true, false}) {
+      try {
+        coloured ? assembly::colored_sum(coloring, threads, throwing) : assembly::chunk_sum(coloring, threads, throwing);
+        ADD_FAILURE() << "no exception";
+      } catch (const std::runtime_error& e) {
+        EXPECT_EQ(std::string(e.what()), "element " + std::to_string(bad));
+      }
     }
   }
 }

@@ -9,6 +9,8 @@
 #include <functional>
 #include <initializer_list>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include "sofax/core/error.hpp"
 #include "sofax/mesh/mesh.hpp"
@@ -26,6 +28,20 @@ inline std::string mesh_dir() {
 
 inline std::string mesh_path(const std::string& file) { return mesh_dir() + "/" + file; }
 
+// The folders temp_dir() made, removed when the test program exits (each run's process id is
+// in their names: without this every run left its files behind).
+struct TempDirs {
+  std::vector<std::filesystem::path> made;
+  ~TempDirs() {
+    std::error_code ignored;
+    for (const auto& dir : made) std::filesystem::remove_all(dir, ignored);
+  }
+};
+inline TempDirs& temp_dirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+
 // A fresh folder per test under the system temp dir.
 inline std::string temp_dir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -33,6 +49,7 @@ inline std::string temp_dir() {
                                                        info->test_suite_name() + "-" + info->name());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  temp_dirs().made.push_back(dir);
   return dir.string();
 }
 

@@ -250,7 +250,7 @@ class KernelGroup final : public ElementGroup {
     const bool proj = pass.project && options_.allow_projection;
     switch (pass.kind) {
       case GroupPass::value:
-        return colored_sum(coloring_, pass.threads, [&](int e) { return k.value(e, gather(pass.x, e)); });
+        return chunk_sum(coloring_, pass.threads, [&](int e) { return k.value(e, gather(pass.x, e)); });
       case GroupPass::gradient:
         return colored_sum(coloring_, pass.threads, [&](int e) {
           Local g;
@@ -295,14 +295,14 @@ class KernelGroup final : public ElementGroup {
       case GroupPass::cached_hessian_vector: cached_hessian_vector(k, pass); return 0.0;
       case GroupPass::cached_block_diagonal: cached_block_diagonal(k, pass); return 0.0;
       case GroupPass::element_values:
-        colored_sum(coloring_, pass.threads, [&](int e) {
+        chunk_sum(coloring_, pass.threads, [&](int e) {
           pass.element_out[e] = k.value(e, gather(pass.x, e));
           return 0.0;
         });
         return 0.0;
       case GroupPass::residuals:
         if constexpr (is_residual) {
-          colored_sum(coloring_, pass.threads, [&](int e) {
+          chunk_sum(coloring_, pass.threads, [&](int e) {
             const auto r = k.residual(e, gather(pass.x, e));
             for (int i = 0; i < Kernel::R; ++i) pass.element_out[static_cast<std::size_t>(e) * Kernel::R + i] = r[i];
             return 0.0;
@@ -310,14 +310,14 @@ class KernelGroup final : public ElementGroup {
         }
         return 0.0;
       case GroupPass::param_gradient:
-        return colored_sum(coloring_, pass.threads, [&](int e) {
+        return chunk_sum(coloring_, pass.threads, [&](int e) {
           Params dtheta;
           const double E = k.param_gradient(e, gather(pass.x, e), dtheta);
           store_params(dtheta, e, pass.element_out);
           return E;
         });
       case GroupPass::param_vjp:
-        colored_sum(coloring_, pass.threads, [&](int e) {
+        chunk_sum(coloring_, pass.threads, [&](int e) {
           Params dtheta;
           k.param_vjp(e, gather(pass.x, e), gather(pass.v, e), dtheta);
           store_params(dtheta, e, pass.element_out);
@@ -336,7 +336,7 @@ class KernelGroup final : public ElementGroup {
         return 0.0;
       case GroupPass::max_step:  // sent to groups that limit steps only (limits_step())
         if constexpr (kernel_limits_step()) {
-          colored_sum(coloring_, pass.threads, [&](int e) {
+          chunk_sum(coloring_, pass.threads, [&](int e) {
             pass.element_out[e] = k.max_step(e, gather(pass.x, e), gather(pass.v, e));
             return 0.0;
           });
@@ -395,7 +395,7 @@ class KernelGroup final : public ElementGroup {
   // F-space kernels keep their M×M F-space Hessian; the others the N×N local one.
   void cache_hessians(const Kernel& k, const GroupPass& pass, bool proj) const {
     const std::size_t size = static_cast<std::size_t>(cache_size_);
-    colored_sum(coloring_, pass.threads, [&](int e) {
+    chunk_sum(coloring_, pass.threads, [&](int e) {
       double* slot = pass.cache + e * size;
       if constexpr (requires { Kernel::cache_size; }) {
         k.cache_hessian(e, gather(pass.x, e), proj, slot);
