@@ -45,12 +45,12 @@ void rotation_variant_svd(const Eigen::Matrix<double, D, D>& F, Eigen::Matrix<do
 // The same from C = FᵀF's eigen-decomposition in closed form (`eig`, computed by the caller), a few
 // times cheaper; false where it cannot be accurate (use the Jacobi SVD): C singular, a thin middle
 // singular value (σ₁² < 1e-3 σ₀²: u₁ below comes from F v₁), or in 3D all three eigenvalues within
-// 1e-3 of the largest of each other. The closed form's eigenvalues are accurate to rounding only
-// where they are apart (near a double root its error grows like √ε), and so are its eigenvectors;
-// where two are close (relative gap < 1e-3) and the third apart, the third's eigenvector is still
-// accurate, and the pair's are rotated in their plane by one Jacobi rotation that diagonalizes C
-// there, which is accurate at any gap. u_i = F v_i / ‖F v_i‖ for the largest two, the last
-// completing a rotation, σ_i = u_iᵀ F v_i (signed, accurate when tiny).
+// 1e-3·λ_max of one another. The closed form is accurate where the eigenvalues are apart; near a
+// double root its two close eigenvalues, and so their eigenvectors, are accurate to √ε only. Where
+// two are close (gap < 1e-3·λ_max) and the third apart, the third's eigenvector is still accurate,
+// and the pair's are turned in their plane by the one Jacobi rotation that diagonalizes C there,
+// accurate at any gap (IsotropicPath.ClosedFormSvdIsExactForAClosePair). u_i = F v_i / ‖F v_i‖ for
+// the largest two, the last completing a rotation, σ_i = u_iᵀ F v_i (signed, accurate when tiny).
 template <int D>
 bool rotation_variant_svd_from(const Eigen::Matrix<double, D, D>& F,
                                const Eigen::SelfAdjointEigenSolver<Eigen::Matrix<double, D, D>>& eig,
