@@ -9,6 +9,7 @@
 #include "sofax/core/error.hpp"
 #include "sofax/solve/cholesky.hpp"
 #include "sofax/solve/pcg.hpp"
+#include "sofax/solve/single_precision_factor.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -96,6 +97,68 @@ TEST(Cholesky, NarrowSupernodesAreAmalgamated) {
   EXPECT_GE(wide.statistics().supernode_columns, 100.0);
 }
 
+// The single-precision copy of a supernodal factor: its solve is the double solve to float's
+// accuracy (a visible, bounded difference), follows each new factorization, and is the double
+// solve exactly wherever there is no supernodal LLᵀ copy to make (the Eigen back-end, values
+// beyond float's range).
+TEST(Cholesky, SinglePrecisionSolveIsTheFactorInFloats) {
+  // A 2D Laplacian + I (relaxed supernodes) and a 3D stiffness matrix (wide ones). The plane's
+  // spectrum lies in [1, 1 + 2·4·1.5] (Gershgorin: degree ≤ 4, weights ≤ 1.5), so κ ≤ 13 and a
+  // float solve is accurate to a few hundred u_f·κ ≈ 1e-4 at the very worst.
+  assembly::HessianMatrix plane = test::grid_laplacian(40);
+  for (Eigen::Index i = 0; i < plane.rows(); ++i) plane.coeffRef(i, i) += 1.0;
+  const assembly::HessianMatrix solid = test::stiffness_matrix(5);
+  for (const assembly::HessianMatrix* A : std::vector<const assembly::HessianMatrix*>{&plane, &solid}) {
+    const Eigen::VectorXd b = random_vector(A->rows(), 17);
+    Eigen::VectorXd x(b.size()), y(b.size());
+    SparseCholesky eigen({.backend = CholeskyBackend::eigen});
+    ASSERT_EQ(eigen.factorize(*A), FactorStatus::positive_definite);
+    eigen.solve(b, x);
+    eigen.solve_single_precision(b, y);
+    EXPECT_EQ(x, y) << "the Eigen back-end has no supernodal factor to copy";
+    if (!SparseCholesky::cholmod_available()) continue;
+
+    SparseCholesky cholesky({.backend = CholeskyBackend::cholmod});
+    ASSERT_EQ(cholesky.factorize(*A), FactorStatus::positive_definite);
+    cholesky.solve(b, x);
+    cholesky.solve_single_precision(b, y);
+    const double error = (y - x).norm() / x.norm();
+    EXPECT_GT(error, 1e-10) << "float rounding must show: the copy was not used";
+    if (A == &plane) {
+      EXPECT_LT(error, 1e-4);
+    }
+    // Whatever the conditioning: the float solve is backward stable, its residual that of a factor
+    // perturbed by a modest multiple of u_f = 6e-8 (the rounding of L, the rows of a supernode).
+    const double norm_A = Eigen::MatrixXd(*A).cwiseAbs().rowwise().sum().maxCoeff();
+    EXPECT_LT((*A * y - b).norm(), 100 * 6e-8 * norm_A * y.norm());
+    Eigen::VectorXd aliased = b;
+    cholesky.solve_single_precision(aliased, aliased);
+    EXPECT_EQ(aliased, y);
+
+    // A new factorization (same pattern, values doubled) refreshes the copy: half the solution.
+    assembly::HessianMatrix twice = *A;
+    twice *= 2.0;
+    ASSERT_EQ(cholesky.factorize(twice), FactorStatus::positive_definite);
+    Eigen::VectorXd half(b.size());
+    cholesky.solve_single_precision(b, half);
+    EXPECT_LT((2.0 * half - y).norm(), 1e-5 * y.norm());
+
+    // Beyond float's range (entries ~1e80, L ~1e40 > 3.4e38): the double solve, exactly.
+    assembly::HessianMatrix huge = *A;
+    huge *= 1e80;
+    ASSERT_EQ(cholesky.factorize(huge), FactorStatus::positive_definite);
+    cholesky.solve(b, x);
+    cholesky.solve_single_precision(b, y);
+    EXPECT_EQ(x, y);
+  }
+  SparseCholesky unfactored;
+  Eigen::VectorXd v = Eigen::VectorXd::Ones(3);
+  EXPECT_THROW(unfactored.solve_single_precision(v, v), std::logic_error);
+  solve::SinglePrecisionFactor single;
+  EXPECT_THROW(single.assign({.size = 3, .supernodes = 1}), InputError);
+  EXPECT_THROW(single.solve(v, v), InputError);  // size 0 against 3
+}
+
 TEST(Cholesky, IndefiniteIsAStatus) {
   const assembly::HessianMatrix A = -test::stiffness_matrix(2);
   const Eigen::VectorXd b = random_vector(A.rows(), 5);
@@ -176,6 +239,29 @@ TEST(Pcg, AgreesWithDirectSolve) {
   EXPECT_EQ(blocks.replaced_count(), 0);
   // Block-Jacobi captures the 3×3 coupling of a node: never worse than plain CG here.
   EXPECT_LE(iterations[2], iterations[0]);
+}
+
+// The kept factor's CG preconditions with the factor's single-precision copy: on the factor of
+// a nearby, more stiffly shifted matrix CG still reaches a residual far below float's accuracy,
+// in a few iterations, and agrees with the direct solve.
+TEST(Pcg, SinglePrecisionFactorPreconditionsToATightTolerance) {
+  const assembly::HessianMatrix A = test::stiffness_matrix(4, 1e-3), nearby = test::stiffness_matrix(4, 2e-3);
+  const Eigen::VectorXd b = random_vector(A.rows(), 19);
+  SparseCholesky exact, kept;
+  ASSERT_EQ(exact.factorize(A), FactorStatus::positive_definite);
+  ASSERT_EQ(kept.factorize(nearby), FactorStatus::positive_definite);
+  Eigen::VectorXd direct(A.rows());
+  exact.solve(b, direct);
+  const solve::LinearOperator apply = [&](const Eigen::VectorXd& v, Eigen::VectorXd& out) { out = A * v; };
+  const solve::PreconditionerFunction single = [&](const Eigen::VectorXd& r, Eigen::VectorXd& z) {
+    z.resize(r.size());
+    kept.solve_single_precision(r, z);
+  };
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(A.rows());
+  const solve::PcgResult r = solve::pcg(apply, single, b, x, {.relative_tolerance = 1e-12, .max_iterations = 50});
+  ASSERT_EQ(r.status, solve::PcgStatus::converged);
+  EXPECT_LE(r.iterations, 15);
+  EXPECT_LT((x - direct).norm(), 1e-8 * direct.norm());
 }
 
 TEST(Pcg, MatrixFreeHessianVectorProduct) {

@@ -121,7 +121,7 @@ solve::FactorStatus StaticAdjoint::solve_with_kept_factor(const assembly::Object
         rotations = solve::best_fit_node_rotations(hessian_, elimination_, x, factored_x_, threads);
       const solve::PreconditionerFunction precondition = [this, &rotations](const Eigen::VectorXd& r,
                                                                            Eigen::VectorXd& z) {
-        solve::solve_in_turned_frames(rotations, cholesky_, r, z);
+        solve::solve_in_turned_frames(rotations, cholesky_, r, z, /*single_precision=*/false);
       };
       result = solve::pcg(apply, precondition, rhs, lf,
                           {.relative_tolerance = options.relative_tolerance, .max_iterations = options.max_iterations},

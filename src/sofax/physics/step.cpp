@@ -242,6 +242,7 @@ class Stepper {
     // factor turned away from it is a poor preconditioner (the 10k-tet ball drop: 0.8 → 1.4
     // factorizations per step). Contact steps keep their factors unturned.
     m.reuse_follows_rotations = o_.reuse_follows_rotations && !model_.has_contact;
+    m.reuse_in_single_precision = !model_.has_contact;  // a barrier's stiff modes want the double factor
     // Across MPI ranks the assembled Hessian is this rank's share: only PETSc adds the ranks'.
     if (o_.linear_solver == LinearSolver::multigrid ||
         (o_.linear_solver == LinearSolver::direct && w_.objective.rank_reduction()))

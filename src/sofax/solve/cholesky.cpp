@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sofax/core/error.hpp"
+#include "sofax/solve/single_precision_factor.hpp"
 
 #ifdef SOFAX_HAVE_CHOLMOD
 #include <cholmod.h>
@@ -137,6 +138,10 @@ struct SparseCholesky::Impl {
   bool using_ldlt = false;          // last factorization was LDLᵀ (fallback or Eigen back-end)
   Eigen::VectorXd pivot_inverse;    // D⁺ of the last LDLᵀ (permuted order)
   Eigen::VectorXd work;             // (n) solve scratch
+  // The single-precision copy of the last LLᵀ factor; `single_state` says whether it is that
+  // factor's (made on first use after each factorization) or it could not be made.
+  SinglePrecisionFactor single;
+  enum class SingleState { stale, current, unavailable } single_state = SingleState::stale;
 
   // Eigen back-end: a column-major copy whose structure is set once per pattern.
   ColumnMatrix csc;
@@ -313,6 +318,7 @@ FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
   const Eigen::Index nnz = A.nonZeros();
 
   if (!analyse_if_new(A)) return status_;  // out of memory: reported as a numerical failure
+  m.single_state = Impl::SingleState::stale;
 
   if (backend_ == CholeskyBackend::eigen) {
     std::copy(A.valuePtr(), A.valuePtr() + nnz, m.csc.valuePtr());
@@ -406,6 +412,33 @@ void SparseCholesky::solve(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Re
   cholmod_solve2(CHOLMOD_A, factor, &rhs, nullptr, &m.solution, nullptr, &m.scratch_y, &m.scratch_e, &m.common);
   x = Eigen::Map<const Eigen::VectorXd>(static_cast<const double*>(m.solution->x), m.size);
 #endif
+}
+
+void SparseCholesky::solve_single_precision(const Eigen::Ref<const Eigen::VectorXd>& b,
+                                            Eigen::Ref<Eigen::VectorXd> x) {
+#ifdef SOFAX_HAVE_CHOLMOD
+  Impl& m = *impl_;
+  if (can_solve() && backend_ == CholeskyBackend::cholmod && !m.using_ldlt && m.llt && m.llt->is_super &&
+      b.size() == m.size && x.size() == m.size) {
+    if (m.single_state == Impl::SingleState::stale) {
+      const cholmod_factor& L = *m.llt;
+      const SupernodalFactorView view{.size = static_cast<int>(L.n),
+                                      .supernodes = static_cast<int>(L.nsuper),
+                                      .super = static_cast<const int*>(L.super),
+                                      .row_start = static_cast<const int*>(L.pi),
+                                      .value_start = static_cast<const int*>(L.px),
+                                      .rows = static_cast<const int*>(L.s),
+                                      .values = static_cast<const double*>(L.x),
+                                      .perm = static_cast<const int*>(L.Perm)};
+      m.single_state = m.single.assign(view) ? Impl::SingleState::current : Impl::SingleState::unavailable;
+    }
+    if (m.single_state == Impl::SingleState::current) {
+      m.single.solve(b, x);
+      return;
+    }
+  }
+#endif
+  solve(b, x);
 }
 
 }  // namespace sofax::solve

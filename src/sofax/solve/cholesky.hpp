@@ -98,6 +98,12 @@ class SparseCholesky {
   bool can_solve() const;
   // x = A⁻¹ b (b, x of size n; may alias). std::logic_error when !can_solve().
   void solve(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Ref<Eigen::VectorXd> x);
+  // x ≈ A⁻¹ b through a single-precision copy of the factor, made on the first call after each
+  // factorization (solve/single_precision_factor.hpp): half the memory traffic of solve(), to
+  // ~1e-7·κ(A) relative. For preconditioners (a kept factor's CG); solve() where there is no
+  // supernodal LLᵀ factor to copy (the Eigen back-end, the LDLᵀ fallback) or its values do not
+  // fit a float. std::logic_error when !can_solve().
+  void solve_single_precision(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Ref<Eigen::VectorXd> x);
 
   FactorStatistics statistics() const { return statistics_; }
 

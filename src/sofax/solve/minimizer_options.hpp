@@ -75,12 +75,13 @@ struct MinimizerOptions {
   // reuse_tolerance (relative residual) within reuse_max_iterations, or meets negative
   // curvature, the Hessian is factored after all (and that factor is kept for the next ones).
   // CG's budget is also capped where it would cost more than a factorization: each iteration is
-  // ~4·nnz(L) flops of triangular solves, which run ~2× slower per flop than the supernodal
-  // factorization, so at most flops(factorization) / (2 · 4·nnz(L)) iterations (from the
-  // symbolic analysis: deterministic, not timed). Measured on the 64×32 cloth's factor (0.15
-  // GFlop, small supernodes at ~4 GFlop/s): one factorization costs ~35 CG iterations; the
-  // earlier 8× allowed 5, so nearly every iteration factored (docs/benchmarks.md). A solve that needed more than half
-  // of that budget marks the factor stale: the next iteration factors anew.
+  // ~4·nnz(L) flops of triangular solves. On the factor's single-precision copy
+  // (reuse_in_single_precision) they run at about the supernodal factorization's speed per flop,
+  // in double ~2× slower, so at most flops(factorization) / (4·nnz(L)), or half that, iterations
+  // (from the symbolic analysis: deterministic, not timed). Measured on the 64×32 cloth's factor
+  // (0.15 GFlop, small supernodes): one factorization costs ~46 single-precision CG iterations,
+  // and the formula gives 47 (docs/benchmarks.md). A solve that needed more than half of that
+  // budget marks the factor stale: the next iteration factors anew.
   // IterationRecord::linear_iterations: CG iterations of a reused step, 1 for a factored one.
   bool reuse_factorization = false;
   // Inexact Newton: the step's direction to 1%. With 3 dofs per node, each CG step is then
@@ -88,7 +89,14 @@ struct MinimizerOptions {
   // momentum stays conserved to roundoff as with an exact solve. Against 10⁻³: ~30% fewer CG
   // iterations and fewer refactorizations for 3–10% more Newton iterations (docs/benchmarks.md).
   double reuse_tolerance = 1e-2;
-  int reuse_max_iterations = 20;
+  int reuse_max_iterations = 50;
+  // The kept factor preconditions through its single-precision copy
+  // (SparseCholesky::solve_single_precision): the triangular solves move half the bytes (the
+  // 64×32 cloth: 0.8 → 0.5 ms per CG iteration), at no cost in CG iterations where u_f·κ(H) is
+  // small. Not for barrier (contact) Hessians: the float copy of a factor with a stiff barrier
+  // mode resolves its soft modes poorly, and CG's 1%-residual directions then stall Newton
+  // (measured: two cloth sheets closing in, 10 Newton iterations in double, 50+ in float).
+  bool reuse_in_single_precision = true;
   // The variables are 3D node positions (dofs_per_node 3) of an energy invariant under
   // rotation: the kept factor then preconditions in each node's frame turned by its best-fit
   // rotation since the factorization, R P⁻¹ Rᵀ (solve/node_rotations.hpp), so that a body that

@@ -283,14 +283,16 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
     std::vector<NodeRotation> rotations;  // each node's turn since the factorization
     if (options.reuse_follows_rotations && w.factored_positions.size() == x.size())
       rotations = best_fit_node_rotations(w.hessian, w.elimination, x, w.factored_positions, options.threads);
-    const PreconditionerFunction precondition = [&w, &rotations](const Eigen::VectorXd& r, Eigen::VectorXd& z) {
-      solve_in_turned_frames(rotations, *w.cholesky, r, z);
+    const bool single_precision = options.reuse_in_single_precision;
+    const PreconditionerFunction precondition = [&w, &rotations, single_precision](const Eigen::VectorXd& r, Eigen::VectorXd& z) {
+      solve_in_turned_frames(rotations, *w.cholesky, r, z, single_precision);
     };
     // Iterations that stay cheaper than a factorization (see MinimizerOptions::reuse_factorization).
     const FactorStatistics stats = w.cholesky->statistics();
     int budget = options.reuse_max_iterations;
     if (stats.flops > 0.0 && stats.factor_nonzeros > 0.0)
-      budget = std::min(budget, static_cast<int>(stats.flops / (2.0 * 4.0 * stats.factor_nonzeros)));
+      budget = std::min(budget, static_cast<int>(stats.flops / ((options.reuse_in_single_precision ? 1.0 : 2.0) *
+                                                                  4.0 * stats.factor_nonzeros)));
     if (budget < 1) return false;
     w.reduced_step.setZero();
     const PcgResult result =

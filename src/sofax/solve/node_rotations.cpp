@@ -72,10 +72,11 @@ void turn_on(const std::vector<NodeRotation>& rotations, Eigen::Ref<Eigen::Vecto
 }
 
 void solve_in_turned_frames(const std::vector<NodeRotation>& rotations, SparseCholesky& factor,
-                            const Eigen::VectorXd& r, Eigen::VectorXd& z) {
+                            const Eigen::VectorXd& r, Eigen::VectorXd& z, bool single_precision) {
   z = r;
   turn_back(rotations, z);
-  factor.solve(z, z);
+  if (single_precision) factor.solve_single_precision(z, z);
+  else factor.solve(z, z);
   turn_on(rotations, z);
 }
 
