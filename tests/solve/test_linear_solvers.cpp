@@ -159,6 +159,59 @@ TEST(Cholesky, SinglePrecisionSolveIsTheFactorInFloats) {
   EXPECT_THROW(single.solve(v, v), InputError);  // size 0 against 3
 }
 
+// A supernodal factor laid out by hand, checked against the dense L it stands for: two leaf
+// supernodes (column 0; columns 1–2) under a root (column 3), rows permuted. The upper part of a
+// diagonal block is never read (junk there), the cut puts one leaf on each side and the root in
+// the top part (1 of 9 values), and the float solve is A⁻¹ b to float's accuracy.
+TEST(SinglePrecisionFactor, SolvesTheSupernodalLayoutItIsGiven) {
+  const int super[] = {0, 1, 3, 4}, row_start[] = {0, 2, 5, 6}, value_start[] = {0, 2, 8, 9};
+  const int rows[] = {0, 3, /**/ 1, 2, 3, /**/ 3};
+  const double junk = 99.0;
+  const double values[] = {2.0, 0.5,                      // column 0: L00, L30
+                           1.5, 0.3, -0.4, junk, 1.2, 0.7,  // columns 1–2 (3 × 2): L11 L21 L31 | L12 L22 L32
+                           1.8};                           // column 3: L33
+  const int perm[] = {2, 0, 3, 1};
+  Eigen::Matrix4d L = Eigen::Matrix4d::Zero();
+  L(0, 0) = 2.0, L(3, 0) = 0.5, L(1, 1) = 1.5, L(2, 1) = 0.3, L(3, 1) = -0.4, L(2, 2) = 1.2, L(3, 2) = 0.7, L(3, 3) = 1.8;
+  Eigen::Matrix4d P = Eigen::Matrix4d::Zero();  // (P b)_k = b_perm[k]
+  for (int k = 0; k < 4; ++k) P(k, perm[k]) = 1.0;
+  const Eigen::Matrix4d A = P.transpose() * L * L.transpose() * P;
+  const Eigen::Vector4d b(1.0, -2.0, 0.5, 3.0);
+  const Eigen::Vector4d expected = A.ldlt().solve(b);
+
+  solve::SinglePrecisionFactor single;
+  ASSERT_TRUE(single.assign({.size = 4, .supernodes = 3, .super = super, .row_start = row_start,
+                             .value_start = value_start, .rows = rows, .values = values, .perm = perm}));
+  EXPECT_DOUBLE_EQ(single.top_share(), 1.0 / 9.0);
+  Eigen::VectorXd x(4), y(4);
+  single.solve(b, x, 1);
+  single.solve(b, y, 2);
+  EXPECT_EQ(x, y);
+  EXPECT_LT((x - expected).norm(), 1e-6 * expected.norm());  // κ(A) ~ 10: float's accuracy
+
+  const double overflowing[] = {2.0, 0.5, 1.5, 0.3, -0.4, junk, 1.2, 0.7, 1e39};
+  EXPECT_FALSE(single.assign({.size = 4, .supernodes = 3, .super = super, .row_start = row_start,
+                              .value_start = value_start, .rows = rows, .values = overflowing, .perm = perm}));
+  EXPECT_TRUE(single.empty());
+}
+
+// On two threads the float solve cuts the tree in two sides and a top part; the bits are those
+// of one thread (a 100 × 100 plane: large enough for the second thread to be used).
+TEST(Cholesky, SinglePrecisionSolveHasTheSameBitsOnTwoThreads) {
+  if (!SparseCholesky::cholmod_available()) GTEST_SKIP() << "the single-precision copy is of CHOLMOD's factor";
+  assembly::HessianMatrix plane = test::grid_laplacian(100);
+  for (Eigen::Index i = 0; i < plane.rows(); ++i) plane.coeffRef(i, i) += 1.0;
+  SparseCholesky cholesky;
+  ASSERT_EQ(cholesky.factorize(plane), FactorStatus::positive_definite);
+  const Eigen::VectorXd b = random_vector(plane.rows(), 23);
+  Eigen::VectorXd one(b.size()), two(b.size()), exact(b.size());
+  cholesky.solve_single_precision(b, one, 1);
+  cholesky.solve_single_precision(b, two, 2);
+  EXPECT_EQ(one, two);
+  cholesky.solve(b, exact);
+  EXPECT_LT((one - exact).norm(), 1e-4 * exact.norm());  // κ ≤ 13 as above
+}
+
 TEST(Cholesky, IndefiniteIsAStatus) {
   const assembly::HessianMatrix A = -test::stiffness_matrix(2);
   const Eigen::VectorXd b = random_vector(A.rows(), 5);

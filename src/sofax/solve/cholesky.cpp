@@ -415,7 +415,7 @@ void SparseCholesky::solve(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Re
 }
 
 void SparseCholesky::solve_single_precision(const Eigen::Ref<const Eigen::VectorXd>& b,
-                                            Eigen::Ref<Eigen::VectorXd> x) {
+                                            Eigen::Ref<Eigen::VectorXd> x, int threads) {
 #ifdef SOFAX_HAVE_CHOLMOD
   Impl& m = *impl_;
   if (can_solve() && backend_ == CholeskyBackend::cholmod && !m.using_ldlt && m.llt && m.llt->is_super &&
@@ -433,7 +433,7 @@ void SparseCholesky::solve_single_precision(const Eigen::Ref<const Eigen::Vector
       m.single_state = m.single.assign(view) ? Impl::SingleState::current : Impl::SingleState::unavailable;
     }
     if (m.single_state == Impl::SingleState::current) {
-      m.single.solve(b, x);
+      m.single.solve(b, x, threads);
       return;
     }
   }

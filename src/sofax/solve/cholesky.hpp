@@ -102,8 +102,10 @@ class SparseCholesky {
   // factorization (solve/single_precision_factor.hpp): half the memory traffic of solve(), to
   // ~1e-7·κ(A) relative. For preconditioners (a kept factor's CG); solve() where there is no
   // supernodal LLᵀ factor to copy (the Eigen back-end, the LDLᵀ fallback) or its values do not
-  // fit a float. std::logic_error when !can_solve().
-  void solve_single_precision(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Ref<Eigen::VectorXd> x);
+  // fit a float. On up to two threads (≤ 0: OpenMP's count), the same bits for any count.
+  // std::logic_error when !can_solve().
+  void solve_single_precision(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Ref<Eigen::VectorXd> x,
+                              int threads = 1);
 
   FactorStatistics statistics() const { return statistics_; }
 

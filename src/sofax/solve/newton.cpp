@@ -284,8 +284,9 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
     if (options.reuse_follows_rotations && w.factored_positions.size() == x.size())
       rotations = best_fit_node_rotations(w.hessian, w.elimination, x, w.factored_positions, options.threads);
     const bool single_precision = options.reuse_in_single_precision;
-    const PreconditionerFunction precondition = [&w, &rotations, single_precision](const Eigen::VectorXd& r, Eigen::VectorXd& z) {
-      solve_in_turned_frames(rotations, *w.cholesky, r, z, single_precision);
+    const int threads = options.threads;
+    const PreconditionerFunction precondition = [&w, &rotations, single_precision, threads](const Eigen::VectorXd& r, Eigen::VectorXd& z) {
+      solve_in_turned_frames(rotations, *w.cholesky, r, z, single_precision, threads);
     };
     // Iterations that stay cheaper than a factorization (see MinimizerOptions::reuse_factorization).
     const FactorStatistics stats = w.cholesky->statistics();

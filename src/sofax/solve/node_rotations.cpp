@@ -72,10 +72,10 @@ void turn_on(const std::vector<NodeRotation>& rotations, Eigen::Ref<Eigen::Vecto
 }
 
 void solve_in_turned_frames(const std::vector<NodeRotation>& rotations, SparseCholesky& factor,
-                            const Eigen::VectorXd& r, Eigen::VectorXd& z, bool single_precision) {
+                            const Eigen::VectorXd& r, Eigen::VectorXd& z, bool single_precision, int threads) {
   z = r;
   turn_back(rotations, z);
-  if (single_precision) factor.solve_single_precision(z, z);
+  if (single_precision) factor.solve_single_precision(z, z, threads);
   else factor.solve(z, z);
   turn_on(rotations, z);
 }

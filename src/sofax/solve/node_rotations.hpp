@@ -40,8 +40,8 @@ void turn_on(const std::vector<NodeRotation>& rotations, Eigen::Ref<Eigen::Vecto
 // z = R P⁻¹ Rᵀ r: the factor P of an earlier Hessian applied in the frames it was made in
 // (rotations from best_fit_node_rotations; none: z = P⁻¹ r). Reduced (free-dof) vectors. With
 // single_precision, P⁻¹ is applied through the factor's single-precision copy
-// (SparseCholesky::solve_single_precision).
+// (SparseCholesky::solve_single_precision, on `threads`).
 void solve_in_turned_frames(const std::vector<NodeRotation>& rotations, SparseCholesky& factor,
-                            const Eigen::VectorXd& r, Eigen::VectorXd& z, bool single_precision);
+                            const Eigen::VectorXd& r, Eigen::VectorXd& z, bool single_precision, int threads = 1);
 
 }  // namespace sofax::solve
