@@ -172,7 +172,8 @@ TEST(SinglePrecisionFactor, SolvesTheSupernodalLayoutItIsGiven) {
                            1.8};                           // column 3: L33
   const int perm[] = {2, 0, 3, 1};
   Eigen::Matrix4d L = Eigen::Matrix4d::Zero();
-  L(0, 0) = 2.0, L(3, 0) = 0.5, L(1, 1) = 1.5, L(2, 1) = 0.3, L(3, 1) = -0.4, L(2, 2) = 1.2, L(3, 2) = 0.7, L(3, 3) = 1.8;
+  L(0, 0) = 2.0, L(3, 0) = 0.5, L(1, 1) = 1.5, L(2, 1) = 0.3, L(3, 1) = -0.4;
+  L(2, 2) = 1.2, L(3, 2) = 0.7, L(3, 3) = 1.8;
   Eigen::Matrix4d P = Eigen::Matrix4d::Zero();  // (P b)_k = b_perm[k]
   for (int k = 0; k < 4; ++k) P(k, perm[k]) = 1.0;
   const Eigen::Matrix4d A = P.transpose() * L * L.transpose() * P;

@@ -98,7 +98,8 @@ TEST(Newton, KeptFactorPreconditionsInSingleOrDoublePrecision) {
       solve::DofConstraints c = solve::fix_nodes(cube.bottom, 3);
       for (int v : cube.top) c.prescribe(3 * v + 2, 1.0 + 0.05 * k);
       const solve::MinimizerReport r = solve::minimize_newton(cube.objective, x, options, c, &workspace);
-      ASSERT_EQ(r.status, MinimizerStatus::gradient_converged) << r.message << " (single " << single << ", k " << k << ")";
+      ASSERT_EQ(r.status, MinimizerStatus::gradient_converged)
+          << r.message << " (single " << single << ", k " << k << ")";
     }
     states[single] = x;
     cg[single] = workspace.kept_factor_cg_iterations;

@@ -285,7 +285,8 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
       rotations = best_fit_node_rotations(w.hessian, w.elimination, x, w.factored_positions, options.threads);
     const bool single_precision = options.reuse_in_single_precision;
     const int threads = options.threads;
-    const PreconditionerFunction precondition = [&w, &rotations, single_precision, threads](const Eigen::VectorXd& r, Eigen::VectorXd& z) {
+    const PreconditionerFunction precondition = [&w, &rotations, single_precision, threads](const Eigen::VectorXd& r,
+                                                                                            Eigen::VectorXd& z) {
       solve_in_turned_frames(rotations, *w.cholesky, r, z, single_precision, threads);
     };
     // Iterations that stay cheaper than a factorization (see MinimizerOptions::reuse_factorization).

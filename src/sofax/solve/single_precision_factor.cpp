@@ -134,7 +134,8 @@ void SinglePrecisionFactor::cut_tree() {
         load[side] += subtree_weight[c];
       }
       if (std::abs(load[0] - load[1]) <= kBalancedShare * total) break;
-      const auto split = std::find_if(candidates.begin(), candidates.end(), [&](int c) { return !children[c].empty(); });
+      const auto split =
+          std::find_if(candidates.begin(), candidates.end(), [&](int c) { return !children[c].empty(); });
       if (split == candidates.end() || top_weight + weight[*split] > kLargestTopShare * total) break;
       const int root = *split;
       candidates.erase(split);
@@ -228,7 +229,8 @@ void SinglePrecisionFactor::solve(const Eigen::Ref<const Eigen::VectorXd>& b, Ei
   for (auto s = top_.rbegin(); s != top_.rend(); ++s) backward(*s, *s, 0);
 #pragma omp parallel for schedule(static, 1) num_threads(2) if (parallel)
   for (int side = 0; side < 2; ++side)
-    for (auto range = sides_[side].rbegin(); range != sides_[side].rend(); ++range) backward((*range)[0], (*range)[1], side);
+    for (auto range = sides_[side].rbegin(); range != sides_[side].rend(); ++range)
+      backward((*range)[0], (*range)[1], side);
   for (int k = 0; k < size_; ++k) x[perm_[k]] = static_cast<double>(work_[k]);
 }
 
