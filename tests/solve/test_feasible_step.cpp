@@ -124,5 +124,15 @@ TEST(FeasibleStep, InversionFreeGroupsLimitStepsThemselves) {
     EXPECT_NEAR(alpha, guard(x, dx), 1e-12 * alpha);
     EXPECT_TRUE(std::isfinite(neo.value(x + alpha * dx)));
     EXPECT_EQ(stable.max_feasible_step(x, dx), INFINITY);
+    // Searched up to a limit (what a line search capped there needs): the same step below it,
+    // +∞ (nothing to stop at) above it.
+    for (const double limit : {0.5 * alpha, 2.0 * alpha}) {
+      const double limited = neo.max_feasible_step(x, dx, {}, limit);
+      if (alpha <= limit) {
+        EXPECT_NEAR(limited, alpha, 1e-12 * alpha);
+      } else {
+        EXPECT_EQ(limited, INFINITY);
+      }
+    }
   }
 }

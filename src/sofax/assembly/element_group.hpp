@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <limits>
 #include <span>
 #include <string>
 #include <utility>
@@ -75,6 +76,9 @@ struct GroupPass {
   double* element_out = nullptr;
   bool project = false;                // the call asks for projection (GroupOptions::allow_projection too)
   int threads = 0;
+  // max_step: steps are searched up to this one only; an element whose limit lies beyond it
+  // reports +∞ (line searches never go that far: the search for a far root is work for nothing).
+  double step_limit = std::numeric_limits<double>::infinity();
 };
 
 // An energy's parameter check over one element's row θ (P entries): empty when valid, else the cause.
@@ -337,7 +341,7 @@ class KernelGroup final : public ElementGroup {
       case GroupPass::max_step:  // sent to groups that limit steps only (limits_step())
         if constexpr (kernel_limits_step()) {
           chunk_sum(coloring_, pass.threads, [&](int e) {
-            pass.element_out[e] = k.max_step(e, gather(pass.x, e), gather(pass.v, e));
+            pass.element_out[e] = k.max_step(e, gather(pass.x, e), gather(pass.v, e), pass.step_limit);
             return 0.0;
           });
         }

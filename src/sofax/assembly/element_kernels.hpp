@@ -384,7 +384,7 @@ struct DeformationKernel {
     return false;
   }();
 
-  double max_step(int, const Local& x, const Local& dx) const {
+  double max_step(int, const Local& x, const Local& dx, double limit) const {
     if constexpr (limits_step) {
       Eigen::Matrix<double, D, D> A, B;
       for (int j = 0; j < D; ++j)
@@ -392,7 +392,7 @@ struct DeformationKernel {
           A(i, j) = x[(j + 1) * D + i] - x[i];
           B(i, j) = dx[(j + 1) * D + i] - dx[i];
         }
-      return simplex_inversion_step<D>(A, B);
+      return simplex_inversion_step<D>(A, B, limit);
     }
     return std::numeric_limits<double>::infinity();
   }

@@ -41,6 +41,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -127,7 +128,10 @@ class Objective {
   // The largest α ≤ +∞ such that no element's energy becomes infinite along x + t·dx, t ∈ [0, α]
   // (0.8 of the first root, as SimplexInversionGuard), from every group that limits steps
   // (ElementGroup::limits_step: inversion-free deformation energies); +∞ when none does.
-  // Minimizers apply it to every line search, beside MinimizerOptions::max_step.
+  // Minimizers apply it to every line search, beside MinimizerOptions::max_step. With a `limit`,
+  // only steps up to it are searched (+∞ when none is below): a line search that goes no further
+  // than `limit` learns all it needs, without locating each element's far-away inversion (on a
+  // Newton step most elements have one, thousands of steps away).
   // One group's weighted energy, and its gradient added into grad (physics splits the
   // incremental potential into kinetic, elastic and external parts with these).
   double group_value(int group, const Eigen::Ref<const Eigen::VectorXd>& x, const EvalOptions& options = {}) const;
@@ -135,7 +139,8 @@ class Objective {
                             const EvalOptions& options = {}) const;
 
   double max_feasible_step(const Eigen::Ref<const Eigen::VectorXd>& x, const Eigen::Ref<const Eigen::VectorXd>& dx,
-                           const EvalOptions& options = {}) const;
+                           const EvalOptions& options = {},
+                           double limit = std::numeric_limits<double>::infinity()) const;
 
   // The index of the group with this name; InputError when there is none.
   int find_group(const std::string& name) const;

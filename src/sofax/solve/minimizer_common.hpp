@@ -167,7 +167,7 @@ inline bool stalled_at_roundoff(const MinimizerOptions& o, double energy, double
 // (inversion-free energies, Objective::max_feasible_step) and the caller's options.max_step.
 inline double feasible_step(const assembly::Objective& objective, const Eigen::VectorXd& x, const Eigen::VectorXd& step,
                             const MinimizerOptions& options, double cap) {
-  double alpha = std::min(cap, objective.max_feasible_step(x, step, {.threads = options.threads}));
+  double alpha = std::min(cap, objective.max_feasible_step(x, step, {.threads = options.threads}, cap));
   // max_step gives the fraction (at most 1) of the direction it is handed: beyond 1, cap·step.
   if (options.max_step)
     alpha = std::min(alpha, cap > 1.0 ? cap * options.max_step(x, cap * step) : options.max_step(x, step));
