@@ -338,6 +338,8 @@ double Objective::add_group_gradient(int group, const Eigen::Ref<const Eigen::Ve
 double Objective::max_feasible_step(const Eigen::Ref<const Eigen::VectorXd>& x,
                                     const Eigen::Ref<const Eigen::VectorXd>& dx, const EvalOptions& options,
                                     double limit) const {
+  // The step kept short of the first root (IPC's 0.8), so that no element ends degenerate.
+  constexpr double kSafety = 0.8;
   double step = std::numeric_limits<double>::infinity();
   bool checked = false;
   std::vector<double> steps;
@@ -349,13 +351,13 @@ double Objective::max_feasible_step(const Eigen::Ref<const Eigen::VectorXd>& x,
       checked = true;
     }
     steps.assign(static_cast<std::size_t>(g->element_count()), 0.0);
-    // Roots beyond limit / 0.8 would give a step beyond the limit.
+    // Roots beyond limit / kSafety would give a step beyond the limit.
     g->run({.kind = GroupPass::max_step, .x = x.data(), .v = dx.data(), .element_out = steps.data(),
-            .threads = options.threads, .step_limit = limit / 0.8});
+            .threads = options.threads, .step_limit = limit / kSafety});
     for (double t : steps) step = std::min(step, t);
   }
   if (const RankReduction* r = rank_reduction()) step = r->min(step);
-  return 0.8 * step;
+  return kSafety * step;
 }
 
 ElementGroup& Objective::mutable_group(int group, const char* what) {
