@@ -47,14 +47,16 @@ ModelCollider sphere(const Eigen::Vector3d& centre, double radius) {
   return c;
 }
 
-Model cloth_on_sphere() {
+Model cloth_on_sphere(MembraneMaterial membrane) {
   ModelBuilder b;
   const int cloth = b.add_cloth("cloth", mesh::cloth_grid(2.0, 1.0, 64, 32, {0.0, 0.0, 0.5}, "xy"),
-                                {.youngs_modulus = 1e6, .thickness = 1e-3, .density = 200.0});
+                                {.model = membrane, .youngs_modulus = 1e6, .thickness = 1e-3, .density = 200.0});
   b.pin(b.nodes_of(cloth, "side_x_min"));
   b.add_collider(sphere({1.2, 0.5, 0.0}, 0.4));
   return std::move(b).finalize();
 }
+Model cloth_on_sphere_stvk() { return cloth_on_sphere(MembraneMaterial::stvk); }
+Model cloth_on_sphere_tension_field() { return cloth_on_sphere(MembraneMaterial::tension_field); }
 
 Model ball_drop() {
   ModelBuilder b;
@@ -152,8 +154,10 @@ void contact_scene(benchmark::State& bench, Model (*make)(), int steps, double v
 
 }  // namespace
 
-BENCHMARK_CAPTURE(contact_scene, cloth_on_sphere, &cloth_on_sphere, 30)
+BENCHMARK_CAPTURE(contact_scene, cloth_on_sphere, &cloth_on_sphere_stvk, 30)
     ->Name("contact/cloth_on_sphere/64x32")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(contact_scene, cloth_on_sphere_tension_field, &cloth_on_sphere_tension_field, 30)
+    ->Name("contact/cloth_on_sphere/64x32/tension_field")->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(contact_scene, ball_drop, &ball_drop, 30)
     ->Name("contact/ball_drop/10k")->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(contact_scene, cloth_self, &cloth_self, 30)

@@ -1,5 +1,5 @@
-// Cloth and shell energies (triangles in 3D): StVKMembrane, NeoHookeanMembrane and
-// DiscreteShellBending with its helpers hinges_of / hinge_rest_params. Facts checked: rest and
+// Cloth and shell energies (triangles in 3D): StVKMembrane, NeoHookeanMembrane,
+// TensionFieldMembrane and DiscreteShellBending with its helpers hinges_of / hinge_rest_params. Facts checked: rest and
 // rigid motions cost nothing, the membranes' small-strain limit, the dihedral angle's value and
 // sign on hand-built hinges, the bending energy of a strip wrapped on a cylinder, the flat state
 // (parallel normals) as a smooth point, derivatives against central differences through the
@@ -17,6 +17,7 @@
 #include "sofax/energies/discrete_shell_bending.hpp"
 #include "sofax/energies/neo_hookean_membrane.hpp"
 #include "sofax/energies/stvk.hpp"
+#include "sofax/energies/tension_field_membrane.hpp"
 
 namespace {
 
@@ -91,6 +92,7 @@ void expect_membrane_small_strain(unsigned seed) {
 TEST(Membranes, RestAndRigidMotionsAreFree) {
   expect_rest_and_rigid_motions_free<energies::StVKMembrane>();
   expect_rest_and_rigid_motions_free<energies::NeoHookeanMembrane>();
+  expect_rest_and_rigid_motions_free<energies::TensionFieldMembrane>();
 }
 
 TEST(Membranes, AgreeWithSmallStrainToFirstOrder) {
@@ -133,10 +135,76 @@ TEST(Membranes, DerivativesMatchCentralDifferences) {
   test::expect_parameter_gradient_matches(stvk, "cloth", test::perturbed(test::flatten(X), 0.2, 3));
 }
 
+// F (3×2) with principal stretches s1, s2: turned in the rest plane by `in_plane` and in space
+// by a fixed rotation, so that neither frame is the identity.
+Eigen::Matrix<double, 3, 2> principal_stretch(double s1, double s2, double in_plane) {
+  Eigen::Matrix<double, 3, 2> F = Eigen::Matrix<double, 3, 2>::Zero();
+  F(0, 0) = s1;
+  F(1, 1) = s2;
+  return rotation(0.7, {1, -2, 0.5}) * F * Eigen::Rotation2Dd(in_plane).toRotationMatrix();
+}
+
+// Ψ = μ_t(⟨e₁⟩² + ⟨e₂⟩²) + λ_t/2 ⟨e₁ + e₂⟩², eₖ = (sₖ² − 1)/2 from the stretches F was built with
+// (not from the energy's own eigen-decomposition): StVK stretched both ways, zero slack both ways,
+// and strictly less than StVK where one direction is compressed.
+TEST(TensionFieldMembrane, IsStVKInTensionAndNothingInCompression) {
+  using TF = energies::TensionFieldMembrane;
+  using SV = energies::StVKMembrane;
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  auto expected = [](double s1, double s2) {
+    const double e1 = 0.5 * (s1 * s1 - 1.0), e2 = 0.5 * (s2 * s2 - 1.0);
+    const double p1 = std::max(e1, 0.0), p2 = std::max(e2, 0.0), tr = std::max(e1 + e2, 0.0);
+    return kMembrane[0] * (p1 * p1 + p2 * p2) + 0.5 * kMembrane[1] * tr * tr;
+  };
+  for (int sample = 0; sample < 30; ++sample) {
+    SCOPED_TRACE("sample " + std::to_string(sample));
+    const int regime = sample % 3;  // taut, wrinkled (one way compressed), slack
+    const double s1 = regime == 2 ? 0.6 + 0.38 * u(rng) : 1.02 + 0.3 * u(rng);
+    const double s2 = regime == 0 ? 1.02 + 0.3 * u(rng) : 0.6 + 0.38 * u(rng);
+    const Eigen::Matrix<double, 3, 2> F = principal_stretch(s1, s2, 6.0 * u(rng));
+    const double psi = TF::density(F, kMembrane), stvk = SV::density(F, kMembrane);
+    // Roundoff of F's entries (~1e-16) moves each strain by ~1e-16.
+    EXPECT_NEAR(psi, expected(s1, s2), 1e-13 * (1.0 + expected(s1, s2)));
+    if (regime == 0) EXPECT_NEAR(psi, stvk, 1e-13 * stvk);
+    if (regime == 1) EXPECT_LT(psi, stvk - 1e-4 * stvk);
+    if (regime == 2) EXPECT_EQ(psi, 0.0);
+  }
+  // Wrinkled with tr E < 0: only the stretched direction's μ term is left.
+  EXPECT_NEAR(TF::density(principal_stretch(1.05, 0.7, 0.4), kMembrane), expected(1.05, 0.7), 1e-15);
+  // A tiny stretch across a strong compression: e₁ without cancellation (1e-12 energy to 1e-8).
+  const double tiny = 1.0 + 1e-6;
+  EXPECT_NEAR(TF::density(principal_stretch(tiny, 0.5, 1.1), kMembrane), expected(tiny, 0.5),
+              1e-8 * expected(tiny, 0.5));
+}
+
+TEST(TensionFieldMembrane, DerivativesMatchCentralDifferences) {
+  // Random states, and the three regimes by scaling the rest triangle's in-plane axes (the rest
+  // triangle is not planar in z, so F is not diagonal).
+  for (unsigned seed = 1; seed <= 4; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    const Positions X = rest_triangle(seed);
+    test::expect_derivatives_match(triangle_objective<energies::TensionFieldMembrane>(X, kMembrane),
+                                   test::perturbed(test::flatten(X), 0.2, seed + 20));
+    for (const Eigen::Vector3d scale : {Eigen::Vector3d(1.2, 1.1, 1.0), Eigen::Vector3d(1.2, 0.8, 1.0)}) {
+      const Positions x = X * scale.asDiagonal();
+      test::expect_derivatives_match(triangle_objective<energies::TensionFieldMembrane>(X, kMembrane),
+                                     test::flatten(x));
+    }
+    // slack: no energy, no force, no stiffness
+    const Positions slack = 0.8 * X;
+    assembly::Objective tf = triangle_objective<energies::TensionFieldMembrane>(X, kMembrane);
+    EXPECT_EQ(tf.value(test::flatten(slack)), 0.0);
+    test::expect_derivatives_ok(tf, test::flatten(slack));
+    test::expect_parameter_gradient_matches(tf, "cloth", test::perturbed(test::flatten(X), 0.2, seed + 30));
+  }
+}
+
 TEST(Membranes, BuilderRejectsBadParameters) {
   const Positions X = rest_triangle(1);
   test::expect_error([&] { triangle_objective<energies::StVKMembrane>(X, {-1.0, 1.0}); }, "group 'cloth', element 0");
   test::expect_error([&] { triangle_objective<energies::NeoHookeanMembrane>(X, {1.0, -1.0}); }, "lambda*t");
+  test::expect_error([&] { triangle_objective<energies::TensionFieldMembrane>(X, {0.0, 1.0}); }, "mu*t");
 }
 
 // --- Discrete shell bending ---------------------------------------------------------------------

@@ -24,6 +24,7 @@
 #include "sofax/energies/stable_neo_hookean.hpp"
 #include "sofax/energies/stvk.hpp"
 #include "sofax/energies/symmetric_dirichlet.hpp"
+#include "sofax/energies/tension_field_membrane.hpp"
 
 namespace {
 
@@ -370,6 +371,60 @@ TEST(IsotropicPath, MembraneProjectionKeepsTheTension) {
       negative.kernel.f_space_hessian(0, x, negative.kernel.node_gradients(0), false);
   EXPECT_GT(Eig(H).eigenvalues().maxCoeff(), 1e-3 * H_exact.norm());
   EXPECT_GE(Eig(H).eigenvalues().minCoeff(), -1e-12 * H_exact.norm());
+}
+
+// The tension-field membrane's closed-form Hessian (TensionFieldMembrane::psd_density_hessian, what
+// projected calls use) is its exact Hessian: equal to the dual path's to rounding, taut, wrinkled
+// or slack, and PSD, where the StVK membrane's exact Hessian at the same F is indefinite under
+// compression. Convexity is also checked without any Hessian: Ψ along random lines in F-space has
+// non-negative second differences.
+TEST(IsotropicPath, TensionFieldMembraneHessianIsExactAndPositive) {
+  using Model = energies::TensionFieldMembrane;
+  using Kernel = assembly::DeformationKernel<Model>;
+  const Eigen::Vector2d theta(1.3, 7.0);
+  OneElement<Model> membrane(theta);
+  OneElement<assembly::FSpacePathOnly<Model>> ref(theta);
+  OneElement<assembly::FSpacePathOnly<energies::StVKMembrane>> stvk(theta);
+  const Kernel::NodeGradients G = membrane.kernel.node_gradients(0);
+  using Eig = Eigen::SelfAdjointEigenSolver<Eigen::Matrix<double, 6, 6>>;
+  const Eigen::Matrix3d turn = Eigen::AngleAxisd(0.8, Eigen::Vector3d(1.0, 2.0, -1.0).normalized()).toRotationMatrix();
+  std::mt19937 rng(4);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  int stvk_indefinite = 0;
+  for (int sample = 0; sample < 60; ++sample) {
+    const int regime = sample % 3;  // taut, wrinkled, slack
+    Eigen::Matrix<double, 3, 2> F = Eigen::Matrix<double, 3, 2>::Zero();
+    F(0, 0) = regime == 2 ? 0.6 + 0.38 * u(rng) : 1.02 + 0.3 * u(rng);
+    F(1, 1) = regime == 0 ? 1.02 + 0.3 * u(rng) : 0.6 + 0.38 * u(rng);
+    F = (turn * F * Eigen::Rotation2Dd(6.0 * u(rng)).toRotationMatrix()).eval();
+    const Kernel::Local x = OneElement<Model>::nodes_of(F);
+    Kernel::Local g_closed, g_dual;
+    double E_closed = 0.0, E_dual = 0.0;
+    const Eigen::Matrix<double, 6, 6> H = membrane.kernel.f_space_hessian(0, x, G, true, &g_closed, &E_closed);
+    const Eigen::Matrix<double, 6, 6> H_dual = ref.kernel.f_space_hessian(0, x, G, false, &g_dual, &E_dual);
+    EXPECT_NEAR(E_closed, E_dual, 1e-13 * std::abs(E_dual)) << "sample " << sample;
+    EXPECT_LE((g_closed - g_dual).norm(), 1e-12 * std::max(g_dual.norm(), 1.0)) << "sample " << sample;
+    EXPECT_LE((H - H_dual).norm(), 1e-12 * std::max(H_dual.norm(), 1.0)) << "sample " << sample;
+    EXPECT_GE(Eig(H).eigenvalues().minCoeff(), -1e-12 * H.norm()) << "sample " << sample;
+    if (regime == 2) EXPECT_EQ(H.norm(), 0.0) << "sample " << sample;
+    if (regime != 0) stvk_indefinite += Eig(stvk.kernel.f_space_hessian(0, x, G, false)).eigenvalues().minCoeff() < 0.0;
+  }
+  EXPECT_GT(stvk_indefinite, 20);  // what the tension-field membrane spares Newton
+
+  // Second differences of t ↦ Ψ(F + t D) over [-1, 1], F and D random across all regimes.
+  for (int line = 0; line < 50; ++line) {
+    Eigen::Matrix<double, 3, 2> F, D;
+    for (int k = 0; k < 6; ++k) {
+      F.data()[k] = 2.0 * u(rng) - 1.0;
+      D.data()[k] = 0.5 * (2.0 * u(rng) - 1.0);
+    }
+    auto psi = [&](double t) { return Model::density((F + t * D).eval(), theta); };
+    const double h = 0.05;
+    for (double t = -1.0 + h; t < 1.0; t += h) {
+      const double second = psi(t - h) - 2.0 * psi(t) + psi(t + h);
+      EXPECT_GE(second, -1e-13 * (1.0 + std::abs(psi(t)))) << "line " << line << ", t " << t;
+    }
+  }
 }
 
 }  // namespace

@@ -226,6 +226,30 @@ TEST(SceneModel, TimeSolverAndOutputSettings) {
   EXPECT_EQ(s.name, "settings");  // no "name": the file's stem
 }
 
+// A cloth's "model" names its membrane; a name outside the schema's enum is refused at its path.
+TEST(SceneModel, MembraneModelsByName) {
+  auto scene_with = [](const std::string& model) {
+    return R"({"format": "sofax-scene", "version": 1, "time": {"duration": 0.1},
+      "bodies": [{"name": "c", "type": "cloth", "mesh": {"primitive": "cloth_grid", "width": 1, "height": 1, "cells": [2, 2]},
+                  "material": {"model": ")" + model + R"("}}]})";
+  };
+  const std::pair<const char*, physics::MembraneMaterial> names[] = {
+      {"stvk", physics::MembraneMaterial::stvk},
+      {"neo_hookean", physics::MembraneMaterial::neo_hookean},
+      {"tension_field", physics::MembraneMaterial::tension_field}};
+  for (const auto& [name, material] : names) {
+    const scene::Scene s = scene::parse_scene(scene_with(name), "cloth.json");
+    ASSERT_EQ(s.model.cloth_blocks.size(), 1u) << name;
+    EXPECT_EQ(s.model.cloth_blocks[0].model, material) << name;
+  }
+  try {
+    scene::parse_scene(scene_with("tension"), "cloth.json");
+    FAIL() << "expected InputError";
+  } catch (const sofax::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/bodies/0/material/model"), std::string::npos) << e.what();
+  }
+}
+
 // "multigrid" picks PETSc's CG + GAMG for Newton's steps; without PETSc the scene is refused,
 // naming the option.
 TEST(SceneModel, MultigridSolverNeedsPetsc) {

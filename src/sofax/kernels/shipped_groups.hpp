@@ -21,6 +21,7 @@
 #include "sofax/energies/mass_spring.hpp"
 #include "sofax/energies/neo_hookean.hpp"
 #include "sofax/energies/neo_hookean_membrane.hpp"
+#include "sofax/energies/tension_field_membrane.hpp"
 #include "sofax/energies/spring_dashpot.hpp"
 #include "sofax/energies/stable_neo_hookean.hpp"
 #include "sofax/energies/stvk.hpp"
@@ -39,6 +40,7 @@
 #define SOFAX_MEMBRANE_KERNELS(X)                                             \
   X(::sofax::assembly::DeformationKernel<::sofax::energies::StVKMembrane>)      \
   X(::sofax::assembly::DeformationKernel<::sofax::energies::NeoHookeanMembrane>) \
+  X(::sofax::assembly::DeformationKernel<::sofax::energies::TensionFieldMembrane>) \
   X(::sofax::assembly::EnergyKernel<::sofax::energies::DiscreteShellBending>)
 
 #define SOFAX_DISCRETE_KERNELS(X)                                             \

@@ -31,7 +31,8 @@
 namespace sofax::physics {
 
 enum class TetMaterial { linear, stvk, corotated, neo_hookean, stable_neo_hookean };
-enum class MembraneMaterial { stvk, neo_hookean };
+// tension_field: StVK in tension, no stiffness in compression (energies/tension_field_membrane.hpp).
+enum class MembraneMaterial { stvk, neo_hookean, tension_field };
 enum class MassModel { lumped, consistent };
 
 // An isotropic solid: Young's modulus E (Pa), Poisson ratio ν ∈ (−1, 0.5), density ρ (kg/m³).

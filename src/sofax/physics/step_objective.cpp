@@ -19,6 +19,7 @@
 #include "sofax/energies/linear_elasticity.hpp"
 #include "sofax/energies/neo_hookean_membrane.hpp"
 #include "sofax/energies/stvk.hpp"
+#include "sofax/energies/tension_field_membrane.hpp"
 #include "sofax/solve/mpi_ranks.hpp"
 
 namespace sofax::physics {
@@ -66,10 +67,17 @@ void add_tets(assembly::ObjectiveBuilder& b, const Model& model, const TetBlock&
 void add_cloth(assembly::ObjectiveBuilder& b, const Model& model, const ClothBlock& block, const std::string& name,
                bool bending) {
   const auto& rest = model.rest_positions;
-  if (block.model == MembraneMaterial::stvk)
-    b.add_deformation<energies::StVKMembrane>(name + " membrane", block.triangles, rest, block.membrane);
-  else
-    b.add_deformation<energies::NeoHookeanMembrane>(name + " membrane", block.triangles, rest, block.membrane);
+  switch (block.model) {
+    case MembraneMaterial::stvk:
+      b.add_deformation<energies::StVKMembrane>(name + " membrane", block.triangles, rest, block.membrane);
+      break;
+    case MembraneMaterial::neo_hookean:
+      b.add_deformation<energies::NeoHookeanMembrane>(name + " membrane", block.triangles, rest, block.membrane);
+      break;
+    case MembraneMaterial::tension_field:
+      b.add_deformation<energies::TensionFieldMembrane>(name + " membrane", block.triangles, rest, block.membrane);
+      break;
+  }
   if (bending)
     b.add_elements<energies::DiscreteShellBending>(name + " bending", block.hinges, block.bending);
 }

@@ -58,6 +58,13 @@ physics::TetMaterial tet_model(const std::string& s) {
   return physics::TetMaterial::neo_hookean;
 }
 
+// The schema has checked the name against the enum.
+physics::MembraneMaterial membrane_model(const std::string& s) {
+  if (s == "neo_hookean") return physics::MembraneMaterial::neo_hookean;
+  if (s == "tension_field") return physics::MembraneMaterial::tension_field;
+  return physics::MembraneMaterial::stvk;
+}
+
 physics::SolidMaterial solid_material(const json& m) {
   physics::SolidMaterial out;
   if (m.contains("model")) out.model = tet_model(m.at("model").get<std::string>());
@@ -70,7 +77,7 @@ physics::SolidMaterial solid_material(const json& m) {
 physics::ClothMaterial cloth_material(const json& m) {
   physics::ClothMaterial out;
   if (m.contains("model"))
-    out.model = m.at("model") == "neo_hookean" ? physics::MembraneMaterial::neo_hookean : physics::MembraneMaterial::stvk;
+    out.model = membrane_model(m.at("model").get<std::string>());
   out.youngs_modulus = m.value("youngs_modulus", out.youngs_modulus);
   out.poisson_ratio = m.value("poisson_ratio", out.poisson_ratio);
   out.thickness = m.value("thickness", out.thickness);
