@@ -109,6 +109,20 @@ struct MinimizerOptions {
   // projection comes back for the rest of the solve and that iterate is retried. Each
   // IterationRecord::hessian says which one a step used. minimize_newton only.
   double exact_hessian_below = 1e-3;
+  // Newton's last iterate on the previous iterate's Hessian (a chord step, as in Shamanskii's
+  // method), with direction_tolerance: when the last two steps were full steps (α = 1) on their
+  // own iterates' Hessians, shrinking fast (‖d_{k−1}‖ ≤ ‖d_{k−2}‖ / 10) so that the next is
+  // predicted below direction_tolerance (at Newton's quadratic rate after a direct solve, at the
+  // linear rate after CG with a kept factor: ‖d_{k−1}‖³/‖d_{k−2}‖², ‖d_{k−1}‖²/‖d_{k−2}‖), the iterate
+  // takes a gradient pass only and solves with the Hessian already assembled, by CG with the kept
+  // factor. That Hessian differs from the iterate's by O(‖d_{k−1}‖), so its direction from the
+  // iterate's by a fraction O(‖d_{k−1}‖) of itself, no more than CG's reuse_tolerance leaves;
+  // where it is below the tolerance the solve ends as any would, without the assembly that would
+  // only have confirmed it. Otherwise (a prediction missed) the direction is line-searched as a
+  // step and the next iterate assembles. Only with reuse_factorization: solves that factor every
+  // iterate (the adjoint's rollouts) keep the O(‖d‖²) accuracy of an exact last step.
+  // IterationRecord::hessian: StepHessian::previous. minimize_newton (direct) only.
+  bool lag_final_hessian = true;
 
   // Newton–Krylov: CG on Hessian-vector products (project_hessian selects the projected local
   // Hessians; without it, CG stops at negative curvature: truncated Newton). Eisenstat–Walker

@@ -34,6 +34,7 @@ std::string_view to_string(StepHessian hessian) {
     case StepHessian::none: return "-";
     case StepHessian::projected: return "projected";
     case StepHessian::exact: return "exact";
+    case StepHessian::previous: return "previous";
   }
   return "unknown";
 }

@@ -37,9 +37,10 @@ enum class StepHessian {
   none,       // no step (iteration 0) or no Hessian (L-BFGS, gradient descent)
   projected,  // per-element PSD-projected local Hessians (MinimizerOptions::project_hessian)
   exact,      // the unprojected Hessian (Newton's tail past exact_hessian_below, or no projection)
+  previous,   // the previous iterate's Hessian, not assembled again (MinimizerOptions::lag_final_hessian)
 };
 
-std::string_view to_string(StepHessian hessian);  // "-", "projected", "exact"
+std::string_view to_string(StepHessian hessian);  // "-", "projected", "exact", "previous"
 
 // One accepted iterate (iteration 0 is the starting point).
 struct IterationRecord {

@@ -154,6 +154,18 @@ void balance_translations(const assembly::HessianMatrix& H, const std::vector<in
 
 // Newton with an assembled Hessian (Cholesky or PETSc). One named report returned everywhere: the
 // total timer below writes into the caller's report as it goes out of scope.
+// MinimizerOptions::lag_final_hessian: the largest ratio of the last two full steps at which the
+// next iterate may lag its Hessian.
+constexpr double kLagRate = 0.1;
+
+// Whether the step after the full steps s_before, s (‖d‖∞) is predicted below `tolerance`: at
+// Newton's quadratic rate (s³/s_before²) after a direct solve, at the linear rate (s²/s_before)
+// after CG with a kept factor, whose 1% residuals leave the steps that much less converged (the
+// 64×32 cloth: predicted at the quadratic rate, one lagged iterate in five missed).
+bool predicted_below(double s, double s_before, bool direct_solve, double tolerance) {
+  return direct_solve ? s * s * s <= tolerance * s_before * s_before : s * s <= tolerance * s_before;
+}
+
 MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, Eigen::VectorXd& x,
                                          const MinimizerOptions& options, const DofConstraints& constraints,
                                          NewtonWorkspace* workspace) {
@@ -170,6 +182,11 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
   // The last step's predicted decrease −gᵀd and the gradient norm it started from: the stall test.
   double predicted_decrease = std::numeric_limits<double>::infinity(), previous_gradient_norm = 0.0;
   IterationRecord record;
+  // Newton's last iterate on the previous Hessian (MinimizerOptions::lag_final_hessian): ‖d‖∞ of
+  // the last two steps when they were full steps on their own iterate's Hessian (else 0), and
+  // whether the last one was solved directly (a fresh factor) rather than by CG on a kept one.
+  double full_step = 0.0, full_step_before = 0.0;
+  bool direct_solve = false, full_step_direct = false;
   auto assemble = [&] {
     detail::ScopedTimer t(report.times.assembly);
     const double e = objective.hessian(
@@ -334,19 +351,30 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
   };
 
   for (int k = 0;; ++k) {
+    // The last iterate of a solve converging fast (the last step ≤ kLagRate of the one before:
+    // the Hessian then moves little over the next), predicted to end it: its direction on the
+    // Hessian already assembled, with no new assembly. (Where Newton converges slowly the older
+    // Hessian can be far stiffer, x⁴ at 0: its direction would understate the iterate's own.)
+    bool lag = k >= 2 && options.lag_final_hessian && options.direction_tolerance > 0.0 && !petsc &&
+               full_step_before > 0.0 && full_step <= kLagRate * full_step_before &&
+               predicted_below(full_step, full_step_before, full_step_direct, options.direction_tolerance) &&
+               options.reuse_factorization && w.factor_reusable;
     // Whether Newton's exact tail begins at this iterate is a question of its gradient alone.
     // Asked first (a gradient pass: on the 100k beam ~1/8 of a projected assembly), the Hessian
     // is assembled once, exact or projected, where it was assembled projected and then again exact.
-    if (k > 0 && options.project_hessian && !exact && !exact_abandoned && options.exact_hessian_below > 0) {
+    const bool exact_question =
+        options.project_hessian && !exact && !exact_abandoned && options.exact_hessian_below > 0;
+    if (k > 0 && (lag || exact_question)) {
       {
         detail::ScopedTimer t(report.times.assembly);
-        objective.gradient(x, w.gradient, {.threads = options.threads});
+        energy = objective.gradient(x, w.gradient, {.threads = options.threads});
         ++report.energy_evaluations;
       }
       w.elimination.restrict(w.gradient, w.reduced_gradient);
-      exact = w.reduced_gradient.norm() <= options.exact_hessian_below * report.initial_gradient_norm;
+      if (!lag && exact_question)
+        exact = w.reduced_gradient.norm() <= options.exact_hessian_below * report.initial_gradient_norm;
     }
-    energy = assemble();  // energy, gradient and Hessian at the current iterate
+    if (!lag) energy = assemble();  // energy, gradient and Hessian at the current iterate
     w.elimination.restrict(w.gradient, w.reduced_gradient);
     const double gradient_norm = w.reduced_gradient.norm();
     if (k == 0 && !detail::start_is_finite(objective, x, energy, gradient_norm, report)) return report;
@@ -356,7 +384,7 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
                                              previous_gradient_norm, report))
       return report;
 
-    if (options.project_hessian && !exact && !exact_abandoned && options.exact_hessian_below > 0 &&
+    if (!lag && options.project_hessian && !exact && !exact_abandoned && options.exact_hessian_below > 0 &&
         gradient_norm <= options.exact_hessian_below * report.initial_gradient_norm) {
       exact = true;
       assemble();
@@ -369,6 +397,13 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
       // solved: the step is in w.step already (a kept factor's CG, or PETSc's).
       bool solved = !petsc && options.reuse_factorization && w.factor_reusable && solve_with_kept_factor();
       FactorStatus status = FactorStatus::positive_definite;
+      direct_solve = !solved && !petsc;
+      if (lag && !solved) {
+        // The kept factor no longer fits the lagged Hessian: this iterate's own, after all.
+        lag = false;
+        energy = assemble();
+        continue;
+      }
       if (petsc) {
         status = solve_with_petsc(max_shifts);
         solved = status == FactorStatus::positive_definite;
@@ -396,12 +431,20 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
           // is at its rounding): it leaves an error O(‖d‖²) rather than O(‖d‖).
           detail::unsearched_step(objective, x, w.step, options, w.trial, record, report);
           report.status = MinimizerStatus::step_converged;
-          report.message = "Newton step " + std::to_string(direction_norm) + " (max norm) is below the direction tolerance";
+          report.message = "Newton step " + std::to_string(direction_norm) + " (max norm) is below the direction tolerance" +
+                           (lag ? " (on the previous iterate's Hessian)" : "");
           return report;
         }
       }
+      if (lag && !descent) {  // not expected of a positive definite factor; the iterate's own Hessian
+        lag = false;
+        energy = assemble();
+        continue;
+      }
       if (descent) {
-        record.hessian = exact || !options.project_hessian ? StepHessian::exact : StepHessian::projected;
+        record.hessian = lag                                   ? StepHessian::previous
+                         : exact || !options.project_hessian ? StepHessian::exact
+                                                             : StepHessian::projected;
         // A predicted decrease below the energy's rounding: the line search is blind there, and the
         // step is taken whole (feasibility permitting); the stall test judges it by the gradient.
         if (-slope <= detail::roundoff_level(options, energy) &&
@@ -411,6 +454,11 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
         if (detail::armijo_step(objective, x, w.step, energy, slope, options, w.trial, "Newton", record, report))
           break;
         if (report.status == MinimizerStatus::line_search_failed && gradient_accepts_full_step(gradient_norm)) break;
+        if (lag && report.status != MinimizerStatus::roundoff_converged) {  // the iterate's own Hessian, then
+          lag = false;
+          energy = assemble();
+          continue;
+        }
         if (!exact || report.status == MinimizerStatus::roundoff_converged) return report;
       } else if (!exact) {
         if (!petsc_failure.empty()) {
@@ -435,6 +483,10 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
       assemble();
     }
     step_norm = record.step_norm;
+    const bool full = !lag && record.step_length == 1.0;
+    full_step_before = full ? full_step : 0.0;
+    full_step = full ? record.step_norm : 0.0;
+    full_step_direct = full && direct_solve;
     previous_energy = energy;
     previous_gradient_norm = gradient_norm;
     predicted_decrease = -w.reduced_gradient.dot(w.reduced_step);
