@@ -303,6 +303,16 @@ TEST(IsotropicPath, ProjectionKeepsAPositiveDefiniteHessian) {
   }
 }
 
+// A membrane's F (3×2) with principal stretches s1, s2: its rest frame turned by `in_plane`, its
+// image by a fixed rotation, so that neither frame is the identity.
+Eigen::Matrix<double, 3, 2> membrane_stretch(double s1, double s2, double in_plane) {
+  const Eigen::Matrix3d turn = Eigen::AngleAxisd(0.8, Eigen::Vector3d(1.0, 2.0, -1.0).normalized()).toRotationMatrix();
+  Eigen::Matrix<double, 3, 2> F = Eigen::Matrix<double, 3, 2>::Zero();
+  F(0, 0) = s1;
+  F(1, 1) = s2;
+  return turn * F * Eigen::Rotation2Dd(in_plane).toRotationMatrix();
+}
+
 // The StVK membrane's projected F-space Hessian (StVKMembrane::psd_density_hessian) against the
 // exact one of the F-space path: ∇²Ψ = JᵀWJ + S ⊗ I₃, with the stand-in keeping S's tension only,
 // so H_psd − H_exact = (S⁺ − S) ⊗ I₃ for S = (FᵀF)⁻¹Fᵀ P taken from the dual path's stress P = F S.
@@ -316,7 +326,6 @@ TEST(IsotropicPath, MembraneProjectionKeepsTheTension) {
   OneElement<assembly::FSpacePathOnly<Model>> ref(theta);
   const Kernel::NodeGradients G = membrane.kernel.node_gradients(0);
   using Eig = Eigen::SelfAdjointEigenSolver<Eigen::Matrix<double, 6, 6>>;
-  const Eigen::Matrix3d turn = Eigen::AngleAxisd(0.8, Eigen::Vector3d(1.0, 2.0, -1.0).normalized()).toRotationMatrix();
   std::mt19937 rng(3);
   std::uniform_real_distribution<double> u(-1.0, 1.0);
   int indefinite = 0;
@@ -324,11 +333,9 @@ TEST(IsotropicPath, MembraneProjectionKeepsTheTension) {
     // Principal stretches in (1.05, 1.3) for the first half; after, one in (0.7, 0.95) and the
     // other in (0.9, 1): tr E < 0, so S₁₁ = 2μE₁₁ + λ tr E < 0 in the principal frame.
     const bool compressed = sample >= 20;
-    Eigen::Matrix<double, 3, 2> F = Eigen::Matrix<double, 3, 2>::Zero();
-    F(0, 0) = compressed ? 0.825 + 0.125 * u(rng) : 1.175 + 0.125 * u(rng);
-    F(1, 1) = compressed ? 0.95 + 0.05 * u(rng) : 1.175 + 0.125 * u(rng);
-    const Eigen::Matrix2d shear = Eigen::Rotation2Dd(u(rng)).toRotationMatrix();
-    F = (turn * F * shear).eval();  // F = Q diag(λ) R: the principal stretches stay
+    const double s1 = compressed ? 0.825 + 0.125 * u(rng) : 1.175 + 0.125 * u(rng);
+    const double s2 = compressed ? 0.95 + 0.05 * u(rng) : 1.175 + 0.125 * u(rng);
+    const Eigen::Matrix<double, 3, 2> F = membrane_stretch(s1, s2, u(rng));
     const Kernel::Local x = OneElement<Model>::nodes_of(F);
     Kernel::Local g_psd, g_ref;
     double E_psd = 0.0, E_ref = 0.0;
@@ -387,16 +394,14 @@ TEST(IsotropicPath, TensionFieldMembraneHessianIsExactAndPositive) {
   OneElement<assembly::FSpacePathOnly<energies::StVKMembrane>> stvk(theta);
   const Kernel::NodeGradients G = membrane.kernel.node_gradients(0);
   using Eig = Eigen::SelfAdjointEigenSolver<Eigen::Matrix<double, 6, 6>>;
-  const Eigen::Matrix3d turn = Eigen::AngleAxisd(0.8, Eigen::Vector3d(1.0, 2.0, -1.0).normalized()).toRotationMatrix();
   std::mt19937 rng(4);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   int stvk_indefinite = 0;
   for (int sample = 0; sample < 60; ++sample) {
     const int regime = sample % 3;  // taut, wrinkled, slack
-    Eigen::Matrix<double, 3, 2> F = Eigen::Matrix<double, 3, 2>::Zero();
-    F(0, 0) = regime == 2 ? 0.6 + 0.38 * u(rng) : 1.02 + 0.3 * u(rng);
-    F(1, 1) = regime == 0 ? 1.02 + 0.3 * u(rng) : 0.6 + 0.38 * u(rng);
-    F = (turn * F * Eigen::Rotation2Dd(6.0 * u(rng)).toRotationMatrix()).eval();
+    const double s1 = regime == 2 ? 0.6 + 0.38 * u(rng) : 1.02 + 0.3 * u(rng);
+    const double s2 = regime == 0 ? 1.02 + 0.3 * u(rng) : 0.6 + 0.38 * u(rng);
+    const Eigen::Matrix<double, 3, 2> F = membrane_stretch(s1, s2, 6.0 * u(rng));
     const Kernel::Local x = OneElement<Model>::nodes_of(F);
     Kernel::Local g_closed, g_dual;
     double E_closed = 0.0, E_dual = 0.0;
