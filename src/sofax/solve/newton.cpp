@@ -152,8 +152,6 @@ void balance_translations(const assembly::HessianMatrix& H, const std::vector<in
   for (Eigen::Index row = 0; row < d.size(); ++row) d[row] += delta[free[static_cast<std::size_t>(row)] % 3];
 }
 
-// Newton with an assembled Hessian (Cholesky or PETSc). One named report returned everywhere: the
-// total timer below writes into the caller's report as it goes out of scope.
 // MinimizerOptions::lag_final_hessian: the largest ratio of the last two full steps at which the
 // next iterate may lag its Hessian.
 constexpr double kLagRate = 0.1;
@@ -166,6 +164,8 @@ bool predicted_below(double s, double s_before, bool direct_solve, double tolera
   return direct_solve ? s * s * s <= tolerance * s_before * s_before : s * s <= tolerance * s_before;
 }
 
+// Newton with an assembled Hessian (Cholesky or PETSc). One named report returned everywhere: the
+// total timer below writes into the caller's report as it goes out of scope.
 MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, Eigen::VectorXd& x,
                                          const MinimizerOptions& options, const DofConstraints& constraints,
                                          NewtonWorkspace* workspace) {
