@@ -6,6 +6,9 @@
 //   contact/cloth_on_sphere/64x32   the Warp course's cloth: a 2 × 1 m 64×32 grid (StVK membrane,
 //                                   E = 1 MPa, t = 1 mm, 200 kg/m³, bending) pinned along x = 0,
 //                                   falling 0.1 m onto a sphere of radius 0.4 m; 30 steps (1 s)
+//   contact/cloth_on_sphere/64x32/tension_field
+//                                   the same with the tension-field membrane (StVK in tension, no
+//                                   energy in compression: energies/tension_field_membrane.hpp)
 //   contact/ball_drop/10k           a Gmsh ball of radius 0.1 m (about 10k tets, Neo-Hookean,
 //                                   E = 100 kPa, ν = 0.3, 1000 kg/m³) dropped from 5 cm onto the
 //                                   ground plane; 30 steps
