@@ -362,6 +362,12 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
     // Whether Newton's exact tail begins at this iterate is a question of its gradient alone.
     // Asked first (a gradient pass: on the 100k beam ~1/8 of a projected assembly), the Hessian
     // is assembled once, exact or projected, where it was assembled projected and then again exact.
+    // A lagged iterate that cannot go on (no kept factor fits, no descent, no step): its own
+    // Hessian after all, retried as any iterate.
+    auto stop_lagging = [&] {
+      lag = false;
+      energy = assemble();
+    };
     const bool exact_question =
         options.project_hessian && !exact && !exact_abandoned && options.exact_hessian_below > 0;
     if (k > 0 && (lag || exact_question)) {
@@ -398,10 +404,8 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
       bool solved = !petsc && options.reuse_factorization && w.factor_reusable && solve_with_kept_factor();
       FactorStatus status = FactorStatus::positive_definite;
       direct_solve = !solved && !petsc;
-      if (lag && !solved) {
-        // The kept factor no longer fits the lagged Hessian: this iterate's own, after all.
-        lag = false;
-        energy = assemble();
+      if (lag && !solved) {  // the kept factor no longer fits the lagged Hessian
+        stop_lagging();
         continue;
       }
       if (petsc) {
@@ -436,9 +440,8 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
           return report;
         }
       }
-      if (lag && !descent) {  // not expected of a positive definite factor; the iterate's own Hessian
-        lag = false;
-        energy = assemble();
+      if (lag && !descent) {  // not expected of a positive definite factor
+        stop_lagging();
         continue;
       }
       if (descent) {
@@ -454,9 +457,8 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
         if (detail::armijo_step(objective, x, w.step, energy, slope, options, w.trial, "Newton", record, report))
           break;
         if (report.status == MinimizerStatus::line_search_failed && gradient_accepts_full_step(gradient_norm)) break;
-        if (lag && report.status != MinimizerStatus::roundoff_converged) {  // the iterate's own Hessian, then
-          lag = false;
-          energy = assemble();
+        if (lag && report.status != MinimizerStatus::roundoff_converged) {
+          stop_lagging();
           continue;
         }
         if (!exact || report.status == MinimizerStatus::roundoff_converged) return report;
