@@ -432,6 +432,57 @@ TEST(ImplicitDynamics, StepsReuseTheSymbolicFactorization) {
   EXPECT_EQ(w.impl().newton.cholesky->analysis_count(), 1);
 }
 
+// Implicit steps take exact Hessians from their first Newton iterate (the inertia term keeps a
+// falling beam's positive definite) and reach the states that projecting until Newton's tail
+// reaches, to the Newton tolerance (1e-6 m/s: 3.3e-8 m per step). Where an exact Hessian fails
+// (a spring compressed to half its length, k = 1e4 N/m against m/h² = 9 N/m: the transverse
+// stiffness k(1 − L/d) = −k), the workspace learns it: later steps take them in the tail only.
+TEST(ImplicitDynamics, ExactHessiansFromTheFirstIterateUntilOneFails) {
+  ModelBuilder b;
+  const int beam = b.add_solid("beam", mesh::tet_box({1.0, 0.1, 0.1}, {12, 2, 2}), {.youngs_modulus = 1e5});
+  b.pin(b.nodes_of(beam, "x_min"));
+  const Model model = std::move(b).finalize();
+  State exact = initial_state(model), tail = exact, next;
+  StepWorkspace w_exact(model), w_tail(model);
+  const double from_start = w_exact.impl().exact_hessian_below;
+  EXPECT_GE(from_start, 1.0);
+  int newton_exact = 0, newton_tail = 0;
+  for (int i = 0; i < 5; ++i) {
+    StepReport r = step(model, exact, next, {}, w_exact, {.time_step = 1.0 / 30});
+    ASSERT_TRUE(r.ok()) << r.message;
+    newton_exact += r.newton_iterations;
+    std::swap(exact, next);
+    w_tail.impl().exact_hessian_below = solve::MinimizerOptions{}.exact_hessian_below;
+    r = step(model, tail, next, {}, w_tail, {.time_step = 1.0 / 30});
+    ASSERT_TRUE(r.ok()) << r.message;
+    newton_tail += r.newton_iterations;
+    std::swap(tail, next);
+  }
+  EXPECT_EQ(w_exact.impl().exact_hessian_below, from_start);  // none failed
+  EXPECT_GT((initial_state(model).x - exact.x).cwiseAbs().maxCoeff(), 1e-2);
+  EXPECT_LE((exact.x - tail.x).cwiseAbs().maxCoeff(), 1e-6);
+  EXPECT_LE(newton_exact, newton_tail);
+
+  ModelBuilder sb;
+  mesh::Mesh spring;
+  spring.vertex_positions.resize(2, 3);
+  spring.vertex_positions << 0, 0, 0, 0, 0, -1;
+  spring.edge_indices.resize(1, 2);
+  spring.edge_indices << 0, 1;
+  const int s = sb.add_springs("spring", spring, {.stiffness = 1e4, .node_mass = 0.01});
+  sb.pin({sb.node(s, 0)});
+  mesh::Positions compressed = spring.vertex_positions;
+  compressed(1, 2) = -0.5;
+  sb.set_initial_positions(compressed);
+  const Model springs = std::move(sb).finalize();
+  StepWorkspace w_spring(springs);
+  State a = initial_state(springs);
+  const StepReport r = step(springs, a, next, {}, w_spring, {.time_step = 1.0 / 30});
+  ASSERT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(w_spring.impl().exact_hessian_below, solve::MinimizerOptions{}.exact_hessian_below);
+  EXPECT_LT(next.x[5], -0.5);  // the spring pushes its free end out
+}
+
 // LinearSolver::multigrid (PETSc CG + GAMG on the assembled Hessian) is the same minimizer as
 // direct with another linear solve: a beam falling under gravity reaches the same states to
 // the Newton tolerance (velocity 1e-6 m/s: 3.3e-8 m per step), no Cholesky factorization made.

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <string>
 
@@ -185,6 +186,67 @@ TEST(Newton, ExactHessianTailAndLiveProgress) {
   // The callback saw every iterate, in order, as the history records them.
   ASSERT_EQ(seen.size(), re.history.size());
   for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], static_cast<int>(i));
+}
+
+// W = x⁴ − x²: concave (W'' < 0) for |x| < 1/√6.
+struct DoubleWell1D {
+  static constexpr int arity = 1, dim = 1, param_count = 0;
+  template <class S, class T>
+  static S energy(const Eigen::Matrix<S, 1, 1>& x, const Eigen::Matrix<T, 0, 1>&) {
+    const S x2 = x[0] * x[0];
+    return x2 * x2 - x2;
+  }
+};
+
+// exact_hessian_below ≥ 1 (implicit steps): exact Hessians from the first iterate. Where the
+// exact Hessian is positive definite, Newton takes its step at once (E = 2(x − 1)² − 1.5x², whose
+// projected Hessian is 4× too stiff: one step to x* = 4 where the tail waits 30 projected ones);
+// where it is not, the iterate is retried projected and the solve projects from then on.
+TEST(Newton, ExactHessianFromTheFirstIterateFallsBackToProjection) {
+  const assembly::Objective quadratic = test::overstiff_projection(4.0, 3.0);
+  solve::MinimizerOptions options{.max_iterations = 200, .gradient_tolerance = 1e-10};
+  options.exact_hessian_below = 1.0;
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(1);
+  const solve::MinimizerReport rq = solve::minimize_newton(quadratic, x, options);
+  ASSERT_TRUE(rq.converged()) << rq.message;
+  EXPECT_NEAR(x[0], 4.0, 1e-12);
+  EXPECT_EQ(rq.iterations, 1);
+  EXPECT_EQ(rq.history[1].hessian, solve::StepHessian::exact);
+  EXPECT_FALSE(rq.exact_hessian_failed);
+  // One assembly per iterate: no projected one first, no gradient pass asking about the tail.
+  EXPECT_EQ(rq.hessian_evaluations, rq.iterations + 1);
+  EXPECT_EQ(rq.energy_evaluations - rq.hessian_evaluations, rq.history[1].line_search_evaluations);
+  x.setZero();
+  options.exact_hessian_below = 1e-3;
+  const solve::MinimizerReport rt = solve::minimize_newton(quadratic, x, options);
+  ASSERT_TRUE(rt.converged()) << rt.message;
+  // |g| = |x − 4| shrinks by 3/4 per projected step from 4: below 1e-3 · 4 first after 25
+  // ((3/4)^24 = 1.003e-3), then one exact step.
+  EXPECT_EQ(rt.iterations, 26);
+
+  // E = W(x) + (x − 1)²/2 with the well W = x⁴ − x²: E''(0) = −1, so the first iterate's exact
+  // Hessian fails; it is retried projected (W's clamped to 0, the spring's 1 left) and the solve
+  // projects from then on, to E's minimum, the root of 4x³ − x − 1 (found here by bisection).
+  assembly::ObjectiveBuilder builder(1, 1);
+  builder.add_elements<DoubleWell1D>("well", Eigen::Matrix<int, 1, 1>(0), Eigen::Matrix<double, 1, 0>());
+  builder.add_elements<test::Anchor1D>("spring", Eigen::Matrix<int, 1, 1>(0), Eigen::RowVector2d(1.0, 1.0));
+  const assembly::Objective well = std::move(builder).finalize();
+  double lo = 0.5, hi = 1.0;  // 4x³ − x − 1: −1 at 0.5, +2 at 1
+  for (int i = 0; i < 60; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    if (4.0 * mid * mid * mid - mid - 1.0 < 0.0) lo = mid;
+    else hi = mid;
+  }
+  x.setZero();
+  options.exact_hessian_below = 1.0;
+  const solve::MinimizerReport rw = solve::minimize_newton(well, x, options);
+  ASSERT_TRUE(rw.converged()) << rw.message;
+  EXPECT_NEAR(x[0], lo, 1e-9);
+  EXPECT_TRUE(rw.exact_hessian_failed);
+  EXPECT_EQ(rw.history[1].hessian, solve::StepHessian::projected);
+  for (const solve::IterationRecord& it : rw.history) EXPECT_NE(it.hessian, solve::StepHessian::exact);
+  EXPECT_EQ(solve::exact_hessian_below_after_failure(1.0), solve::MinimizerOptions{}.exact_hessian_below);
+  EXPECT_EQ(solve::exact_hessian_below_after_failure(1e-3), 0.0);
 }
 
 TEST(Newton, ExtrapolatedFullStepsReachWhatProjectionUnderstates) {

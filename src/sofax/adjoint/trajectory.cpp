@@ -128,7 +128,7 @@ class Sweep {
     const int N = options_.steps;
     states_.assign(static_cast<std::size_t>(N) + 1, std::nullopt);
     if (contact_) snapshots_.assign(options_.checkpoints < 0 ? static_cast<std::size_t>(N) : 1, {});
-    exact_fails_.assign(static_cast<std::size_t>(N), 0);
+    exact_below_.assign(static_cast<std::size_t>(N), 0.0);
     kappas_.assign(static_cast<std::size_t>(N), {0.0, 0.0});
     // Every rollout starts as a fresh workspace would: adaptive κ unset until the first contact.
     w_.contact.kappa = w_.contact.max_kappa = 0.0;
@@ -194,11 +194,11 @@ class Sweep {
   }
 
   bool advance(const physics::State& in, physics::State& out) {
-    // Newton's path must repeat exactly: the workspace's sticky "the exact-Hessian tail failed"
-    // flag as it was when this step was first taken.
-    auto& fails = exact_fails_[static_cast<std::size_t>(in.step)];
-    if (recording_) fails = w_.exact_hessian_fails ? 1 : 0;
-    else w_.exact_hessian_fails = fails != 0;
+    // Newton's path must repeat exactly: where the workspace took exact Hessians when this step
+    // was first taken.
+    auto& below = exact_below_[static_cast<std::size_t>(in.step)];
+    if (recording_) below = w_.exact_hessian_below;
+    else w_.exact_hessian_below = below;
     // So must the adaptive barrier stiffness κ the workspace carries from step to step.
     auto& kappa = kappas_[static_cast<std::size_t>(in.step)];
     if (recording_) kappa = {w_.contact.kappa, w_.contact.max_kappa};
@@ -551,7 +551,7 @@ class Sweep {
   int pinned_dofs_ = 0;
   std::vector<std::optional<physics::State>> states_;
   int kept_ = 0;
-  std::vector<char> exact_fails_;  // per step: StepWorkspace's exact_hessian_fails before it
+  std::vector<double> exact_below_;  // per step: StepWorkspace's exact_hessian_below before it
   std::vector<std::pair<double, double>> kappas_;  // per step: the contact groups' (κ, κ_max) before it
   bool recording_ = false;
   StaticAdjoint adjoint_;

@@ -120,6 +120,8 @@ class Stepper {
     if (model_.has_contact ? !begin_contact(s, x, x, sub, sub.t_end, 0.0) : !start_from(x, s.x)) return false;
     solve::MinimizerOptions m = newton_options();
     m.max_iterations = std::max(100, m.max_iterations);
+    // Without inertia, the exact Hessian far from equilibrium is often indefinite: its tail only.
+    m.exact_hessian_below = std::min(m.exact_hessian_below, solve::MinimizerOptions{}.exact_hessian_below);
     // Forces can fall only to the rounding level of the largest element forces (a stiff solid's
     // ~1e-9 of the weight): stop at 1e-8 of the start, or when Newton's next step is below 1e-8
     // of the model's size.
@@ -247,7 +249,7 @@ class Stepper {
     if (o_.linear_solver == LinearSolver::multigrid ||
         (o_.linear_solver == LinearSolver::direct && w_.objective.rank_reduction()))
       m.newton_linear_solver = solve::NewtonLinearSolver::petsc_gamg;
-    if (w_.exact_hessian_fails) m.exact_hessian_below = 0.0;
+    m.exact_hessian_below = w_.exact_hessian_below;
     m.record_history = false;
     // A cloth that buckles or slides on a collider is stiffer in its projected Hessian than in its
     // energy: full Newton steps are stretched up to 4× while the energy keeps falling (the cloth
@@ -366,6 +368,7 @@ class Stepper {
           o_.linear_solver == LinearSolver::newton_krylov ? nullptr : &w_.newton);
       r_.newton_iterations += rep.inner_iterations;
       add_times(r_.times, rep.times);
+      if (rep.exact_hessian_failed) w_.exact_hessian_below = solve::exact_hessian_below_after_failure(m.exact_hessian_below);
       if (!rep.converged())
         return fail("the constraint solve stopped: " + std::string(solve::to_string(rep.status)) + " (" +
                     rep.message + "), |c| = " + std::to_string(rep.constraint_violation) + " m");
@@ -379,7 +382,7 @@ class Stepper {
                                            : solve::minimize_newton(objective, x, m, dofs, &w_.newton);
     r_.newton_iterations += rep.iterations;
     add_times(r_.times, rep.times);
-    w_.exact_hessian_fails = w_.exact_hessian_fails || rep.exact_hessian_failed;
+    if (rep.exact_hessian_failed) w_.exact_hessian_below = solve::exact_hessian_below_after_failure(m.exact_hessian_below);
     if (!rep.converged())
       return fail("Newton stopped: " + std::string(solve::to_string(rep.status)) + " after " +
                   std::to_string(rep.iterations) + " iterations (" + rep.message + ")");

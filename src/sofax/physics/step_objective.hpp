@@ -51,10 +51,13 @@ struct StepWorkspace::Impl {
   Eigen::VectorXd gravity_forces;          // (3n) m_i g
   solve::DofConstraints dofs;              // pinned then driven nodes, 3 dofs each
   solve::NewtonWorkspace newton;
-  // Newton's exact-Hessian tail failed in an earlier step (the incremental potential is
-  // indefinite near its minimum, as for compressed cloth): later steps use projected Hessians
-  // only, instead of paying a failed factorization and a reassembly every step.
-  bool exact_hessian_fails = false;
+  // Newton's MinimizerOptions::exact_hessian_below for the next step, learned from the steps
+  // before: exact Hessians from the first iterate (1) until one fails, then only in Newton's tail
+  // (the default), then, after a tail failed too (the incremental potential indefinite near its
+  // minimum, as for compressed cloth), projected only (0): a failure costs a factorization and a
+  // reassembly, paid once rather than every step. Equilibrium solves (no inertia) take the tail.
+  static constexpr double exact_from_start = 1.0;
+  double exact_hessian_below = exact_from_start;
   Eigen::VectorXd gradient;                // scratch
   std::vector<double> group_seconds;       // (group_count) Hessian assembly seconds, per step
 

@@ -474,9 +474,9 @@ std::string Problem::entry_label(int index) const {
 }
 
 adjoint::GradientResult Problem::evaluate(const Eigen::VectorXd& u, bool gradient, double velocity_tolerance) {
-  // Every evaluation starts from the same workspace: Newton's sticky "exact-Hessian tail failed"
-  // flag, set by an earlier evaluation, would otherwise change the forward solves of later ones.
-  workspace_->impl().exact_hessian_fails = false;
+  // Every evaluation starts from the same workspace: where Newton's Hessians go exact, learned by
+  // an earlier evaluation, would otherwise change the forward solves of later ones.
+  workspace_->impl().exact_hessian_below = physics::StepWorkspace::Impl::exact_from_start;
   adjoint::TrajectoryOptions options = trajectory_;
   if (velocity_tolerance > 0.0) options.step.velocity_tolerance = velocity_tolerance;
   if (simulation_ == SimulationKind::static_equilibrium)
@@ -485,7 +485,7 @@ adjoint::GradientResult Problem::evaluate(const Eigen::VectorXd& u, bool gradien
 }
 
 adjoint::GradientResult Problem::final_state(const Eigen::VectorXd& u, physics::State& state) {
-  workspace_->impl().exact_hessian_fails = false;
+  workspace_->impl().exact_hessian_below = physics::StepWorkspace::Impl::exact_from_start;
   if (simulation_ == SimulationKind::static_equilibrium) {
     adjoint::StaticResult r = adjoint::model_equilibrium(scene_->model, *workspace_, *parameters_, u, loss_, trajectory_.step, false);
     state = physics::initial_state(scene_->model);

@@ -111,11 +111,17 @@ AugmentedLagrangianReport minimize_augmented_lagrangian(assembly::Objective& obj
   };
 
   double rho = options.initial_penalty, previous_violation = INFINITY;
+  // Where an inner solve's exact Hessian failed, the later ones project sooner (as time steps do).
+  MinimizerOptions newton_options = options.inner;
   for (int outer = 0;; ++outer) {
     set_penalty(rho);
     switch (options.inner_method) {
       case InnerMinimizer::newton:
-        report.last_inner = minimize_newton(objective, x, options.inner, constraints, workspace);
+        report.last_inner = minimize_newton(objective, x, newton_options, constraints, workspace);
+        if (report.last_inner.exact_hessian_failed) {
+          report.exact_hessian_failed = true;
+          newton_options.exact_hessian_below = exact_hessian_below_after_failure(newton_options.exact_hessian_below);
+        }
         break;
       case InnerMinimizer::newton_krylov:
         report.last_inner = minimize_newton_krylov(objective, x, options.inner, constraints);

@@ -77,6 +77,7 @@ struct AugmentedLagrangianReport {
   Eigen::VectorXd multipliers;        // λ, the constraint groups' residuals stacked in the given order
   std::vector<OuterIterationRecord> history;
   MinimizerReport last_inner;         // the last inner solve's full report
+  bool exact_hessian_failed = false;  // in any inner Newton solve (MinimizerReport's)
   PhaseTimes times;                   // summed over the inner solves
 
   bool converged() const { return status == ConstrainedStatus::converged; }

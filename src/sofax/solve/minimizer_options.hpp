@@ -107,7 +107,10 @@ struct MinimizerOptions {
   // minimum (Neo-Hookean under load, symmetric Dirichlet). Safe by default: the first time the
   // exact Hessian fails (not positive definite, or no acceptable step along its direction),
   // projection comes back for the rest of the solve and that iterate is retried. Each
-  // IterationRecord::hessian says which one a step used. minimize_newton only.
+  // IterationRecord::hessian says which one a step used. minimize_newton only. At 1 or more,
+  // exact from the first iterate on (implicit dynamics: the inertia term keeps most steps' exact
+  // Hessians positive definite, and a projection that changes little costs the most: the 100k
+  // beam's projected assembly takes 1.6× its exact one; docs/benchmarks.md).
   double exact_hessian_below = 1e-3;
   // Newton's last iterate on the previous iterate's Hessian (a chord step, as in Shamanskii's
   // method), with direction_tolerance: when the last two steps were full steps (α = 1) on their
@@ -150,5 +153,11 @@ struct MinimizerOptions {
   // Called with each iterate's record as it is accepted (live progress: the CLI's table).
   std::function<void(const IterationRecord&)> on_iteration = {};
 };
+
+// The exact_hessian_below for the solves after one whose exact Hessian failed under `below`:
+// from the first iterate (≥ 1) back to the default tail, the tail to projection only (0).
+inline double exact_hessian_below_after_failure(double below) {
+  return below >= 1.0 ? MinimizerOptions{}.exact_hessian_below : 0.0;
+}
 
 }  // namespace sofax::solve

@@ -175,9 +175,9 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
   NewtonWorkspace& w =
       detail::begin_direct_solve(local, workspace, objective, x, options, constraints, "minimize_newton");
 
-  // Past options.exact_hessian_below the Hessian is no longer projected (Newton's quadratic tail);
-  // the first time that one fails, projection comes back for good.
-  bool exact = false, exact_abandoned = false;
+  // Past options.exact_hessian_below the Hessian is no longer projected (Newton's quadratic tail;
+  // at ≥ 1 from the start); the first time that one fails, projection comes back for good.
+  bool exact = options.project_hessian && options.exact_hessian_below >= 1.0, exact_abandoned = false;
   double previous_energy = 0.0, energy = 0.0, step_norm = 0.0;
   // The last step's predicted decrease −gᵀd and the gradient norm it started from: the stall test.
   double predicted_decrease = std::numeric_limits<double>::infinity(), previous_gradient_norm = 0.0;
