@@ -28,9 +28,9 @@
 namespace sofax::energies {
 
 namespace detail {
-// μ E:E + λ/2 (tr E)² with E = ½(FᵀF − I) (J×J) for F (D×J).
-template <class S, class T, int D, int J>
-SOFAX_HOST_DEVICE S stvk_density(const Eigen::Matrix<S, D, J>& F, const Eigen::Matrix<T, 2, 1>& theta) {
+// The Green strain E = ½(FᵀF − I) (J×J, symmetric) of F (D×J), in F's scalar type.
+template <class S, int D, int J>
+SOFAX_HOST_DEVICE Eigen::Matrix<S, J, J> green_strain(const Eigen::Matrix<S, D, J>& F) {
   Eigen::Matrix<S, J, J> E;
   for (int b = 0; b < J; ++b)
     for (int a = 0; a <= b; ++a) {
@@ -39,6 +39,20 @@ SOFAX_HOST_DEVICE S stvk_density(const Eigen::Matrix<S, D, J>& F, const Eigen::M
       E(a, b) = 0.5 * (c - (a == b ? 1.0 : 0.0));
       if (a != b) E(b, a) = E(a, b);
     }
+  return E;
+}
+
+// A membrane's geometric stiffness δF:δF S, i.e. S ⊗ I₃, added to its F-space Hessian (F(i, j) ↔
+// i + 3j) for a 2×2 stress S.
+inline void add_membrane_geometric_stiffness(const Eigen::Matrix2d& S, Eigen::Matrix<double, 6, 6>& H) {
+  for (int a = 0; a < 2; ++a)
+    for (int b = 0; b < 2; ++b) H.block<3, 3>(3 * a, 3 * b).diagonal().array() += S(a, b);
+}
+
+// μ E:E + λ/2 (tr E)² with E the Green strain of F (D×J).
+template <class S, class T, int D, int J>
+SOFAX_HOST_DEVICE S stvk_density(const Eigen::Matrix<S, D, J>& F, const Eigen::Matrix<T, 2, 1>& theta) {
+  const Eigen::Matrix<S, J, J> E = green_strain<S, D, J>(F);
   S tr = E(0, 0);
   for (int a = 1; a < J; ++a) tr += E(a, a);
   return theta[0] * squared_norm(E) + 0.5 * theta[1] * tr * tr;
@@ -134,8 +148,7 @@ struct StVKMembrane {
     for (int k = 0; k < 2; ++k)
       if (eig.eigenvalues()[k] > 0.0)
         tension += eig.eigenvalues()[k] * eig.eigenvectors().col(k) * eig.eigenvectors().col(k).transpose();
-    for (int a = 0; a < 2; ++a)
-      for (int b = 0; b < 2; ++b) H.block<3, 3>(3 * a, 3 * b).diagonal().array() += tension(a, b);
+    detail::add_membrane_geometric_stiffness(tension, H);
     return mu * (e11 * e11 + e22 * e22 + 2.0 * e12 * e12) + 0.5 * lambda * tr * tr;
   }
 

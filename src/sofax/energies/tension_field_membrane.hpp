@@ -42,13 +42,8 @@ struct TensionFieldMembrane {
   template <class S, class T>
   SOFAX_HOST_DEVICE static S density(const Eigen::Matrix<S, 3, 2>& F, const Eigen::Matrix<T, 2, 1>& theta) {
     using std::sqrt;
-    S c11 = F(0, 0) * F(0, 0), c22 = F(0, 1) * F(0, 1), c12 = F(0, 0) * F(0, 1);
-    for (int i = 1; i < 3; ++i) {
-      c11 += F(i, 0) * F(i, 0);
-      c22 += F(i, 1) * F(i, 1);
-      c12 += F(i, 0) * F(i, 1);
-    }
-    const S e11 = 0.5 * (c11 - 1.0), e22 = 0.5 * (c22 - 1.0), e12 = 0.5 * c12;
+    const Eigen::Matrix<S, 2, 2> E = detail::green_strain<S, 3, 2>(F);
+    const S &e11 = E(0, 0), &e22 = E(1, 1), &e12 = E(0, 1);
     const S tr = e11 + e22;
     const S det = e11 * e22 - e12 * e12;
     // The branch follows the signs of the principal strains: det E ≥ 0 means they agree, and tr E
@@ -70,7 +65,7 @@ struct TensionFieldMembrane {
   static double psd_density_hessian(const Eigen::Matrix<double, 3, 2>& F, const Eigen::Matrix<double, 2, 1>& theta,
                                     Eigen::Matrix<double, 3, 2>& P, Eigen::Matrix<double, 6, 6>& H) {
     const double mu = theta[0], lambda = theta[1];
-    Eigen::Matrix2d E = 0.5 * (F.transpose() * F - Eigen::Matrix2d::Identity());
+    const Eigen::Matrix2d E = detail::green_strain<double, 3, 2>(F);
     const Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d> eig(E);
     const double e2 = eig.eigenvalues()[0], e1 = eig.eigenvalues()[1];  // ascending
     const Eigen::Vector2d n2 = eig.eigenvectors().col(0), n1 = eig.eigenvectors().col(1);
@@ -98,8 +93,7 @@ struct TensionFieldMembrane {
       const Eigen::Matrix<double, 6, 1> utr = u11 + u22;
       H.noalias() += lambda * (utr * utr.transpose());
     }
-    for (int a = 0; a < 2; ++a)
-      for (int b = 0; b < 2; ++b) H.block<3, 3>(3 * a, 3 * b).diagonal().array() += S(a, b);
+    detail::add_membrane_geometric_stiffness(S, H);
     return mu * (p1 * p1 + p2 * p2) + 0.5 * lambda * ptr * ptr;
   }
 
