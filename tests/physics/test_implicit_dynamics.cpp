@@ -241,16 +241,22 @@ TEST(ImplicitDynamics, DistanceLinksHoldToTheConstraintTolerance) {
   EXPECT_LT(lowest, -0.1);  // the chain swings down
 }
 
-TEST(ImplicitDynamics, AttachmentsHoldAndSupportForcesCarryTheWeight) {
-  // A particle attached to the free end of a spring hanging from a pinned anchor, at rest at its
-  // static equilibrium: the anchor carries the weight of both masses.
-  const double k = 200.0, m = 0.5, g = 9.81;
-  ModelBuilder b;
+// One spring of rest length 1 m from the origin straight down.
+mesh::Mesh hanging_spring() {
   mesh::Mesh spring;
   spring.vertex_positions.resize(2, 3);
   spring.vertex_positions << 0, 0, 0, 0, 0, -1;
   spring.edge_indices.resize(1, 2);
   spring.edge_indices << 0, 1;
+  return spring;
+}
+
+TEST(ImplicitDynamics, AttachmentsHoldAndSupportForcesCarryTheWeight) {
+  // A particle attached to the free end of a spring hanging from a pinned anchor, at rest at its
+  // static equilibrium: the anchor carries the weight of both masses.
+  const double k = 200.0, m = 0.5, g = 9.81;
+  ModelBuilder b;
+  const mesh::Mesh spring = hanging_spring();
   const int s = b.add_springs("spring", spring, {.stiffness = k, .node_mass = m});
   mesh::Positions bob(1, 3);
   bob << 0.0, 0.0, -1.0;
@@ -432,16 +438,21 @@ TEST(ImplicitDynamics, StepsReuseTheSymbolicFactorization) {
   EXPECT_EQ(w.impl().newton.cholesky->analysis_count(), 1);
 }
 
+// A Neo-Hookean beam, 1 × 0.1 × 0.1 m in 12 × 2 × 2 cells (E = 1e5 Pa), pinned at x = 0.
+Model pinned_beam() {
+  ModelBuilder b;
+  const int beam = b.add_solid("beam", mesh::tet_box({1.0, 0.1, 0.1}, {12, 2, 2}), {.youngs_modulus = 1e5});
+  b.pin(b.nodes_of(beam, "x_min"));
+  return std::move(b).finalize();
+}
+
 // Implicit steps take exact Hessians from their first Newton iterate (the inertia term keeps a
 // falling beam's positive definite) and reach the states that projecting until Newton's tail
 // reaches, to the Newton tolerance (1e-6 m/s: 3.3e-8 m per step). Where an exact Hessian fails
 // (a spring compressed to half its length, k = 1e4 N/m against m/h² = 9 N/m: the transverse
 // stiffness k(1 − L/d) = −k), the workspace learns it: later steps take them in the tail only.
 TEST(ImplicitDynamics, ExactHessiansFromTheFirstIterateUntilOneFails) {
-  ModelBuilder b;
-  const int beam = b.add_solid("beam", mesh::tet_box({1.0, 0.1, 0.1}, {12, 2, 2}), {.youngs_modulus = 1e5});
-  b.pin(b.nodes_of(beam, "x_min"));
-  const Model model = std::move(b).finalize();
+  const Model model = pinned_beam();
   State exact = initial_state(model), tail = exact, next;
   StepWorkspace w_exact(model), w_tail(model);
   const double from_start = w_exact.impl().exact_hessian_below;
@@ -464,11 +475,7 @@ TEST(ImplicitDynamics, ExactHessiansFromTheFirstIterateUntilOneFails) {
   EXPECT_LE(newton_exact, newton_tail);
 
   ModelBuilder sb;
-  mesh::Mesh spring;
-  spring.vertex_positions.resize(2, 3);
-  spring.vertex_positions << 0, 0, 0, 0, 0, -1;
-  spring.edge_indices.resize(1, 2);
-  spring.edge_indices << 0, 1;
+  const mesh::Mesh spring = hanging_spring();
   const int s = sb.add_springs("spring", spring, {.stiffness = 1e4, .node_mass = 0.01});
   sb.pin({sb.node(s, 0)});
   mesh::Positions compressed = spring.vertex_positions;
@@ -488,10 +495,7 @@ TEST(ImplicitDynamics, ExactHessiansFromTheFirstIterateUntilOneFails) {
 // the Newton tolerance (velocity 1e-6 m/s: 3.3e-8 m per step), no Cholesky factorization made.
 TEST(ImplicitDynamics, MultigridStepsReachTheDirectSolvesStates) {
   if (!solve::PetscGamgSolver::available()) GTEST_SKIP() << "sofax was built without PETSc";
-  ModelBuilder b;
-  const int beam = b.add_solid("beam", mesh::tet_box({1.0, 0.1, 0.1}, {12, 2, 2}), {.youngs_modulus = 1e5});
-  b.pin(b.nodes_of(beam, "x_min"));
-  const Model model = std::move(b).finalize();
+  const Model model = pinned_beam();
   State direct = initial_state(model), multigrid = direct, next;
   StepWorkspace w_direct(model), w_multigrid(model);
   for (int i = 0; i < 5; ++i) {
