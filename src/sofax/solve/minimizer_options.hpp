@@ -109,8 +109,8 @@ struct MinimizerOptions {
   // projection comes back for the rest of the solve and that iterate is retried. Each
   // IterationRecord::hessian says which one a step used. minimize_newton only. At 1 or more,
   // exact from the first iterate on (implicit dynamics: the inertia term keeps most steps' exact
-  // Hessians positive definite, and a projection that changes little costs the most: the 100k
-  // beam's projected assembly takes 1.6× its exact one; docs/benchmarks.md).
+  // Hessians positive definite, and a projection that changes little costs the most: a projected
+  // Neo-Hookean tet assembly takes 1.6× an exact one; docs/benchmarks.md).
   double exact_hessian_below = 1e-3;
   // Newton's last iterate on the previous iterate's Hessian (a chord step, as in Shamanskii's
   // method), with direction_tolerance: when the last two steps were full steps (α = 1) on their
