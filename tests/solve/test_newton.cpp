@@ -200,7 +200,7 @@ struct DoubleWell1D {
 
 // exact_hessian_below ≥ 1 (implicit steps): exact Hessians from the first iterate. Where the
 // exact Hessian is positive definite, Newton takes its step at once (E = 2(x − 1)² − 1.5x², whose
-// projected Hessian is 4× too stiff: one step to x* = 4 where the tail waits 30 projected ones);
+// projected Hessian is 4× too stiff: one step to x* = 4 where the tail rule takes 26);
 // where it is not, the iterate is retried projected and the solve projects from then on.
 TEST(Newton, ExactHessianFromTheFirstIterateFallsBackToProjection) {
   const assembly::Objective quadratic = test::overstiff_projection(4.0, 3.0);

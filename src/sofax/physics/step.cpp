@@ -345,6 +345,12 @@ class Stepper {
     r_.contact_ccd_time += st.ccd_time;
   }
 
+  // A solve whose exact Hessian failed under m: later steps take exact Hessians later
+  // (StepWorkspace::Impl::exact_hessian_below).
+  void learn_exact_hessian(bool failed, const solve::MinimizerOptions& m) {
+    if (failed) w_.exact_hessian_below = solve::exact_hessian_below_after_failure(m.exact_hessian_below);
+  }
+
   // Newton (or the augmented Lagrangian around it, when there are links) from x.
   bool minimize(Vec& x, const solve::MinimizerOptions& m, State& s) {
     assembly::Objective& objective = w_.objective;
@@ -368,7 +374,7 @@ class Stepper {
           o_.linear_solver == LinearSolver::newton_krylov ? nullptr : &w_.newton);
       r_.newton_iterations += rep.inner_iterations;
       add_times(r_.times, rep.times);
-      if (rep.exact_hessian_failed) w_.exact_hessian_below = solve::exact_hessian_below_after_failure(m.exact_hessian_below);
+      learn_exact_hessian(rep.exact_hessian_failed, m);
       if (!rep.converged())
         return fail("the constraint solve stopped: " + std::string(solve::to_string(rep.status)) + " (" +
                     rep.message + "), |c| = " + std::to_string(rep.constraint_violation) + " m");
@@ -382,7 +388,7 @@ class Stepper {
                                            : solve::minimize_newton(objective, x, m, dofs, &w_.newton);
     r_.newton_iterations += rep.iterations;
     add_times(r_.times, rep.times);
-    if (rep.exact_hessian_failed) w_.exact_hessian_below = solve::exact_hessian_below_after_failure(m.exact_hessian_below);
+    learn_exact_hessian(rep.exact_hessian_failed, m);
     if (!rep.converged())
       return fail("Newton stopped: " + std::string(solve::to_string(rep.status)) + " after " +
                   std::to_string(rep.iterations) + " iterations (" + rep.message + ")");

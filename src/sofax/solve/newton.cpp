@@ -359,15 +359,15 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
                full_step_before > 0.0 && full_step <= kLagRate * full_step_before &&
                predicted_below(full_step, full_step_before, full_step_direct, options.direction_tolerance) &&
                options.reuse_factorization && w.factor_reusable;
-    // Whether Newton's exact tail begins at this iterate is a question of its gradient alone.
-    // Asked first (a gradient pass: on the 100k beam ~1/8 of a projected assembly), the Hessian
-    // is assembled once, exact or projected, where it was assembled projected and then again exact.
     // A lagged iterate that cannot go on (no kept factor fits, no descent, no step): its own
     // Hessian after all, retried as any iterate.
     auto stop_lagging = [&] {
       lag = false;
       energy = assemble();
     };
+    // Whether Newton's exact tail begins at this iterate is a question of its gradient alone.
+    // Asked first (a gradient pass: on the 100k beam ~1/8 of a projected assembly), the Hessian
+    // is assembled once, exact or projected, where it was assembled projected and then again exact.
     const bool exact_question =
         options.project_hessian && !exact && !exact_abandoned && options.exact_hessian_below > 0;
     if (k > 0 && (lag || exact_question)) {
