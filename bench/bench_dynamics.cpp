@@ -16,6 +16,11 @@
 //                                          iteration does) or exact (the derivatives alone): bending
 //                                          (closed-form kernel), bending_dual (the all-dual
 //                                          reference, DualPathOnly), membrane
+//   dynamics/cloth/64x32/factorization/<double|single/1|single/2>
+//                                          one numeric factorization of that cloth's step matrix
+//                                          (projected membrane and bending at the draped state, plus
+//                                          M/h²): CHOLMOD's in double, or sofax's in floats
+//                                          (SparseCholesky::factorize_single_precision) on 1 or 2 threads
 //   dynamics/beam/100k/assembly            one PSD-projected Hessian assembly of the 100k beam's
 //                                          Neo-Hookean group alone, 2 threads, at its state after
 //                                          8 steps (as each Newton iteration of its step assembles)
@@ -34,6 +39,7 @@
 #include "sofax/mesh/generators.hpp"
 #include "sofax/physics/model.hpp"
 #include "sofax/physics/step.hpp"
+#include "sofax/solve/cholesky.hpp"
 
 namespace {
 
@@ -149,11 +155,22 @@ void cloth_explicit(benchmark::State& bench) {
   }
 }
 
-// One group of the 64×32 cloth (same mesh and material as cloth_model) in its own objective.
-void cloth_group_assembly(benchmark::State& bench, const std::string& group, bool project) {
-  const mesh::Mesh cloth = mesh::cloth_grid(2.0, 1.0, 64, 32, Eigen::Vector3d::Zero(), "xy");
+// Hanging from x = 0 with a fold across, every hinge bent and the membrane strained.
+Eigen::VectorXd draped(const Eigen::MatrixXd& X) {
+  Eigen::VectorXd x(3 * X.rows());
+  for (Eigen::Index v = 0; v < X.rows(); ++v) {
+    const double s = X(v, 0), t = X(v, 1);
+    x.segment<3>(3 * v) << 0.8 * std::sin(0.5 * s), t * (1.0 + 0.02 * s), -0.8 * (1.0 - std::cos(0.5 * s)) +
+                                                                            0.05 * std::sin(6.0 * s) * std::cos(5.0 * t);
+  }
+  return x;
+}
+
+// The groups of the 64×32 cloth (same mesh and material as cloth_model) named in `groups`
+// ("membrane", "bending", "bending_dual") in one objective.
+void add_cloth_groups(assembly::ObjectiveBuilder& b, const mesh::Mesh& cloth, const std::vector<std::string>& groups) {
   const auto& X = cloth.vertex_positions;
-  assembly::ObjectiveBuilder b(static_cast<int>(X.rows()), 3);
+  for (const std::string& group : groups) {
   if (group == "membrane") {
     const Eigen::RowVector2d lame = energies::lame_parameters(1e6, 0.3);
     b.add_deformation<energies::StVKMembrane>(
@@ -168,20 +185,47 @@ void cloth_group_assembly(benchmark::State& bench, const std::string& group, boo
     else
       b.add_elements<assembly::DualPathOnly<energies::DiscreteShellBending>>(group, hinges, params);
   }
-  const assembly::Objective objective = std::move(b).finalize();
-  // draped: hanging from x = 0 with a fold across, every hinge bent and the membrane strained
-  Eigen::VectorXd x(3 * X.rows());
-  for (Eigen::Index v = 0; v < X.rows(); ++v) {
-    const double s = X(v, 0), t = X(v, 1);
-    x.segment<3>(3 * v) << 0.8 * std::sin(0.5 * s), t * (1.0 + 0.02 * s), -0.8 * (1.0 - std::cos(0.5 * s)) +
-                                                                            0.05 * std::sin(6.0 * s) * std::cos(5.0 * t);
   }
+}
+
+// One group of the 64×32 cloth in its own objective.
+void cloth_group_assembly(benchmark::State& bench, const std::string& group, bool project) {
+  const mesh::Mesh cloth = mesh::cloth_grid(2.0, 1.0, 64, 32, Eigen::Vector3d::Zero(), "xy");
+  assembly::ObjectiveBuilder b(static_cast<int>(cloth.vertex_positions.rows()), 3);
+  add_cloth_groups(b, cloth, {group});
+  const assembly::Objective objective = std::move(b).finalize();
+  const Eigen::VectorXd x = draped(cloth.vertex_positions);
   assembly::HessianMatrix H = objective.make_hessian();
   Eigen::VectorXd g(x.size());
   const assembly::EvalOptions options{.threads = 2, .project = project};
   objective.hessian(x, g, H, options);  // untimed: the matrix's pages touched
   for (auto _ : bench) benchmark::DoNotOptimize(objective.hessian(x, g, H, options));
   bench.counters["elements"] = objective.group(0).element_count();
+}
+
+// One numeric factorization of the 64×32 cloth's step matrix (membrane and bending, projected,
+// at the draped state, plus its lumped mass over h² at h = 1/30), the symbolic analysis done
+// before: CHOLMOD's in double, or in single precision (solve/single_precision_factor.hpp) on 1
+// or 2 threads.
+void cloth_factorization(benchmark::State& bench, bool single, int threads) {
+  const mesh::Mesh cloth = mesh::cloth_grid(2.0, 1.0, 64, 32, Eigen::Vector3d::Zero(), "xy");
+  assembly::ObjectiveBuilder b(static_cast<int>(cloth.vertex_positions.rows()), 3);
+  add_cloth_groups(b, cloth, {"membrane", "bending"});
+  const assembly::Objective objective = std::move(b).finalize();
+  const Eigen::VectorXd x = draped(cloth.vertex_positions);
+  assembly::HessianMatrix H = objective.make_hessian();
+  Eigen::VectorXd g(x.size());
+  objective.hessian(x, g, H, {.threads = 2, .project = true});
+  const double node_mass = 200.0 * 1e-3 * 2.0 / static_cast<double>(cloth.vertex_positions.rows());
+  for (Eigen::Index i = 0; i < H.rows(); ++i) H.coeffRef(i, i) += node_mass * 900.0;
+  solve::SparseCholesky cholesky;
+  auto factor = [&] { return single ? cholesky.factorize_single_precision(H, threads) : cholesky.factorize(H); };
+  if (factor() != solve::FactorStatus::positive_definite) {
+    bench.SkipWithError("not positive definite");
+    return;
+  }
+  for (auto _ : bench) benchmark::DoNotOptimize(factor());
+  bench.counters["factor_gflop"] = cholesky.statistics().flops * 1e-9;
 }
 
 // The 100k beam's elastic group alone (beam_model's tets and material), one projected
@@ -226,6 +270,12 @@ BENCHMARK_CAPTURE(cloth_group_assembly, membrane, std::string("membrane"), true)
     ->Name("dynamics/cloth/64x32/assembly/membrane")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(cloth_group_assembly, membrane_exact, std::string("membrane"), false)
     ->Name("dynamics/cloth/64x32/assembly/membrane/exact")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(cloth_factorization, double, false, 1)
+    ->Name("dynamics/cloth/64x32/factorization/double")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(cloth_factorization, single_1, true, 1)
+    ->Name("dynamics/cloth/64x32/factorization/single/1")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(cloth_factorization, single_2, true, 2)
+    ->Name("dynamics/cloth/64x32/factorization/single/2")->Unit(benchmark::kMillisecond);
 BENCHMARK(beam_elastic_assembly)->Name("dynamics/beam/100k/assembly")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(beam, 10k/direct, std::array<int, 3>{30, 8, 7}, LinearSolver::direct)
     ->Name("dynamics/beam/10k/direct")->Unit(benchmark::kMillisecond)->Iterations(1);

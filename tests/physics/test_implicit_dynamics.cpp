@@ -540,7 +540,7 @@ TEST(ImplicitDynamics, KeptFactorTurnsWithASpinningCloth) {
   State a = initial_state(model), c = a, next;
   StepWorkspace wa(model), wc(model);
   int factorizations_turned = 0, factorizations_unturned = 0;
-  int cg_turned = 0, cg_unturned = 0, newton_turned = 0, newton_unturned = 0;
+  int cg_turned = 0, newton_turned = 0;
   for (int i = 0; i < steps; ++i) {
     const StepReport ra = step(model, a, next, {}, wa, turned);
     ASSERT_TRUE(ra.ok()) << ra.message;
@@ -551,18 +551,15 @@ TEST(ImplicitDynamics, KeptFactorTurnsWithASpinningCloth) {
     factorizations_turned += ra.factorizations;
     factorizations_unturned += rc.factorizations;
     cg_turned += ra.kept_factor_cg_iterations;
-    cg_unturned += rc.kept_factor_cg_iterations;
     newton_turned += ra.newton_iterations;
-    newton_unturned += rc.newton_iterations;
   }
   // Turned: the first factor serves all 15 steps as a near-exact preconditioner (measured: 1
   // factorization, 2 CG iterations per Newton iteration); unturned: it goes stale within a few
-  // steps, and CG needs several times the iterations between factorizations (measured: 4
-  // factorizations, 7 CG iterations per Newton iteration).
+  // steps and is factored anew (in floats: measured 16 factorizations and 2.3 CG iterations per
+  // Newton iteration; with CHOLMOD's double factors, whose budget is 4× longer, 4 and 7.6).
   EXPECT_LE(factorizations_turned, 2);
   EXPECT_LE(cg_turned, 3 * newton_turned);
-  EXPECT_GE(factorizations_unturned, 3);
-  EXPECT_GE(cg_unturned, 2 * cg_turned);
+  EXPECT_GE(factorizations_unturned, 4 * factorizations_turned);
   EXPECT_LE((a.x - c.x).cwiseAbs().maxCoeff(), 10.0 * steps * turned.velocity_tolerance * turned.time_step);
 }
 

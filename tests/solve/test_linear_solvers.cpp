@@ -196,6 +196,118 @@ TEST(SinglePrecisionFactor, SolvesTheSupernodalLayoutItIsGiven) {
   EXPECT_TRUE(single.empty());
 }
 
+// The hand-laid factor above, computed from its matrix in single precision: the same L to
+// float's accuracy (the junk above the diagonal block is not read: the structure alone is
+// given), the same solve, and an entry of A outside the structure is an InputError.
+TEST(SinglePrecisionFactor, FactorsTheMatrixOnTheStructureItIsGiven) {
+  const int super[] = {0, 1, 3, 4}, row_start[] = {0, 2, 5, 6}, value_start[] = {0, 2, 8, 9};
+  const int rows[] = {0, 3, /**/ 1, 2, 3, /**/ 3};
+  const int perm[] = {2, 0, 3, 1};
+  Eigen::Matrix4d L = Eigen::Matrix4d::Zero();
+  L(0, 0) = 2.0, L(3, 0) = 0.5, L(1, 1) = 1.5, L(2, 1) = 0.3, L(3, 1) = -0.4;
+  L(2, 2) = 1.2, L(3, 2) = 0.7, L(3, 3) = 1.8;
+  Eigen::Matrix4d P = Eigen::Matrix4d::Zero();  // (P b)_k = b_perm[k]
+  for (int k = 0; k < 4; ++k) P(k, perm[k]) = 1.0;
+  const Eigen::Matrix4d dense = P.transpose() * L * L.transpose() * P;
+  assembly::HessianMatrix A = dense.sparseView(0.0, 0.0);  // exact zeros dropped
+  A.makeCompressed();
+  const solve::SupernodalFactorView structure{.size = 4, .supernodes = 3, .super = super, .row_start = row_start,
+                                              .value_start = value_start, .rows = rows, .perm = perm};
+  solve::SinglePrecisionFactor single;
+  single.assign_structure(structure);
+  EXPECT_TRUE(single.empty());
+  Eigen::VectorXd x(4);
+  const Eigen::Vector4d b(1.0, -2.0, 0.5, 3.0);
+  EXPECT_THROW(single.solve(b, x), std::logic_error);  // no values yet
+  ASSERT_TRUE(single.factorize(A, 1));
+  single.solve(b, x, 1);
+  const Eigen::Vector4d expected = dense.ldlt().solve(b);
+  EXPECT_LT((x - expected).norm(), 1e-6 * expected.norm());
+
+  EXPECT_FALSE(single.factorize(-A)) << "a negative pivot";
+  EXPECT_TRUE(single.empty());
+  assembly::HessianMatrix outside = A;
+  outside.coeffRef(0, 2) = outside.coeffRef(2, 0) = 0.1;  // permuted (1, 0): not in L's structure
+  outside.makeCompressed();
+  EXPECT_THROW(single.factorize(outside), InputError);
+  EXPECT_THROW(single.factorize(assembly::HessianMatrix(3, 3)), InputError);
+}
+
+// A dense 24 × 24 matrix laid out as 24 one-column supernodes, each updating all those after it:
+// with panels of one target at a time (panel_values 1) the factorization computes the same
+// factor as with one panel per supernode, to float's rounding, and both solve A x = b to it.
+TEST(SinglePrecisionFactor, UpdatesInPanelsGiveTheSameFactor) {
+  const int n = 24;
+  std::vector<int> super(n + 1), start(n + 1), rows, perm(n);
+  for (int s = 0; s <= n; ++s) {
+    super[s] = s;
+    start[s] = s * n - s * (s - 1) / 2;  // column s holds rows s … n − 1
+  }
+  for (int s = 0; s < n; ++s)
+    for (int r = s; r < n; ++r) rows.push_back(r);
+  for (int k = 0; k < n; ++k) perm[k] = (7 * k + 3) % n;  // 7 is prime to 24: a permutation
+  std::srand(41);
+  const Eigen::MatrixXd M = Eigen::MatrixXd::Random(n, n);
+  const Eigen::MatrixXd dense = M * M.transpose() + n * Eigen::MatrixXd::Identity(n, n);
+  assembly::HessianMatrix A = dense.sparseView(0.0, 0.0);
+  A.makeCompressed();
+  const solve::SupernodalFactorView structure{.size = n, .supernodes = n, .super = super.data(),
+                                              .row_start = start.data(), .value_start = start.data(),
+                                              .rows = rows.data(), .perm = perm.data()};
+  solve::SinglePrecisionFactor whole, panels(1);
+  whole.assign_structure(structure);
+  panels.assign_structure(structure);
+  ASSERT_TRUE(whole.factorize(A, 2));
+  ASSERT_TRUE(panels.factorize(A, 2));
+  const Eigen::VectorXd b = random_vector(n, 43);
+  Eigen::VectorXd x(n), y(n);
+  whole.solve(b, x);
+  panels.solve(b, y);
+  const Eigen::VectorXd expected = dense.ldlt().solve(b);
+  EXPECT_LT((x - expected).norm(), 1e-5 * expected.norm());  // κ ≤ ~5: float's accuracy
+  EXPECT_LT((y - expected).norm(), 1e-5 * expected.norm());
+}
+
+// CHOLMOD's analysis, the factorization in floats: a 2D Laplacian + I (κ ≤ 13, relaxed
+// supernodes, large enough for two threads) and a 3D stiffness matrix. Each solve is backward
+// stable at float's rounding (Cholesky's backward error is a modest multiple of u_f‖A‖), is the
+// double solve to float's accuracy on the well-conditioned plane, has the same bits on one
+// thread as on two, and a double factorization after it solves exactly again.
+TEST(Cholesky, SinglePrecisionFactorizationSolvesToFloatAccuracy) {
+  if (!SparseCholesky::cholmod_available()) GTEST_SKIP() << "the structure is CHOLMOD's analysis";
+  assembly::HessianMatrix plane = test::grid_laplacian(100);
+  for (Eigen::Index i = 0; i < plane.rows(); ++i) plane.coeffRef(i, i) += 1.0;
+  const assembly::HessianMatrix solid = test::stiffness_matrix(5);
+  for (const assembly::HessianMatrix* A : std::vector<const assembly::HessianMatrix*>{&plane, &solid}) {
+    const Eigen::VectorXd b = random_vector(A->rows(), 29);
+    Eigen::VectorXd exact(b.size()), one(b.size()), two(b.size()), y(b.size());
+    SparseCholesky cholesky;
+    ASSERT_EQ(cholesky.factorize_single_precision(*A, 1), FactorStatus::positive_definite);
+    EXPECT_TRUE(cholesky.can_solve());
+    cholesky.solve(b, one);
+    cholesky.solve_single_precision(b, y, 2);
+    EXPECT_EQ(one, y);
+    ASSERT_EQ(cholesky.factorize_single_precision(*A, 2), FactorStatus::positive_definite);
+    cholesky.solve_single_precision(b, two, 1);
+    EXPECT_EQ(one, two) << "one thread and two give the same factor";
+    const double norm_A = Eigen::MatrixXd(*A).cwiseAbs().rowwise().sum().maxCoeff();
+    EXPECT_LT((*A * one - b).norm(), 1000 * 6e-8 * norm_A * one.norm());
+    ASSERT_EQ(cholesky.factorize(*A), FactorStatus::positive_definite);
+    cholesky.solve(b, exact);
+    EXPECT_LT((*A * exact - b).norm(), 1e-10 * b.norm()) << "the double factor again";
+    const double error = (one - exact).norm() / exact.norm();
+    EXPECT_GT(error, 1e-10) << "float rounding must show";
+    if (A == &plane) {
+      EXPECT_LT(error, 1e-4);
+    }
+    EXPECT_EQ(cholesky.analysis_count(), 1);
+
+    const assembly::HessianMatrix negative = -*A;
+    EXPECT_EQ(cholesky.factorize_single_precision(negative, 2), FactorStatus::not_positive_definite);
+    EXPECT_FALSE(cholesky.can_solve());
+  }
+}
+
 // On two threads the float solve cuts the tree in two sides and a top part; the bits are those
 // of one thread (a 100 × 100 plane: large enough for the second thread to be used).
 TEST(Cholesky, SinglePrecisionSolveHasTheSameBitsOnTwoThreads) {

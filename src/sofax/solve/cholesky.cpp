@@ -142,6 +142,7 @@ struct SparseCholesky::Impl {
   // factor's (made on first use after each factorization) or it could not be made.
   SinglePrecisionFactor single;
   enum class SingleState { stale, current, unavailable } single_state = SingleState::stale;
+  bool single_only = false;  // the last factorization was factorize_single_precision's
 
   // Eigen back-end: a column-major copy whose structure is set once per pattern.
   ColumnMatrix csc;
@@ -319,6 +320,7 @@ FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
 
   if (!analyse_if_new(A)) return status_;  // out of memory: reported as a numerical failure
   m.single_state = Impl::SingleState::stale;
+  m.single_only = false;
 
   if (backend_ == CholeskyBackend::eigen) {
     std::copy(A.valuePtr(), A.valuePtr() + nnz, m.csc.valuePtr());
@@ -380,6 +382,44 @@ FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
 #endif
 }
 
+bool SparseCholesky::factored_in_single_precision() const { return can_solve() && impl_->single_only; }
+
+FactorStatus SparseCholesky::factorize_single_precision(const assembly::HessianMatrix& A, int threads) {
+#ifdef SOFAX_HAVE_CHOLMOD
+  if (backend_ == CholeskyBackend::cholmod) {
+    Impl& m = *impl_;
+    status_ = FactorStatus::numerical_failure;
+    inertia_ = {};
+    if (A.rows() != A.cols())
+      throw InputError("SparseCholesky::factorize_single_precision", "matrix is " + std::to_string(A.rows()) +
+                                                                         " × " + std::to_string(A.cols()) +
+                                                                         ", not square");
+    if (!A.isCompressed())
+      throw InputError("SparseCholesky::factorize_single_precision", "matrix is not in compressed form");
+    if (!analyse_if_new(A)) return status_;
+    const cholmod_factor& L = *m.llt;  // symbolic (or an earlier numeric factor): its structure
+    m.single.assign_structure({.size = static_cast<int>(L.n),
+                               .supernodes = static_cast<int>(L.nsuper),
+                               .super = static_cast<const int*>(L.super),
+                               .row_start = static_cast<const int*>(L.pi),
+                               .value_start = static_cast<const int*>(L.px),
+                               .rows = static_cast<const int*>(L.s),
+                               .perm = static_cast<const int*>(L.Perm)});
+    m.single_only = true;
+    m.using_ldlt = false;
+    if (!m.single.factorize(A, threads)) {
+      m.single_state = Impl::SingleState::unavailable;
+      return status_ = FactorStatus::not_positive_definite;
+    }
+    m.single_state = Impl::SingleState::current;
+    inertia_ = {static_cast<int>(A.rows()), 0, 0};
+    return status_ = FactorStatus::positive_definite;
+  }
+#endif
+  (void)threads;
+  return factorize(A);
+}
+
 void SparseCholesky::solve(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Ref<Eigen::VectorXd> x) {
   if (!can_solve())
     throw std::logic_error("SparseCholesky::solve: no usable factorization (status " +
@@ -389,6 +429,10 @@ void SparseCholesky::solve(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Re
     throw InputError("SparseCholesky::solve", "vectors of size " + std::to_string(b.size()) + " and " +
                                                   std::to_string(x.size()) + " for a matrix of size " +
                                                   std::to_string(m.size));
+  if (m.single_only) {
+    m.single.solve(b, x);
+    return;
+  }
   if (backend_ == CholeskyBackend::eigen) {
     // x = Pᵀ L⁻ᵀ D⁺ L⁻¹ P b (Eigen's own solve, with the pseudo-inverse of D)
     m.work = m.eigen_ldlt.permutationP() * b;

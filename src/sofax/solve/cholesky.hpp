@@ -87,16 +87,26 @@ class SparseCholesky {
   // row offsets or column indices differ from the last one) is analysed first.
   // InputError when A is not square or its pattern is not symmetric.
   FactorStatus factorize(const assembly::HessianMatrix& A);
+  // The same factorization computed in single precision (SinglePrecisionFactor::factorize, on
+  // the symbolic analysis of A's pattern; up to two threads, ≤ 0: OpenMP's count): for
+  // preconditioners, where ~1e-7·κ(A) is enough. solve() and solve_single_precision() then both
+  // solve with it, to that accuracy. positive_definite or not_positive_definite (a pivot ≤ 0 in
+  // float: a matrix near the edge may fail here and factor in double). The Eigen back-end
+  // factors in double, as factorize(). InputError as factorize.
+  FactorStatus factorize_single_precision(const assembly::HessianMatrix& A, int threads = 1);
   // The symbolic analysis alone (a new pattern only): statistics() then tells what a
   // factorization would cost (entries of L, flops) without making it; nothing to solve with.
   // InputError as factorize, and when CHOLMOD runs out of memory.
   void analyze(const assembly::HessianMatrix& A);
 
   FactorStatus status() const { return status_; }
+  // The last factorization was factorize_single_precision's (and succeeded).
+  bool factored_in_single_precision() const;
   Inertia inertia() const { return inertia_; }
   // True after a factorization whose status allows solve().
   bool can_solve() const;
-  // x = A⁻¹ b (b, x of size n; may alias). std::logic_error when !can_solve().
+  // x = A⁻¹ b (b, x of size n; may alias); after factorize_single_precision, to its accuracy.
+  // std::logic_error when !can_solve().
   void solve(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Ref<Eigen::VectorXd> x);
   // x ≈ A⁻¹ b through a single-precision copy of the factor, made on the first call after each
   // factorization (solve/single_precision_factor.hpp): half the memory traffic of solve(), to

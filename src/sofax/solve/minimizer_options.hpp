@@ -75,13 +75,13 @@ struct MinimizerOptions {
   // reuse_tolerance (relative residual) within reuse_max_iterations, or meets negative
   // curvature, the Hessian is factored after all (and that factor is kept for the next ones).
   // CG's budget is also capped where it would cost more than a factorization: each iteration is
-  // ~4·nnz(L) flops of triangular solves. On the factor's single-precision copy
-  // (reuse_in_single_precision) they run at about the supernodal factorization's speed per flop,
-  // in double ~2× slower, so at most flops(factorization) / (4·nnz(L)), or half that, iterations
-  // (from the symbolic analysis: deterministic, not timed). Measured on the 64×32 cloth's factor
-  // (0.15 GFlop, small supernodes): one factorization costs ~46 single-precision CG iterations,
-  // and the formula gives 47 (docs/benchmarks.md). A solve that needed more than half of that
-  // budget marks the factor stale: the next iteration factors anew.
+  // ~4·nnz(L) flops of triangular solves. In single precision (reuse_in_single_precision) the
+  // factor is computed in floats by sofax (SparseCholesky::factorize_single_precision), ~4× faster
+  // per flop than its CG iterations' streaming solves, so at most flops(factorization) /
+  // (4·4·nnz(L)) iterations; CHOLMOD's double factor runs at about its CG's speed per flop in a
+  // float copy, ~2× faster in double: flops / (4·nnz(L)), or half that (from the symbolic
+  // analysis: deterministic, not timed; docs/benchmarks.md). A solve that needed more than half of
+  // that budget marks the factor stale: the next iteration factors anew.
   // IterationRecord::linear_iterations: CG iterations of a reused step, 1 for a factored one.
   bool reuse_factorization = false;
   // Inexact Newton: the step's direction to 1%. With 3 dofs per node, each CG step is then
@@ -90,9 +90,11 @@ struct MinimizerOptions {
   // iterations and fewer refactorizations for 3–10% more Newton iterations (docs/benchmarks.md).
   double reuse_tolerance = 1e-2;
   int reuse_max_iterations = 50;
-  // The kept factor preconditions through its single-precision copy
-  // (SparseCholesky::solve_single_precision): the triangular solves move half the bytes (the
-  // 64×32 cloth: 0.8 → 0.5 ms per CG iteration), at no cost in CG iterations where u_f·κ(H) is
+  // Kept factors in single precision: computed in floats (SparseCholesky::factorize_single_precision:
+  // the 64×32 cloth's in 6–8 ms on two threads against CHOLMOD's 26–40 ms in double), each
+  // step on a fresh one solved by CG preconditioned by it (to reuse_tolerance, within 10
+  // iterations, else CHOLMOD's double factorization solves it), and the triangular solves move
+  // half the bytes (0.8 → 0.5 ms per CG iteration), at no cost in CG iterations where u_f·κ(H) is
   // small. Not for barrier (contact) Hessians: the float copy of a factor with a stiff barrier
   // mode resolves its soft modes poorly, and CG's 1%-residual directions then stall Newton
   // (measured: two cloth sheets closing in, 10 Newton iterations in double, 50+ in float).

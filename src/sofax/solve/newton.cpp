@@ -152,6 +152,14 @@ void balance_translations(const assembly::HessianMatrix& H, const std::vector<in
   for (Eigen::Index row = 0; row < d.size(); ++row) d[row] += delta[free[static_cast<std::size_t>(row)] % 3];
 }
 
+// A kept factor that sofax computed in single precision (SparseCholesky::factorize_single_precision)
+// costs this many times fewer CG iterations than CHOLMOD's double factorization of the same
+// structure: its dense blocks run at ~27 GFlop/s on two threads against the triangular solves'
+// streaming ~5 GFlop/s (the 64×32 cloth: a factorization 6–7 ms, a CG iteration 0.5–0.6 ms,
+// 4·nnz(L) = 3.3 MFlop; docs/benchmarks.md).
+constexpr double kFloatFactorizationSpeedup = 4.0;
+constexpr int kFreshFactorIterations = 10;
+
 // MinimizerOptions::lag_final_hessian: the largest ratio of the last two full steps at which the
 // next iterate may lag its Hessian.
 constexpr double kLagRate = 0.1;
@@ -196,15 +204,28 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
     ++report.hessian_evaluations;
     return e;
   };
-  // Factors H_ff, adding τ·I while it is not positive definite (at most max_shifts times).
-  auto factor = [&](int max_shifts) {
+  // Kept factors that precondition in single precision are also computed in it
+  // (SparseCholesky::factorize_single_precision): the step on a fresh factor is then CG
+  // preconditioned by it, as by a kept one. Where the float factorization fails, or CG on it does
+  // not converge, CHOLMOD's double factorization (with its diagonal shifts) solves directly.
+  const bool factors_in_single_precision = options.reuse_factorization && options.reuse_in_single_precision;
+  bool single_factor = false;  // the last factorization was in single precision
+  // Factors H_ff (first in floats when `in_single_precision`), then in double adding τ·I while it
+  // is not positive definite (at most max_shifts times).
+  auto factor = [&](int max_shifts, bool in_single_precision) {
     detail::ScopedTimer t(report.times.factorization);
     w.reduced.update(w.hessian);
     double* values = w.reduced.matrix().valuePtr();
     const double mean_diagonal = mean_abs_diagonal(values, w.reduced_diagonal, nullptr);
     double shift = 0.0;
     FactorStatus status;
-    for (int attempt = 0;; ++attempt) {
+    single_factor = false;
+    if (in_single_precision) {
+      status = w.cholesky->factorize_single_precision(w.reduced.matrix(), options.threads);
+      ++w.factorizations;
+      single_factor = status == FactorStatus::positive_definite;
+    }
+    for (int attempt = 0; !single_factor; ++attempt) {
       status = w.cholesky->factorize(w.reduced.matrix());
       ++w.factorizations;
       if (status == FactorStatus::positive_definite || attempt == max_shifts) break;
@@ -292,7 +313,15 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
   };
   // H_ff d = −g_f by CG preconditioned with the kept factor (options.reuse_factorization); false
   // when CG does not converge within its budget (the caller factors instead).
-  auto solve_with_kept_factor = [&] {
+  auto cg_iteration_cost = [&] {
+    if (w.cholesky->factored_in_single_precision()) return kFloatFactorizationSpeedup;
+    return options.reuse_in_single_precision ? 1.0 : 2.0;
+  };
+  // `fresh`: the factor is of this very Hessian (a float factorization just made): CG then meets
+  // its tolerance in a few iterations wherever float's rounding leaves the factor a good
+  // preconditioner (u_f·κ ≪ 1), and up to kFreshFactorIterations are allowed before the double
+  // factorization takes over, whatever a kept factor's budget.
+  auto solve_with_kept_factor = [&](bool fresh) {
     detail::ScopedTimer t(report.times.linear_solve);
     w.reduced.update(w.hessian);
     const assembly::HessianMatrix& R = w.reduced.matrix();
@@ -306,12 +335,15 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
                                                                                             Eigen::VectorXd& z) {
       solve_in_turned_frames(rotations, *w.cholesky, r, z, single_precision, threads);
     };
-    // Iterations that stay cheaper than a factorization (see MinimizerOptions::reuse_factorization).
+    // Iterations that stay cheaper than a factorization (see MinimizerOptions::reuse_factorization):
+    // a CG iteration's 4·nnz(L) flops of triangular solves against the factorization's flops,
+    // each at its own speed per flop (a double factor's CG ~2× slower than its copy's in floats;
+    // the factorization in floats kFloatFactorizationSpeedup× faster than CHOLMOD's in double).
     const FactorStatistics stats = w.cholesky->statistics();
     int budget = options.reuse_max_iterations;
     if (stats.flops > 0.0 && stats.factor_nonzeros > 0.0)
-      budget = std::min(budget, static_cast<int>(stats.flops / ((options.reuse_in_single_precision ? 1.0 : 2.0) *
-                                                                  4.0 * stats.factor_nonzeros)));
+      budget = std::min(budget, static_cast<int>(stats.flops / (cg_iteration_cost() * 4.0 * stats.factor_nonzeros)));
+    if (fresh) budget = std::max(budget, kFreshFactorIterations);
     if (budget < 1) return false;
     w.reduced_step.setZero();
     const PcgResult result =
@@ -323,7 +355,7 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
       balance_translations(R, w.elimination.free_dofs(), -w.reduced_gradient, w.reduced_step);
     // A factor that needed more than half its budget has gone stale: the next iteration factors
     // anew rather than pay as much again.
-    if (2 * result.iterations > budget) w.factor_reusable = false;
+    if (!fresh && 2 * result.iterations > budget) w.factor_reusable = false;
     w.step.setZero();
     w.elimination.add_prolonged(w.reduced_step, 1.0, w.step);
     record.linear_iterations = result.iterations;
@@ -401,7 +433,7 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
     for (;;) {
       const int max_shifts = exact ? 0 : options.max_regularization_attempts;
       // solved: the step is in w.step already (a kept factor's CG, or PETSc's).
-      bool solved = !petsc && options.reuse_factorization && w.factor_reusable && solve_with_kept_factor();
+      bool solved = !petsc && options.reuse_factorization && w.factor_reusable && solve_with_kept_factor(false);
       FactorStatus status = FactorStatus::positive_definite;
       direct_solve = !solved && !petsc;
       if (lag && !solved) {  // the kept factor no longer fits the lagged Hessian
@@ -412,7 +444,14 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
         status = solve_with_petsc(max_shifts);
         solved = status == FactorStatus::positive_definite;
       } else if (!solved) {
-        status = factor(max_shifts);
+        status = factor(max_shifts, factors_in_single_precision);
+        // A float factor's step: CG preconditioned by it; where CG does not converge, the double
+        // factor after all.
+        if (single_factor) {
+          solved = solve_with_kept_factor(true);
+          if (!solved) status = factor(max_shifts, false);
+          direct_solve = !solved;
+        }
       }
       bool descent = false;
       double slope = 0.0;

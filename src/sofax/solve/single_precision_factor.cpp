@@ -2,10 +2,13 @@
 
 #include <omp.h>
 
+#include <Eigen/Cholesky>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
 #include <string>
 
 #include "sofax/core/error.hpp"
@@ -23,10 +26,16 @@ constexpr double kBalancedShare = 0.05;
 constexpr double kLargestTopShare = 0.3;
 }  // namespace
 
-bool SinglePrecisionFactor::assign(const SupernodalFactorView& L) {
+namespace {
+void check_view(const SupernodalFactorView& L, bool with_values) {
   if (L.size < 0 || L.supernodes < 0 ||
-      (L.size > 0 && (!L.super || !L.row_start || !L.value_start || !L.rows || !L.values || !L.perm)))
+      (L.size > 0 && (!L.super || !L.row_start || !L.value_start || !L.rows || (with_values && !L.values) || !L.perm)))
     throw InputError("SinglePrecisionFactor::assign", "incomplete supernodal factor view");
+}
+}  // namespace
+
+bool SinglePrecisionFactor::assign(const SupernodalFactorView& L) {
+  check_view(L, true);
   const int S = L.supernodes;
   const std::size_t value_count = S > 0 ? static_cast<std::size_t>(L.value_start[S]) : 0;
   values_.resize(value_count);
@@ -39,6 +48,20 @@ bool SinglePrecisionFactor::assign(const SupernodalFactorView& L) {
     }
     values_[k] = static_cast<float>(v);
   }
+  adopt_structure(L);
+  has_values_ = true;
+  return true;
+}
+
+void SinglePrecisionFactor::assign_structure(const SupernodalFactorView& L) {
+  check_view(L, false);
+  adopt_structure(L);
+  values_.resize(L.supernodes > 0 ? static_cast<std::size_t>(L.value_start[L.supernodes]) : 0);
+  has_values_ = false;
+}
+
+bool SinglePrecisionFactor::adopt_structure(const SupernodalFactorView& L) {
+  const int S = L.supernodes;
   const int row_count = S > 0 ? L.row_start[S] : 0;
   const bool same_structure = size_ == L.size && static_cast<int>(super_.size()) == S + 1 &&
                               static_cast<int>(rows_.size()) == row_count &&
@@ -47,7 +70,7 @@ bool SinglePrecisionFactor::assign(const SupernodalFactorView& L) {
                               std::equal(value_start_.begin(), value_start_.end(), L.value_start) &&
                               std::equal(rows_.begin(), rows_.end(), L.rows) &&
                               std::equal(perm_.begin(), perm_.end(), L.perm);
-  if (same_structure) return true;
+  if (same_structure) return false;
   super_.assign(L.super, L.super + S + 1);
   row_start_.assign(L.row_start, L.row_start + S + 1);
   value_start_.assign(L.value_start, L.value_start + S + 1);
@@ -63,11 +86,27 @@ bool SinglePrecisionFactor::assign(const SupernodalFactorView& L) {
     gathered_[side].resize(widest_below);
   }
   cut_tree();
+  // What factorize() needs is made on its first call for this structure.
+  targets_.clear();
+  target_start_.clear();
+  relative_.clear();
+  load_.clear();
+  load_outer_.clear();
+  load_inner_.clear();
+  for (auto& u : update_) u.resize(0, 0);
   return true;
 }
 
 void SinglePrecisionFactor::clear() {
   size_ = 0;
+  has_values_ = false;
+  targets_.clear();
+  target_start_.clear();
+  relative_.clear();
+  top_offset_.clear();
+  load_.clear();
+  load_outer_.clear();
+  load_inner_.clear();
   super_.clear();
   row_start_.clear();
   value_start_.clear();
@@ -158,6 +197,188 @@ void SinglePrecisionFactor::cut_tree() {
     }
 }
 
+// For each supernode s, the ancestors its update L₂₁L₂₁ᵀ goes to. Row i of s below its diagonal
+// block is column rows[i] of L, owned by one supernode t; the update's column i goes to that
+// column of t, its rows i′ ≥ i to t's rows of the same indices (a supernodal structure holds
+// them: t is an ancestor of s). Consecutive columns with one owner form one target; the
+// positions of its rows in t's block are found by merging two ascending lists.
+void SinglePrecisionFactor::map_updates() {
+  const int S = static_cast<int>(super_.size()) - 1;
+  std::vector<int> owner(static_cast<std::size_t>(size_));
+  for (int s = 0; s < S; ++s)
+    for (int c = super_[s]; c < super_[s + 1]; ++c) owner[c] = s;
+  targets_.clear();
+  relative_.clear();
+  target_start_.assign(S + 1, 0);
+  for (int s = 0; s < S; ++s) {
+    target_start_[s] = static_cast<int>(targets_.size());
+    const int columns = super_[s + 1] - super_[s];
+    const int below = (row_start_[s + 1] - row_start_[s]) - columns;
+    const int* b = rows_.data() + row_start_[s] + columns;
+    for (int first = 0; first < below;) {
+      const int t = owner[b[first]];
+      int last = first + 1;
+      while (last < below && owner[b[last]] == t) ++last;
+      targets_.push_back({t, first, last, static_cast<int>(relative_.size())});
+      const int* t_rows = rows_.data() + row_start_[t];
+      const int t_count = row_start_[t + 1] - row_start_[t];
+      int p = static_cast<int>(std::lower_bound(t_rows, t_rows + t_count, b[first]) - t_rows);
+      for (int i = first; i < below; ++i) {
+        while (p < t_count && t_rows[p] < b[i]) ++p;
+        if (p == t_count || t_rows[p] != b[i])
+          throw InputError("SinglePrecisionFactor::factorize", "not a supernodal structure: row " + std::to_string(b[i]) +
+                                                                    " of supernode " + std::to_string(s) +
+                                                                    " is missing from its ancestor " + std::to_string(t));
+        relative_.push_back(p);
+      }
+      first = last;
+    }
+  }
+  target_start_[S] = static_cast<int>(targets_.size());
+  top_offset_.assign(S, -1);
+  std::size_t top_values = 0;
+  for (int s : top_) {
+    top_offset_[s] = static_cast<int>(top_values);
+    top_values += static_cast<std::size_t>(value_start_[s + 1] - value_start_[s]);
+  }
+  // A panel holds at most panel_values_, or one target's columns where those alone are more.
+  std::size_t largest_panel = 0;
+  for (int s = 0; s < S; ++s) {
+    const int below = (row_start_[s + 1] - row_start_[s]) - (super_[s + 1] - super_[s]);
+    for (int g = target_start_[s]; g < target_start_[s + 1]; ++g) {
+      const std::size_t height = static_cast<std::size_t>(below - targets_[g].first);
+      const std::size_t one_target = height * static_cast<std::size_t>(targets_[g].last - targets_[g].first);
+      largest_panel = std::max(largest_panel, std::min(height * height, std::max(panel_values_, one_target)));
+    }
+  }
+  for (int side = 0; side < 2; ++side) {
+    top_updates_[side].assign(top_values, 0.0f);
+    update_[side].resize(static_cast<Eigen::Index>(largest_panel), 1);
+  }
+}
+
+// Where each entry of A on or below the diagonal of P A Pᵀ goes in L's blocks: column j of
+// P A Pᵀ is column perm[j] of A (a row of A's CSR arrays: the pattern is symmetric).
+void SinglePrecisionFactor::map_load(const assembly::HessianMatrix& A) {
+  const int S = static_cast<int>(super_.size()) - 1;
+  std::vector<int> inverse(static_cast<std::size_t>(size_)), position(static_cast<std::size_t>(size_), -1);
+  for (int k = 0; k < size_; ++k) inverse[perm_[k]] = k;
+  load_.assign(static_cast<std::size_t>(A.nonZeros()), -1);
+  const int* outer = A.outerIndexPtr();
+  const int* inner = A.innerIndexPtr();
+  for (int s = 0; s < S; ++s) {
+    const int rows = row_start_[s + 1] - row_start_[s];
+    for (int p = 0; p < rows; ++p) position[rows_[row_start_[s] + p]] = p;
+    for (int j = super_[s]; j < super_[s + 1]; ++j) {
+      const int column = perm_[j];
+      for (int k = outer[column]; k < outer[column + 1]; ++k) {
+        const int i = inverse[inner[k]];
+        if (i < j) continue;
+        if (position[i] < 0)
+          throw InputError("SinglePrecisionFactor::factorize", "entry (" + std::to_string(inner[k]) + ", " +
+                                                                    std::to_string(column) +
+                                                                    ") of the matrix lies outside the factor's structure");
+        load_[k] = value_start_[s] + position[i] + static_cast<long>(j - super_[s]) * rows;
+      }
+    }
+    for (int p = 0; p < rows; ++p) position[rows_[row_start_[s] + p]] = -1;
+  }
+  load_outer_.assign(outer, outer + size_ + 1);
+  load_inner_.assign(inner, inner + A.nonZeros());
+}
+
+bool SinglePrecisionFactor::factor_supernode(int s, int side) {
+  const int columns = super_[s + 1] - super_[s];
+  const int rows = row_start_[s + 1] - row_start_[s], below = rows - columns;
+  Eigen::Map<Eigen::MatrixXf, 0, Eigen::OuterStride<>> block(values_.data() + value_start_[s], rows, columns,
+                                                            Eigen::OuterStride<>(rows));
+  auto diagonal = block.topRows(columns);
+  Eigen::Ref<Eigen::MatrixXf> in_place(diagonal);
+  const Eigen::LLT<Eigen::Ref<Eigen::MatrixXf>, Eigen::Lower> llt(in_place);  // blocked, in place
+  if (llt.info() != Eigen::Success) return false;
+  for (int c = 0; c < columns; ++c)
+    if (!std::isfinite(diagonal(c, c))) return false;
+  if (below == 0) return true;
+  auto lower = block.bottomRows(below);
+  diagonal.triangularView<Eigen::Lower>().transpose().solveInPlace<Eigen::OnTheRight>(lower);
+  // The update L₂₁L₂₁ᵀ in column panels of whole targets, each as tall as the rows that reach it
+  // (rows c0 … below − 1 of columns c0 … c1 − 1): one panel for all but the widest supernodes,
+  // whose update would not fit panel_values_.
+  Eigen::MatrixXf& buffer = update_[side < 0 ? 0 : side];
+  const int* b = rows_.data() + row_start_[s] + columns;
+  for (int g0 = target_start_[s]; g0 < target_start_[s + 1];) {
+    const int c0 = targets_[g0].first, height = below - c0;
+    int g1 = g0 + 1;
+    while (g1 < target_start_[s + 1] &&
+           static_cast<std::size_t>(height) * static_cast<std::size_t>(targets_[g1].last - c0) <= panel_values_)
+      ++g1;
+    const int c1 = targets_[g1 - 1].last, width = c1 - c0;
+    Eigen::Map<Eigen::MatrixXf> panel(buffer.data(), height, width);
+    const auto across = lower.middleRows(c0, width);
+    panel.topRows(width).triangularView<Eigen::Lower>() = across * across.transpose();
+    if (height > width) panel.bottomRows(height - width).noalias() = lower.bottomRows(height - width) * across.transpose();
+    for (int g = g0; g < g1; ++g) {
+      const UpdateTarget& u = targets_[g];
+      const int t = u.target, t_rows = row_start_[t + 1] - row_start_[t];
+      float* target = side >= 0 && top_offset_[t] >= 0 ? top_updates_[side].data() + top_offset_[t]
+                                                        : values_.data() + value_start_[t];
+      for (int j = u.first; j < u.last; ++j) {
+        // The update's rows j … below − 1 of column j, and where they go in the target's column.
+        float* column = target + static_cast<long>(b[j] - super_[t]) * t_rows;
+        const float* from = panel.col(j - c0).data() + (j - c0);
+        const int* relative = relative_.data() + u.relative + (j - u.first);
+        for (int k = 0, n = below - j; k < n; ++k) column[relative[k]] -= from[k];
+      }
+    }
+    g0 = g1;
+  }
+  return true;
+}
+
+bool SinglePrecisionFactor::factorize(const assembly::HessianMatrix& A, int threads) {
+  if (A.rows() != size_ || A.cols() != size_ || !A.isCompressed())
+    throw InputError("SinglePrecisionFactor::factorize", "a " + std::to_string(A.rows()) + " × " +
+                                                              std::to_string(A.cols()) +
+                                                              " matrix (compressed) for a structure of size " +
+                                                              std::to_string(size_));
+  has_values_ = false;
+  if (size_ == 0) return false;
+  if (target_start_.empty()) map_updates();
+  const bool same_pattern = static_cast<Eigen::Index>(load_.size()) == A.nonZeros() &&
+                            std::equal(load_outer_.begin(), load_outer_.end(), A.outerIndexPtr()) &&
+                            std::equal(load_inner_.begin(), load_inner_.end(), A.innerIndexPtr());
+  if (!same_pattern) map_load(A);
+  std::fill(values_.begin(), values_.end(), 0.0f);
+  constexpr double largest = std::numeric_limits<float>::max();
+  const double* a = A.valuePtr();
+  for (std::size_t k = 0; k < load_.size(); ++k) {
+    if (load_[k] < 0) continue;
+    if (!(std::abs(a[k]) <= largest)) return false;
+    values_[static_cast<std::size_t>(load_[k])] = static_cast<float>(a[k]);
+  }
+  for (auto& u : top_updates_) std::fill(u.begin(), u.end(), 0.0f);
+  const int wanted = threads > 0 ? threads : omp_get_max_threads();
+  const bool parallel = wanted > 1 && values_.size() >= kParallelValues;
+  bool factored[2] = {true, true};
+#pragma omp parallel for schedule(static, 1) num_threads(2) if (parallel)
+  for (int side = 0; side < 2; ++side)
+    for (const auto& [first, last] : sides_[side]) {
+      for (int s = first; s <= last && factored[side]; ++s) factored[side] = factor_supernode(s, side);
+      if (!factored[side]) break;
+    }
+  if (!factored[0] || !factored[1]) return false;
+  for (int s : top_) {
+    float* v = values_.data() + value_start_[s];
+    const float* u0 = top_updates_[0].data() + top_offset_[s];
+    const float* u1 = top_updates_[1].data() + top_offset_[s];
+    for (int k = 0, n = value_start_[s + 1] - value_start_[s]; k < n; ++k) v[k] += u0[k] + u1[k];
+  }
+  for (int s : top_)
+    if (!factor_supernode(s, -1)) return false;
+  has_values_ = true;
+  return true;
+}
+
 double SinglePrecisionFactor::top_share() const {
   if (values_.empty()) return 0.0;
   double top = 0.0;
@@ -216,6 +437,7 @@ void SinglePrecisionFactor::solve(const Eigen::Ref<const Eigen::VectorXd>& b, Ei
     throw InputError("SinglePrecisionFactor::solve", "vectors of size " + std::to_string(b.size()) + " and " +
                                                          std::to_string(x.size()) + " for a factor of size " +
                                                          std::to_string(size_));
+  if (!has_values_) throw std::logic_error("SinglePrecisionFactor::solve: a structure without values (factorize failed or was not called)");
   for (int k = 0; k < size_; ++k) work_[k] = static_cast<float>(b[perm_[k]]);
   const int wanted = threads > 0 ? threads : omp_get_max_threads();
   const bool parallel = wanted > 1 && values_.size() >= kParallelValues;

@@ -14,13 +14,27 @@
 // structure alone, and the top part adds the two sides' updates in a fixed order, so the result
 // has the same bits on one thread as on two.
 //
+// It can also compute the factor itself, in single precision, on the structure of a symbolic
+// analysis (factorize): a supernodal right-looking Cholesky, each supernode's diagonal block
+// factored, the rows below it solved, and its update L₂₁L₂₁ᵀ scattered into its ancestors through
+// maps made once per structure. The two sides of the tree run on two threads, their updates to
+// the top part gathered apart and added in a fixed order (the same bits on one thread). A factor
+// of the small 2D patterns of cloth and shells is the sum of thousands of small dense blocks:
+// float halves the bytes and doubles the vector width, and the second thread takes the other
+// side of the tree, where CHOLMOD's double factorization runs on one.
+//
 //   sofax::solve::SinglePrecisionFactor single;
 //   if (single.assign(view)) single.solve(r, z);   // z ≈ A⁻¹ r
+//   single.assign_structure(symbolic);              // or: its own factor of A
+//   if (single.factorize(A, 2)) single.solve(r, z);
 #pragma once
 
 #include <Eigen/Core>
 #include <array>
+#include <cstddef>
 #include <vector>
+
+#include "sofax/assembly/hessian_pattern.hpp"
 
 namespace sofax::solve {
 
@@ -41,12 +55,27 @@ struct SupernodalFactorView {
 
 class SinglePrecisionFactor {
  public:
+  // factorize() computes each supernode's update in column panels of at most this many values
+  // (16 MB; a panel as wide as one target where that alone is larger): one panel for all but the
+  // widest supernodes of large 3D factors, whose whole update would take gigabytes.
+  static constexpr std::size_t kPanelValues = std::size_t{1} << 22;
+  explicit SinglePrecisionFactor(std::size_t panel_values = kPanelValues) : panel_values_(panel_values) {}
+
   // Copies L, its values rounded to float. False (and the copy left empty) when a value is not
   // finite or beyond float's range: the caller then solves in double. The structure (and the cut
   // of its tree) is kept while the next factor's is the same.
   bool assign(const SupernodalFactorView& L);
+  // The structure alone (L.values is not read: a symbolic analysis has none), for factorize().
+  // Until then there are no values to solve with.
+  void assign_structure(const SupernodalFactorView& L);
+  // L Lᵀ = P A Pᵀ in single precision on the structure assigned, which must be that of A's
+  // pattern (A: both triangles of a symmetric matrix, as HessianMatrix holds them; InputError
+  // for another size or an entry outside the structure). False, with no values left to solve
+  // with, when a pivot is not positive or a value is not finite in float. On up to two threads
+  // (≤ 0: OpenMP's count), the same bits for any count.
+  bool factorize(const assembly::HessianMatrix& A, int threads = 1);
   void clear();
-  bool empty() const { return size_ == 0; }
+  bool empty() const { return !has_values_; }  // no values to solve with
   int size() const { return size_; }
 
   // x = Pᵀ L⁻ᵀ L⁻¹ P b, in single precision (b and x in double; they may alias), on up to two
@@ -58,7 +87,13 @@ class SinglePrecisionFactor {
   double top_share() const;
 
  private:
+  bool adopt_structure(const SupernodalFactorView& L);  // false when it is the one held already
   void cut_tree();  // sides_, top_ from the structure
+  void map_updates();  // targets_, relative_, top_offset_ from the structure
+  void map_load(const assembly::HessianMatrix& A);  // load_ for A's pattern
+  // Supernode s of side `side` (−1: the top part) factored, its update scattered into its
+  // ancestors (a side's updates to the top part into its top_updates_). False at a pivot ≤ 0.
+  bool factor_supernode(int s, int side);
   // One side's (or, side 0 without `outside`, the top part's) supernodes first … last.
   void forward(int first, int last, int side, float* outside);
   void backward(int first, int last, int side);
@@ -76,6 +111,23 @@ class SinglePrecisionFactor {
   Eigen::VectorXf work_;                      // the permuted right-hand side, solved in place
   std::array<Eigen::VectorXf, 2> outside_;    // each side's updates to the top part's rows
   std::array<Eigen::VectorXf, 2> gathered_;   // one supernode's rows below its diagonal block
+
+  // factorize(): supernode s's update L₂₁L₂₁ᵀ goes to the ancestors owning its rows below; the
+  // columns first … last − 1 of the update (counted among those rows) belong to supernode
+  // `target`, and its rows i ≥ first sit at rows relative_[relative + i − first] of the target's
+  // block. targets_[target_start_[s] … target_start_[s + 1]).
+  struct UpdateTarget {
+    int target, first, last, relative;
+  };
+  std::vector<UpdateTarget> targets_;
+  std::vector<int> target_start_, relative_;
+  std::vector<int> top_offset_;  // per supernode: its values' offset in top_updates_, −1 off the top part
+  std::array<std::vector<float>, 2> top_updates_;
+  std::array<Eigen::MatrixXf, 2> update_;     // one target's panel of L₂₁L₂₁ᵀ, per side
+  std::vector<long> load_;  // per nonzero of A: where it goes in values_ (−1: above the diagonal)
+  std::vector<int> load_outer_, load_inner_;  // the pattern load_ was made for
+  bool has_values_ = false;
+  std::size_t panel_values_;
 };
 
 }  // namespace sofax::solve
