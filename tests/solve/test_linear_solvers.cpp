@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 #include "sofax/core/error.hpp"
@@ -159,30 +161,40 @@ TEST(Cholesky, SinglePrecisionSolveIsTheFactorInFloats) {
   EXPECT_THROW(single.solve(v, v), InputError);  // size 0 against 3
 }
 
-// A supernodal factor laid out by hand, checked against the dense L it stands for: two leaf
-// supernodes (column 0; columns 1–2) under a root (column 3), rows permuted. The upper part of a
-// diagonal block is never read (junk there), the cut puts one leaf on each side and the root in
-// the top part (1 of 9 values), and the float solve is A⁻¹ b to float's accuracy.
-TEST(SinglePrecisionFactor, SolvesTheSupernodalLayoutItIsGiven) {
-  const int super[] = {0, 1, 3, 4}, row_start[] = {0, 2, 5, 6}, value_start[] = {0, 2, 8, 9};
-  const int rows[] = {0, 3, /**/ 1, 2, 3, /**/ 3};
-  const double junk = 99.0;
-  const double values[] = {2.0, 0.5,                      // column 0: L00, L30
-                           1.5, 0.3, -0.4, junk, 1.2, 0.7,  // columns 1–2 (3 × 2): L11 L21 L31 | L12 L22 L32
-                           1.8};                           // column 3: L33
-  const int perm[] = {2, 0, 3, 1};
-  Eigen::Matrix4d L = Eigen::Matrix4d::Zero();
-  L(0, 0) = 2.0, L(3, 0) = 0.5, L(1, 1) = 1.5, L(2, 1) = 0.3, L(3, 1) = -0.4;
-  L(2, 2) = 1.2, L(3, 2) = 0.7, L(3, 3) = 1.8;
-  Eigen::Matrix4d P = Eigen::Matrix4d::Zero();  // (P b)_k = b_perm[k]
-  for (int k = 0; k < 4; ++k) P(k, perm[k]) = 1.0;
-  const Eigen::Matrix4d A = P.transpose() * L * L.transpose() * P;
-  const Eigen::Vector4d b(1.0, -2.0, 0.5, 3.0);
-  const Eigen::Vector4d expected = A.ldlt().solve(b);
+// A supernodal factor laid out by hand: two leaf supernodes (column 0; columns 1–2) under a root
+// (column 3), rows permuted; the dense L it stands for, and A = Pᵀ L Lᵀ P.
+struct HandLaidFactor {
+  static constexpr int super[] = {0, 1, 3, 4}, row_start[] = {0, 2, 5, 6}, value_start[] = {0, 2, 8, 9};
+  static constexpr int rows[] = {0, 3, /**/ 1, 2, 3, /**/ 3};
+  static constexpr int perm[] = {2, 0, 3, 1};
+  static constexpr double junk = 99.0;  // above a diagonal block: never read
+  static constexpr double values[] = {2.0, 0.5,                        // column 0: L00, L30
+                                      1.5, 0.3, -0.4, junk, 1.2, 0.7,  // columns 1–2 (3 × 2): L11 L21 L31 | L12 L22 L32
+                                      1.8};                            // column 3: L33
+  Eigen::Matrix4d A;
+  HandLaidFactor() {
+    Eigen::Matrix4d L = Eigen::Matrix4d::Zero();
+    L(0, 0) = 2.0, L(3, 0) = 0.5, L(1, 1) = 1.5, L(2, 1) = 0.3, L(3, 1) = -0.4;
+    L(2, 2) = 1.2, L(3, 2) = 0.7, L(3, 3) = 1.8;
+    Eigen::Matrix4d P = Eigen::Matrix4d::Zero();  // (P b)_k = b_perm[k]
+    for (int k = 0; k < 4; ++k) P(k, perm[k]) = 1.0;
+    A = P.transpose() * L * L.transpose() * P;
+  }
+  static solve::SupernodalFactorView view(const double* with_values = nullptr) {
+    return {.size = 4, .supernodes = 3, .super = super, .row_start = row_start, .value_start = value_start,
+            .rows = rows, .values = with_values, .perm = perm};
+  }
+};
 
+// The hand-laid factor, checked against the dense L it stands for. The upper part of a diagonal
+// block is never read (junk there), the cut puts one leaf on each side and the root in the top
+// part (1 of 9 values), and the float solve is A⁻¹ b to float's accuracy.
+TEST(SinglePrecisionFactor, SolvesTheSupernodalLayoutItIsGiven) {
+  const HandLaidFactor hand;
+  const Eigen::Vector4d b(1.0, -2.0, 0.5, 3.0);
+  const Eigen::Vector4d expected = hand.A.ldlt().solve(b);
   solve::SinglePrecisionFactor single;
-  ASSERT_TRUE(single.assign({.size = 4, .supernodes = 3, .super = super, .row_start = row_start,
-                             .value_start = value_start, .rows = rows, .values = values, .perm = perm}));
+  ASSERT_TRUE(single.assign(HandLaidFactor::view(HandLaidFactor::values)));
   EXPECT_DOUBLE_EQ(single.top_share(), 1.0 / 9.0);
   Eigen::VectorXd x(4), y(4);
   single.solve(b, x, 1);
@@ -190,38 +202,29 @@ TEST(SinglePrecisionFactor, SolvesTheSupernodalLayoutItIsGiven) {
   EXPECT_EQ(x, y);
   EXPECT_LT((x - expected).norm(), 1e-6 * expected.norm());  // κ(A) ~ 10: float's accuracy
 
-  const double overflowing[] = {2.0, 0.5, 1.5, 0.3, -0.4, junk, 1.2, 0.7, 1e39};
-  EXPECT_FALSE(single.assign({.size = 4, .supernodes = 3, .super = super, .row_start = row_start,
-                              .value_start = value_start, .rows = rows, .values = overflowing, .perm = perm}));
+  double overflowing[9];
+  std::copy(std::begin(HandLaidFactor::values), std::end(HandLaidFactor::values), overflowing);
+  overflowing[8] = 1e39;
+  EXPECT_FALSE(single.assign(HandLaidFactor::view(overflowing)));
   EXPECT_TRUE(single.empty());
 }
 
-// The hand-laid factor above, computed from its matrix in single precision: the same L to
-// float's accuracy (the junk above the diagonal block is not read: the structure alone is
-// given), the same solve, and an entry of A outside the structure is an InputError.
+// The hand-laid factor computed from its matrix in single precision, on the structure alone: the
+// same solve to float's accuracy; a negative pivot fails, and an entry of A outside the
+// structure, or a matrix of another size, is an InputError.
 TEST(SinglePrecisionFactor, FactorsTheMatrixOnTheStructureItIsGiven) {
-  const int super[] = {0, 1, 3, 4}, row_start[] = {0, 2, 5, 6}, value_start[] = {0, 2, 8, 9};
-  const int rows[] = {0, 3, /**/ 1, 2, 3, /**/ 3};
-  const int perm[] = {2, 0, 3, 1};
-  Eigen::Matrix4d L = Eigen::Matrix4d::Zero();
-  L(0, 0) = 2.0, L(3, 0) = 0.5, L(1, 1) = 1.5, L(2, 1) = 0.3, L(3, 1) = -0.4;
-  L(2, 2) = 1.2, L(3, 2) = 0.7, L(3, 3) = 1.8;
-  Eigen::Matrix4d P = Eigen::Matrix4d::Zero();  // (P b)_k = b_perm[k]
-  for (int k = 0; k < 4; ++k) P(k, perm[k]) = 1.0;
-  const Eigen::Matrix4d dense = P.transpose() * L * L.transpose() * P;
-  assembly::HessianMatrix A = dense.sparseView(0.0, 0.0);  // exact zeros dropped
+  const HandLaidFactor hand;
+  assembly::HessianMatrix A = hand.A.sparseView(0.0, 0.0);  // exact zeros dropped
   A.makeCompressed();
-  const solve::SupernodalFactorView structure{.size = 4, .supernodes = 3, .super = super, .row_start = row_start,
-                                              .value_start = value_start, .rows = rows, .perm = perm};
   solve::SinglePrecisionFactor single;
-  single.assign_structure(structure);
+  single.assign_structure(HandLaidFactor::view());
   EXPECT_TRUE(single.empty());
   Eigen::VectorXd x(4);
   const Eigen::Vector4d b(1.0, -2.0, 0.5, 3.0);
   EXPECT_THROW(single.solve(b, x), std::logic_error);  // no values yet
   ASSERT_TRUE(single.factorize(A, 1));
   single.solve(b, x, 1);
-  const Eigen::Vector4d expected = dense.ldlt().solve(b);
+  const Eigen::Vector4d expected = hand.A.ldlt().solve(b);
   EXPECT_LT((x - expected).norm(), 1e-6 * expected.norm());
 
   EXPECT_FALSE(single.factorize(-A)) << "a negative pivot";

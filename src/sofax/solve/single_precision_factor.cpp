@@ -225,10 +225,12 @@ void SinglePrecisionFactor::map_updates() {
       int p = static_cast<int>(std::lower_bound(t_rows, t_rows + t_count, b[first]) - t_rows);
       for (int i = first; i < below; ++i) {
         while (p < t_count && t_rows[p] < b[i]) ++p;
-        if (p == t_count || t_rows[p] != b[i])
+        if (p == t_count || t_rows[p] != b[i]) {
+          target_start_.clear();  // made again, and failing again, on the next call
           throw InputError("SinglePrecisionFactor::factorize", "not a supernodal structure: row " + std::to_string(b[i]) +
                                                                     " of supernode " + std::to_string(s) +
                                                                     " is missing from its ancestor " + std::to_string(t));
+        }
         relative_.push_back(p);
       }
       first = last;
@@ -263,6 +265,7 @@ void SinglePrecisionFactor::map_load(const assembly::HessianMatrix& A) {
   const int S = static_cast<int>(super_.size()) - 1;
   std::vector<int> inverse(static_cast<std::size_t>(size_)), position(static_cast<std::size_t>(size_), -1);
   for (int k = 0; k < size_; ++k) inverse[perm_[k]] = k;
+  load_outer_.clear();  // no pattern matches until the map is complete
   load_.assign(static_cast<std::size_t>(A.nonZeros()), -1);
   const int* outer = A.outerIndexPtr();
   const int* inner = A.innerIndexPtr();
@@ -345,6 +348,8 @@ bool SinglePrecisionFactor::factorize(const assembly::HessianMatrix& A, int thre
   if (size_ == 0) return false;
   if (target_start_.empty()) map_updates();
   const bool same_pattern = static_cast<Eigen::Index>(load_.size()) == A.nonZeros() &&
+                            load_outer_.size() == static_cast<std::size_t>(size_) + 1 &&
+                            load_inner_.size() == load_.size() &&
                             std::equal(load_outer_.begin(), load_outer_.end(), A.outerIndexPtr()) &&
                             std::equal(load_inner_.begin(), load_inner_.end(), A.innerIndexPtr());
   if (!same_pattern) map_load(A);
