@@ -102,6 +102,19 @@ constexpr double kRelaxedZeros[3] = {0.9, 0.4, 0.2};
 
 // The flop-weighted mean columns per supernode of a supernodal symbolic factor: supernode s has
 // c columns and r rows (r ≥ c), its own flops Σ_{j<c} (r − j)².
+// CHOLMOD's supernodal factor L as SinglePrecisionFactor reads it (values: L's, or none for its
+// structure alone).
+SupernodalFactorView supernodal_view(const cholmod_factor& L, const double* values = nullptr) {
+  return {.size = static_cast<int>(L.n),
+          .supernodes = static_cast<int>(L.nsuper),
+          .super = static_cast<const int*>(L.super),
+          .row_start = static_cast<const int*>(L.pi),
+          .value_start = static_cast<const int*>(L.px),
+          .rows = static_cast<const int*>(L.s),
+          .values = values,
+          .perm = static_cast<const int*>(L.Perm)};
+}
+
 double flop_weighted_supernode_columns(const cholmod_factor& L) {
   const auto* first_column = static_cast<const int*>(L.super);
   const auto* row_start = static_cast<const int*>(L.pi);
@@ -398,13 +411,7 @@ FactorStatus SparseCholesky::factorize_single_precision(const assembly::HessianM
       throw InputError("SparseCholesky::factorize_single_precision", "matrix is not in compressed form");
     if (!analyse_if_new(A)) return status_;
     const cholmod_factor& L = *m.llt;  // symbolic (or an earlier numeric factor): its structure
-    m.single.assign_structure({.size = static_cast<int>(L.n),
-                               .supernodes = static_cast<int>(L.nsuper),
-                               .super = static_cast<const int*>(L.super),
-                               .row_start = static_cast<const int*>(L.pi),
-                               .value_start = static_cast<const int*>(L.px),
-                               .rows = static_cast<const int*>(L.s),
-                               .perm = static_cast<const int*>(L.Perm)});
+    m.single.assign_structure(supernodal_view(L));
     m.single_only = true;
     m.using_ldlt = false;
     if (!m.single.factorize(A, threads)) {
@@ -466,14 +473,7 @@ void SparseCholesky::solve_single_precision(const Eigen::Ref<const Eigen::Vector
       b.size() == m.size && x.size() == m.size) {
     if (m.single_state == Impl::SingleState::stale) {
       const cholmod_factor& L = *m.llt;
-      const SupernodalFactorView view{.size = static_cast<int>(L.n),
-                                      .supernodes = static_cast<int>(L.nsuper),
-                                      .super = static_cast<const int*>(L.super),
-                                      .row_start = static_cast<const int*>(L.pi),
-                                      .value_start = static_cast<const int*>(L.px),
-                                      .rows = static_cast<const int*>(L.s),
-                                      .values = static_cast<const double*>(L.x),
-                                      .perm = static_cast<const int*>(L.Perm)};
+      const SupernodalFactorView view = supernodal_view(L, static_cast<const double*>(L.x));
       m.single_state = m.single.assign(view) ? Impl::SingleState::current : Impl::SingleState::unavailable;
     }
     if (m.single_state == Impl::SingleState::current) {

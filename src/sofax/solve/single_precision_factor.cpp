@@ -80,6 +80,9 @@ bool SinglePrecisionFactor::adopt_structure(const SupernodalFactorView& L) {
   int widest_below = 0;
   for (int s = 0; s < S; ++s)
     widest_below = std::max(widest_below, (row_start_[s + 1] - row_start_[s]) - (super_[s + 1] - super_[s]));
+  owner_.resize(static_cast<std::size_t>(size_));
+  for (int s = 0; s < S; ++s)
+    for (int c = super_[s]; c < super_[s + 1]; ++c) owner_[c] = s;
   work_.resize(size_);
   for (int side = 0; side < 2; ++side) {
     outside_[side] = Eigen::VectorXf::Zero(size_);
@@ -129,9 +132,6 @@ void SinglePrecisionFactor::cut_tree() {
   const int S = static_cast<int>(super_.size()) - 1;
   sides_ = {};
   top_.clear();
-  std::vector<int> owner(static_cast<std::size_t>(size_));
-  for (int s = 0; s < S; ++s)
-    for (int c = super_[s]; c < super_[s + 1]; ++c) owner[c] = s;
   std::vector<int> parent(S, -1), subtree_size(S, 1);
   std::vector<double> weight(S), subtree_weight(S);
   std::vector<std::vector<int>> children(S);
@@ -139,7 +139,7 @@ void SinglePrecisionFactor::cut_tree() {
   for (int s = 0; s < S; ++s) {
     const int columns = super_[s + 1] - super_[s], rows = row_start_[s + 1] - row_start_[s];
     weight[s] = subtree_weight[s] += static_cast<double>(rows) * columns;
-    if (rows > columns) parent[s] = owner[rows_[row_start_[s] + columns]];
+    if (rows > columns) parent[s] = owner_[rows_[row_start_[s] + columns]];
     if (parent[s] >= 0 && parent[s] <= s) postordered = false;
   }
   // Not postordered (not CHOLMOD's layout): everything in the top part, one thread.
@@ -204,9 +204,6 @@ void SinglePrecisionFactor::cut_tree() {
 // positions of its rows in t's block are found by merging two ascending lists.
 void SinglePrecisionFactor::map_updates() {
   const int S = static_cast<int>(super_.size()) - 1;
-  std::vector<int> owner(static_cast<std::size_t>(size_));
-  for (int s = 0; s < S; ++s)
-    for (int c = super_[s]; c < super_[s + 1]; ++c) owner[c] = s;
   targets_.clear();
   relative_.clear();
   target_start_.assign(S + 1, 0);
@@ -216,9 +213,9 @@ void SinglePrecisionFactor::map_updates() {
     const int below = (row_start_[s + 1] - row_start_[s]) - columns;
     const int* b = rows_.data() + row_start_[s] + columns;
     for (int first = 0; first < below;) {
-      const int t = owner[b[first]];
+      const int t = owner_[b[first]];
       int last = first + 1;
-      while (last < below && owner[b[last]] == t) ++last;
+      while (last < below && owner_[b[last]] == t) ++last;
       targets_.push_back({t, first, last, static_cast<int>(relative_.size())});
       const int* t_rows = rows_.data() + row_start_[t];
       const int t_count = row_start_[t + 1] - row_start_[t];

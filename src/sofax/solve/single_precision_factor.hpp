@@ -100,6 +100,7 @@ class SinglePrecisionFactor {
 
   int size_ = 0;
   std::vector<int> super_, row_start_, value_start_, rows_, perm_;
+  std::vector<int> owner_;  // per column: the supernode holding it
   std::vector<float> values_;
   // The cut: each side's subtrees as ranges [first, last] of supernodes (postorder makes a
   // subtree contiguous), the top part's supernodes in ascending order, and which columns are the
