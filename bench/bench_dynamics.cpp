@@ -16,17 +16,20 @@
 //                                          iteration does) or exact (the derivatives alone): bending
 //                                          (closed-form kernel), bending_dual (the all-dual
 //                                          reference, DualPathOnly), membrane
-//   dynamics/cloth/64x32/factorization/<double|single/1|single/2>
+//   dynamics/cloth/64x32/factorization/<double|single/1|single/2|sofax_double/1|sofax_double/2>
 //                                          one numeric factorization of that cloth's step matrix
 //                                          (projected membrane and bending at the draped state, plus
 //                                          M/h²): CHOLMOD's in double, or sofax's in floats
-//                                          (SparseCholesky::factorize_single_precision) on 1 or 2 threads
+//                                          (SparseCholesky::factorize_single_precision) or in double
+//                                          (factorize_double_precision) on 1 or 2 threads; counter
+//                                          solve_ms: one solve with that factor
 //   dynamics/beam/100k/assembly            one PSD-projected Hessian assembly of the 100k beam's
 //                                          Neo-Hookean group alone, 2 threads, at its state after
 //                                          8 steps (as each Newton iteration of its step assembles)
 //   build/bin/sofax-bench --benchmark_filter='dynamics/' --benchmark_repetitions=3
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cmath>
 #include <string>
 
@@ -205,9 +208,10 @@ void cloth_group_assembly(benchmark::State& bench, const std::string& group, boo
 
 // One numeric factorization of the 64×32 cloth's step matrix (membrane and bending, projected,
 // at the draped state, plus its lumped mass over h² at h = 1/30), the symbolic analysis done
-// before: CHOLMOD's in double, or in single precision (solve/single_precision_factor.hpp) on 1
+// before: CHOLMOD's in double, or in single precision (solve/supernodal_factor.hpp) on 1
 // or 2 threads.
-void cloth_factorization(benchmark::State& bench, bool single, int threads) {
+enum class Factorization { cholmod, sofax_single, sofax_double };
+void cloth_factorization(benchmark::State& bench, Factorization which, int threads) {
   const mesh::Mesh cloth = mesh::cloth_grid(2.0, 1.0, 64, 32, Eigen::Vector3d::Zero(), "xy");
   assembly::ObjectiveBuilder b(static_cast<int>(cloth.vertex_positions.rows()), 3);
   add_cloth_groups(b, cloth, {"membrane", "bending"});
@@ -219,13 +223,25 @@ void cloth_factorization(benchmark::State& bench, bool single, int threads) {
   const double node_mass = 200.0 * 1e-3 * 2.0 / static_cast<double>(cloth.vertex_positions.rows());
   for (Eigen::Index i = 0; i < H.rows(); ++i) H.coeffRef(i, i) += node_mass * 900.0;
   solve::SparseCholesky cholesky;
-  auto factor = [&] { return single ? cholesky.factorize_single_precision(H, threads) : cholesky.factorize(H); };
+  auto factor = [&] {
+    switch (which) {
+      case Factorization::sofax_single: return cholesky.factorize_single_precision(H, threads);
+      case Factorization::sofax_double: return cholesky.factorize_double_precision(H, threads);
+      default: return cholesky.factorize(H);
+    }
+  };
   if (factor() != solve::FactorStatus::positive_definite) {
     bench.SkipWithError("not positive definite");
     return;
   }
   for (auto _ : bench) benchmark::DoNotOptimize(factor());
   bench.counters["factor_gflop"] = cholesky.statistics().flops * 1e-9;
+  // One solve with the factor (solve(): on the factorization's threads for sofax's), in ms.
+  Eigen::VectorXd r = Eigen::VectorXd::Ones(H.rows()), z(H.rows());
+  constexpr int kSolves = 50;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < kSolves; ++i) cholesky.solve(r, z);
+  bench.counters["solve_ms"] = 1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / kSolves;
 }
 
 // The 100k beam's elastic group alone (beam_model's tets and material), one projected
@@ -270,12 +286,16 @@ BENCHMARK_CAPTURE(cloth_group_assembly, membrane, std::string("membrane"), true)
     ->Name("dynamics/cloth/64x32/assembly/membrane")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(cloth_group_assembly, membrane_exact, std::string("membrane"), false)
     ->Name("dynamics/cloth/64x32/assembly/membrane/exact")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(cloth_factorization, double, false, 1)
+BENCHMARK_CAPTURE(cloth_factorization, double, Factorization::cholmod, 1)
     ->Name("dynamics/cloth/64x32/factorization/double")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(cloth_factorization, single_1, true, 1)
+BENCHMARK_CAPTURE(cloth_factorization, single_1, Factorization::sofax_single, 1)
     ->Name("dynamics/cloth/64x32/factorization/single/1")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(cloth_factorization, single_2, true, 2)
+BENCHMARK_CAPTURE(cloth_factorization, single_2, Factorization::sofax_single, 2)
     ->Name("dynamics/cloth/64x32/factorization/single/2")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(cloth_factorization, sofax_double_1, Factorization::sofax_double, 1)
+    ->Name("dynamics/cloth/64x32/factorization/sofax_double/1")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(cloth_factorization, sofax_double_2, Factorization::sofax_double, 2)
+    ->Name("dynamics/cloth/64x32/factorization/sofax_double/2")->Unit(benchmark::kMillisecond);
 BENCHMARK(beam_elastic_assembly)->Name("dynamics/beam/100k/assembly")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(beam, 10k/direct, std::array<int, 3>{30, 8, 7}, LinearSolver::direct)
     ->Name("dynamics/beam/10k/direct")->Unit(benchmark::kMillisecond)->Iterations(1);

@@ -11,7 +11,7 @@
 #include "sofax/core/error.hpp"
 #include "sofax/solve/cholesky.hpp"
 #include "sofax/solve/pcg.hpp"
-#include "sofax/solve/single_precision_factor.hpp"
+#include "sofax/solve/supernodal_factor.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -309,6 +309,67 @@ TEST(Cholesky, SinglePrecisionFactorizationSolvesToFloatAccuracy) {
     EXPECT_EQ(cholesky.factorize_single_precision(negative, 2), FactorStatus::not_positive_definite);
     EXPECT_FALSE(cholesky.can_solve());
   }
+}
+
+// The hand-laid factor computed in double: A⁻¹ b to double's rounding, and CHOLMOD's rcond
+// estimate from its diagonal, (min Lⱼⱼ / max Lⱼⱼ)² = (1.2 / 2)².
+TEST(DoublePrecisionFactor, FactorsTheHandLaidMatrixToRoundoff) {
+  const HandLaidFactor hand;
+  assembly::HessianMatrix A = hand.A.sparseView(0.0, 0.0);
+  A.makeCompressed();
+  solve::DoublePrecisionFactor own;
+  own.assign_structure(HandLaidFactor::view());
+  EXPECT_EQ(own.rcond(), 0.0);  // no values yet
+  ASSERT_TRUE(own.factorize(A, 2));
+  EXPECT_NEAR(own.rcond(), 0.36, 1e-14);
+  const Eigen::Vector4d b(1.0, -2.0, 0.5, 3.0);
+  Eigen::VectorXd x(4);
+  own.solve(b, x, 2);
+  const Eigen::Vector4d expected = hand.A.ldlt().solve(b);
+  EXPECT_LT((x - expected).norm(), 1e-13 * expected.norm());  // κ(A) ~ 10
+  EXPECT_FALSE(own.factorize(-A, 1));
+  EXPECT_TRUE(own.empty());
+}
+
+// CHOLMOD's analysis, sofax's factorization in double (Newton's and the adjoint's): on the plane
+// and the solid of the float test it solves as CHOLMOD's factor does, backward stable at double's
+// rounding, with the same bits on one thread as on two; its solve is also the one
+// solve_single_precision gives (no float copy of it is made). A matrix that is not positive
+// definite, or semidefinite (a pivot below factorize()'s zero-pivot threshold), is a status, as
+// with factorize().
+TEST(Cholesky, DoublePrecisionFactorizationSolvesAsCholmodDoes) {
+  if (!SparseCholesky::cholmod_available()) GTEST_SKIP() << "the structure is CHOLMOD's analysis";
+  assembly::HessianMatrix plane = test::grid_laplacian(100);
+  for (Eigen::Index i = 0; i < plane.rows(); ++i) plane.coeffRef(i, i) += 1.0;
+  const assembly::HessianMatrix solid = test::stiffness_matrix(5);
+  for (const assembly::HessianMatrix* A : std::vector<const assembly::HessianMatrix*>{&plane, &solid}) {
+    const Eigen::VectorXd b = random_vector(A->rows(), 31);
+    Eigen::VectorXd cholmod(b.size()), one(b.size()), two(b.size()), y(b.size());
+    SparseCholesky cholesky;
+    ASSERT_EQ(cholesky.factorize(*A), FactorStatus::positive_definite);
+    EXPECT_FALSE(cholesky.factored_by_sofax());
+    cholesky.solve(b, cholmod);
+    ASSERT_EQ(cholesky.factorize_double_precision(*A, 1), FactorStatus::positive_definite);
+    EXPECT_TRUE(cholesky.factored_by_sofax());
+    EXPECT_FALSE(cholesky.factored_in_single_precision());
+    cholesky.solve(b, one);
+    cholesky.solve_single_precision(b, y, 2);
+    EXPECT_EQ(one, y);
+    ASSERT_EQ(cholesky.factorize_double_precision(*A, 2), FactorStatus::positive_definite);
+    cholesky.solve(b, two);
+    EXPECT_EQ(one, two) << "one thread and two give the same factor";
+    const double norm_A = Eigen::MatrixXd(*A).cwiseAbs().rowwise().sum().maxCoeff();
+    EXPECT_LT((*A * one - b).norm(), 1000 * 1.1e-16 * norm_A * one.norm());
+    EXPECT_LT((one - cholmod).norm(), 1e-9 * cholmod.norm()) << "CHOLMOD's solution, to κ·u";
+    EXPECT_EQ(cholesky.analysis_count(), 1);
+    EXPECT_EQ(cholesky.factorize_double_precision(-*A, 2), FactorStatus::not_positive_definite);
+    EXPECT_FALSE(cholesky.can_solve());
+    EXPECT_FALSE(cholesky.factored_by_sofax());
+  }
+  SparseCholesky cholesky;
+  const assembly::HessianMatrix laplacian = test::grid_laplacian(12);  // one zero eigenvalue
+  EXPECT_EQ(cholesky.factorize(laplacian), FactorStatus::not_positive_definite);
+  EXPECT_EQ(cholesky.factorize_double_precision(laplacian, 2), FactorStatus::not_positive_definite);
 }
 
 // On two threads the float solve cuts the tree in two sides and a top part; the bits are those

@@ -61,8 +61,9 @@ void StaticAdjoint::assemble(const assembly::Objective& objective, const Eigen::
 
 solve::FactorStatus StaticAdjoint::factorize() {
   PhaseTimer t(statistics_.factorization);
-  const solve::FactorStatus status = elimination_.free_count() > 0 ? cholesky_.factorize(reduced_.matrix())
-                                                                   : solve::FactorStatus::positive_definite;
+  const solve::FactorStatus status = elimination_.free_count() > 0
+                                        ? cholesky_.factorize_double_precision(reduced_.matrix(), threads_)
+                                        : solve::FactorStatus::positive_definite;
   ++statistics_.factorizations;
   factored_x_ = *x_;
   factored_ = status == solve::FactorStatus::positive_definite;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "sofax/core/error.hpp"
-#include "sofax/solve/single_precision_factor.hpp"
+#include "sofax/solve/supernodal_factor.hpp"
 
 #ifdef SOFAX_HAVE_CHOLMOD
 #include <cholmod.h>
@@ -156,6 +156,10 @@ struct SparseCholesky::Impl {
   SinglePrecisionFactor single;
   enum class SingleState { stale, current, unavailable } single_state = SingleState::stale;
   bool single_only = false;  // the last factorization was factorize_single_precision's
+  // factorize_double_precision's factor, and the threads its solves run on.
+  DoublePrecisionFactor own;
+  bool own_only = false;
+  int own_threads = 1;
 
   // Eigen back-end: a column-major copy whose structure is set once per pattern.
   ColumnMatrix csc;
@@ -334,6 +338,7 @@ FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
   if (!analyse_if_new(A)) return status_;  // out of memory: reported as a numerical failure
   m.single_state = Impl::SingleState::stale;
   m.single_only = false;
+  m.own_only = false;
 
   if (backend_ == CholeskyBackend::eigen) {
     std::copy(A.valuePtr(), A.valuePtr() + nnz, m.csc.valuePtr());
@@ -413,12 +418,45 @@ FactorStatus SparseCholesky::factorize_single_precision(const assembly::HessianM
     const cholmod_factor& L = *m.llt;  // symbolic (or an earlier numeric factor): its structure
     m.single.assign_structure(supernodal_view(L));
     m.single_only = true;
+    m.own_only = false;
     m.using_ldlt = false;
     if (!m.single.factorize(A, threads)) {
       m.single_state = Impl::SingleState::unavailable;
       return status_ = FactorStatus::not_positive_definite;
     }
     m.single_state = Impl::SingleState::current;
+    inertia_ = {static_cast<int>(A.rows()), 0, 0};
+    return status_ = FactorStatus::positive_definite;
+  }
+#endif
+  (void)threads;
+  return factorize(A);
+}
+
+bool SparseCholesky::factored_by_sofax() const { return can_solve() && impl_->own_only; }
+
+FactorStatus SparseCholesky::factorize_double_precision(const assembly::HessianMatrix& A, int threads) {
+#ifdef SOFAX_HAVE_CHOLMOD
+  if (backend_ == CholeskyBackend::cholmod) {
+    Impl& m = *impl_;
+    status_ = FactorStatus::numerical_failure;
+    inertia_ = {};
+    if (A.rows() != A.cols())
+      throw InputError("SparseCholesky::factorize_double_precision", "matrix is " + std::to_string(A.rows()) +
+                                                                         " × " + std::to_string(A.cols()) +
+                                                                         ", not square");
+    if (!A.isCompressed())
+      throw InputError("SparseCholesky::factorize_double_precision", "matrix is not in compressed form");
+    if (!analyse_if_new(A)) return status_;
+    m.own.assign_structure(supernodal_view(*m.llt));
+    m.single_state = Impl::SingleState::stale;
+    m.single_only = false;
+    m.own_only = true;
+    m.own_threads = threads;
+    m.using_ldlt = false;
+    // The zero-pivot test of factorize(), on the same estimate.
+    if (!m.own.factorize(A, threads) || !(m.own.rcond() > options_.zero_pivot_tolerance))
+      return status_ = FactorStatus::not_positive_definite;
     inertia_ = {static_cast<int>(A.rows()), 0, 0};
     return status_ = FactorStatus::positive_definite;
   }
@@ -438,6 +476,10 @@ void SparseCholesky::solve(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Re
                                                   std::to_string(m.size));
   if (m.single_only) {
     m.single.solve(b, x);
+    return;
+  }
+  if (m.own_only) {
+    m.own.solve(b, x, m.own_threads);
     return;
   }
   if (backend_ == CholeskyBackend::eigen) {
@@ -469,6 +511,10 @@ void SparseCholesky::solve_single_precision(const Eigen::Ref<const Eigen::Vector
                                             Eigen::Ref<Eigen::VectorXd> x, int threads) {
 #ifdef SOFAX_HAVE_CHOLMOD
   Impl& m = *impl_;
+  if (can_solve() && m.own_only) {  // sofax's own factor: solved in double, no copy made
+    m.own.solve(b, x, threads);
+    return;
+  }
   if (can_solve() && backend_ == CholeskyBackend::cholmod && !m.using_ldlt && m.llt && m.llt->is_super &&
       b.size() == m.size && x.size() == m.size) {
     if (m.single_state == Impl::SingleState::stale) {

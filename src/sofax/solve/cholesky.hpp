@@ -94,6 +94,15 @@ class SparseCholesky {
   // float: a matrix near the edge may fail here and factor in double). The Eigen back-end
   // factors in double, as factorize(). InputError as factorize.
   FactorStatus factorize_single_precision(const assembly::HessianMatrix& A, int threads = 1);
+  // The same factorization in double, computed by sofax on the symbolic analysis of A's pattern
+  // (DoublePrecisionFactor::factorize) on up to two threads (≤ 0: OpenMP's count; the same bits
+  // for any count): the two sides of the elimination tree side by side, where CHOLMOD's
+  // factorize() takes one supernode at a time, and on 2D patterns (cloth, shells: thousands of
+  // small supernodes) one thread does. solve() is then exact, on the same threads.
+  // positive_definite or not_positive_definite (a pivot ≤ 0, or below factorize()'s zero-pivot
+  // threshold; no LDLᵀ fallback here: with ldlt_fallback, factorize() is the call). The Eigen
+  // back-end factors as factorize(). InputError as factorize.
+  FactorStatus factorize_double_precision(const assembly::HessianMatrix& A, int threads = 1);
   // The symbolic analysis alone (a new pattern only): statistics() then tells what a
   // factorization would cost (entries of L, flops) without making it; nothing to solve with.
   // InputError as factorize, and when CHOLMOD runs out of memory.
@@ -102,6 +111,8 @@ class SparseCholesky {
   FactorStatus status() const { return status_; }
   // The last factorization was factorize_single_precision's (and succeeded).
   bool factored_in_single_precision() const;
+  // The last factorization was factorize_double_precision's, sofax's own (and succeeded).
+  bool factored_by_sofax() const;
   Inertia inertia() const { return inertia_; }
   // True after a factorization whose status allows solve().
   bool can_solve() const;
@@ -109,7 +120,7 @@ class SparseCholesky {
   // std::logic_error when !can_solve().
   void solve(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Ref<Eigen::VectorXd> x);
   // x ≈ A⁻¹ b through a single-precision copy of the factor, made on the first call after each
-  // factorization (solve/single_precision_factor.hpp): half the memory traffic of solve(), to
+  // factorization (solve/supernodal_factor.hpp): half the memory traffic of solve(), to
   // ~1e-7·κ(A) relative. For preconditioners (a kept factor's CG); solve() where there is no
   // supernodal LLᵀ factor to copy (the Eigen back-end, the LDLᵀ fallback) or its values do not
   // fit a float. On up to two threads (≤ 0: OpenMP's count), the same bits for any count.

@@ -158,6 +158,13 @@ void balance_translations(const assembly::HessianMatrix& H, const std::vector<in
 // streaming ~5 GFlop/s (the 64×32 cloth: a factorization 6–7 ms, a CG iteration 0.5–0.6 ms,
 // 4·nnz(L) = 3.3 MFlop; docs/benchmarks.md).
 constexpr double kFloatFactorizationSpeedup = 4.0;
+// And one that sofax computed in double (SparseCholesky::factorize_double_precision, Newton's
+// double factorizations): its factorization runs 2.8× faster than CHOLMOD's on the cloth's matrix
+// (12 against 33 ms) and its solves 1.45× faster (0.47 against 0.69 ms, two threads), which puts
+// it at ~2 × 2.8 / 1.45 ≈ 3.9 against the CG iterations it preconditions, less the sparse product
+// and vector updates of each CG iteration: 3 measured best on the cloth on the sphere (0.49–0.54 s
+// per step against 0.61 at 2 and 0.58–0.65 at 5; docs/benchmarks.md).
+constexpr double kOwnDoubleFactorizationSpeedup = 3.0;
 constexpr int kFreshFactorIterations = 10;
 
 // MinimizerOptions::lag_final_hessian: the largest ratio of the last two full steps at which the
@@ -207,7 +214,9 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
   // Kept factors that precondition in single precision are also computed in it
   // (SparseCholesky::factorize_single_precision): the step on a fresh factor is then CG
   // preconditioned by it, as by a kept one. Where the float factorization fails, or CG on it does
-  // not converge, CHOLMOD's double factorization (with its diagonal shifts) solves directly.
+  // not converge, the double factorization (with its diagonal shifts) solves directly. Double
+  // factors are sofax's own too (factorize_double_precision: CHOLMOD's analysis, the elimination
+  // tree's two sides on two threads), exact as CHOLMOD's and 1–3.5× faster.
   const bool factors_in_single_precision = options.reuse_factorization && options.reuse_in_single_precision;
   bool single_factor = false;  // the last factorization was in single precision
   // Factors H_ff (first in floats when `in_single_precision`), then in double adding τ·I while it
@@ -226,7 +235,7 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
       single_factor = status == FactorStatus::positive_definite;
     }
     for (int attempt = 0; !single_factor; ++attempt) {
-      status = w.cholesky->factorize(w.reduced.matrix());
+      status = w.cholesky->factorize_double_precision(w.reduced.matrix(), options.threads);
       ++w.factorizations;
       if (status == FactorStatus::positive_definite || attempt == max_shifts) break;
       shift = increase_shift(values, w.reduced_diagonal, mean_diagonal, shift, nullptr);
@@ -315,6 +324,7 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
   // when CG does not converge within its budget (the caller factors instead).
   auto cg_iteration_cost = [&] {
     if (w.cholesky->factored_in_single_precision()) return kFloatFactorizationSpeedup;
+    if (w.cholesky->factored_by_sofax()) return kOwnDoubleFactorizationSpeedup;
     return options.reuse_in_single_precision ? 1.0 : 2.0;
   };
   // `fresh`: the factor is of this very Hessian (a float factorization just made): CG then meets
@@ -338,7 +348,8 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
     // Iterations that stay cheaper than a factorization (see MinimizerOptions::reuse_factorization):
     // a CG iteration's 4·nnz(L) flops of triangular solves against the factorization's flops,
     // each at its own speed per flop (a double factor's CG ~2× slower than its copy's in floats;
-    // the factorization in floats kFloatFactorizationSpeedup× faster than CHOLMOD's in double).
+    // the factorization in floats kFloatFactorizationSpeedup× faster than CHOLMOD's in double, and
+    // sofax's own in double kOwnDoubleFactorizationSpeedup× against its CG).
     const FactorStatistics stats = w.cholesky->statistics();
     int budget = options.reuse_max_iterations;
     if (stats.flops > 0.0 && stats.factor_nonzeros > 0.0)

@@ -53,13 +53,16 @@ struct SupernodalFactorView {
   const int* perm = nullptr;  // size
 };
 
-class SinglePrecisionFactor {
+template <typename Scalar>
+class SupernodalFactor {
  public:
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
   // factorize() computes each supernode's update in column panels of at most this many values
   // (16 MB; a panel as wide as one target where that alone is larger): one panel for all but the
   // widest supernodes of large 3D factors, whose whole update would take gigabytes.
   static constexpr std::size_t kPanelValues = std::size_t{1} << 22;
-  explicit SinglePrecisionFactor(std::size_t panel_values = kPanelValues) : panel_values_(panel_values) {}
+  explicit SupernodalFactor(std::size_t panel_values = kPanelValues) : panel_values_(panel_values) {}
 
   // Copies L, its values rounded to float. False (and the copy left empty) when a value is not
   // finite or beyond float's range: the caller then solves in double. The structure (and the cut
@@ -85,6 +88,9 @@ class SinglePrecisionFactor {
   // The share of L's values in the top part, which the two threads do not share (0 with no
   // copy): what bounds the solve's speed-up on two threads.
   double top_share() const;
+  // (min Lⱼⱼ / max Lⱼⱼ)², CHOLMOD's rcond estimate (cholmod_rcond): a zero-pivot test on par with
+  // CHOLMOD's factor. 0 with no values.
+  double rcond() const;
 
  private:
   bool adopt_structure(const SupernodalFactorView& L);  // false when it is the one held already
@@ -95,13 +101,15 @@ class SinglePrecisionFactor {
   // ancestors (a side's updates to the top part into its top_updates_). False at a pivot ≤ 0.
   bool factor_supernode(int s, int side);
   // One side's (or, side 0 without `outside`, the top part's) supernodes first … last.
-  void forward(int first, int last, int side, float* outside);
+  void forward(int first, int last, int side, Scalar* outside);
   void backward(int first, int last, int side);
+
+  using Block = Eigen::Map<const Matrix, 0, Eigen::OuterStride<>>;
 
   int size_ = 0;
   std::vector<int> super_, row_start_, value_start_, rows_, perm_;
   std::vector<int> owner_;  // per column: the supernode holding it
-  std::vector<float> values_;
+  std::vector<Scalar> values_;
   // The cut: each side's subtrees as ranges [first, last] of supernodes (postorder makes a
   // subtree contiguous), the top part's supernodes in ascending order, and which columns are the
   // top part's.
@@ -109,9 +117,9 @@ class SinglePrecisionFactor {
   std::vector<int> top_;
   std::vector<char> top_column_;
   std::vector<int> top_columns_;
-  Eigen::VectorXf work_;                      // the permuted right-hand side, solved in place
-  std::array<Eigen::VectorXf, 2> outside_;    // each side's updates to the top part's rows
-  std::array<Eigen::VectorXf, 2> gathered_;   // one supernode's rows below its diagonal block
+  Vector work_;                      // the permuted right-hand side, solved in place
+  std::array<Vector, 2> outside_;    // each side's updates to the top part's rows
+  std::array<Vector, 2> gathered_;   // one supernode's rows below its diagonal block
 
   // factorize(): supernode s's update L₂₁L₂₁ᵀ goes to the ancestors owning its rows below; the
   // columns first … last − 1 of the update (counted among those rows) belong to supernode
@@ -123,12 +131,17 @@ class SinglePrecisionFactor {
   std::vector<UpdateTarget> targets_;
   std::vector<int> target_start_, relative_;
   std::vector<int> top_offset_;  // per supernode: its values' offset in top_updates_, −1 off the top part
-  std::array<std::vector<float>, 2> top_updates_;
-  std::array<Eigen::MatrixXf, 2> update_;     // one target's panel of L₂₁L₂₁ᵀ, per side
+  std::array<std::vector<Scalar>, 2> top_updates_;
+  std::array<Matrix, 2> update_;     // one target's panel of L₂₁L₂₁ᵀ, per side
   std::vector<long> load_;  // per nonzero of A: where it goes in values_ (−1: above the diagonal)
   std::vector<int> load_outer_, load_inner_;  // the pattern load_ was made for
   bool has_values_ = false;
   std::size_t panel_values_;
 };
+
+using SinglePrecisionFactor = SupernodalFactor<float>;
+using DoublePrecisionFactor = SupernodalFactor<double>;
+extern template class SupernodalFactor<float>;
+extern template class SupernodalFactor<double>;
 
 }  // namespace sofax::solve

@@ -1,4 +1,4 @@
-#include "sofax/solve/single_precision_factor.hpp"
+#include "sofax/solve/supernodal_factor.hpp"
 
 #include <omp.h>
 
@@ -16,8 +16,6 @@
 namespace sofax::solve {
 
 namespace {
-using Block = Eigen::Map<const Eigen::MatrixXf, 0, Eigen::OuterStride<>>;
-
 // Below this many values a solve takes a few microseconds: waking a second thread costs more.
 constexpr std::size_t kParallelValues = 50'000;
 // The cut stops splitting subtrees once the two sides' work is this close (a share of the
@@ -30,37 +28,40 @@ namespace {
 void check_view(const SupernodalFactorView& L, bool with_values) {
   if (L.size < 0 || L.supernodes < 0 ||
       (L.size > 0 && (!L.super || !L.row_start || !L.value_start || !L.rows || (with_values && !L.values) || !L.perm)))
-    throw InputError("SinglePrecisionFactor::assign", "incomplete supernodal factor view");
+    throw InputError("SupernodalFactor::assign", "incomplete supernodal factor view");
 }
 }  // namespace
 
-bool SinglePrecisionFactor::assign(const SupernodalFactorView& L) {
+template <typename Scalar>
+bool SupernodalFactor<Scalar>::assign(const SupernodalFactorView& L) {
   check_view(L, true);
   const int S = L.supernodes;
   const std::size_t value_count = S > 0 ? static_cast<std::size_t>(L.value_start[S]) : 0;
   values_.resize(value_count);
-  constexpr double largest = std::numeric_limits<float>::max();
+  constexpr double largest = std::numeric_limits<Scalar>::max();
   for (std::size_t k = 0; k < value_count; ++k) {
     const double v = L.values[k];
-    if (!(std::abs(v) <= largest)) {  // NaN, ±∞ or out of float's range
+    if (!(std::abs(v) <= largest)) {  // NaN, ±∞ or out of Scalar's range
       clear();
       return false;
     }
-    values_[k] = static_cast<float>(v);
+    values_[k] = static_cast<Scalar>(v);
   }
   adopt_structure(L);
   has_values_ = true;
   return true;
 }
 
-void SinglePrecisionFactor::assign_structure(const SupernodalFactorView& L) {
+template <typename Scalar>
+void SupernodalFactor<Scalar>::assign_structure(const SupernodalFactorView& L) {
   check_view(L, false);
   adopt_structure(L);
   values_.resize(L.supernodes > 0 ? static_cast<std::size_t>(L.value_start[L.supernodes]) : 0);
   has_values_ = false;
 }
 
-bool SinglePrecisionFactor::adopt_structure(const SupernodalFactorView& L) {
+template <typename Scalar>
+bool SupernodalFactor<Scalar>::adopt_structure(const SupernodalFactorView& L) {
   const int S = L.supernodes;
   const int row_count = S > 0 ? L.row_start[S] : 0;
   const bool same_structure = size_ == L.size && static_cast<int>(super_.size()) == S + 1 &&
@@ -85,7 +86,7 @@ bool SinglePrecisionFactor::adopt_structure(const SupernodalFactorView& L) {
     for (int c = super_[s]; c < super_[s + 1]; ++c) owner_[c] = s;
   work_.resize(size_);
   for (int side = 0; side < 2; ++side) {
-    outside_[side] = Eigen::VectorXf::Zero(size_);
+    outside_[side] = Vector::Zero(size_);
     gathered_[side].resize(widest_below);
   }
   cut_tree();
@@ -100,7 +101,8 @@ bool SinglePrecisionFactor::adopt_structure(const SupernodalFactorView& L) {
   return true;
 }
 
-void SinglePrecisionFactor::clear() {
+template <typename Scalar>
+void SupernodalFactor<Scalar>::clear() {
   size_ = 0;
   has_values_ = false;
   targets_.clear();
@@ -128,7 +130,8 @@ void SinglePrecisionFactor::clear() {
 // the two sides, heaviest first onto the lighter side; while the sides differ by more than
 // kBalancedShare of the work, the heaviest subtree is split: its root goes to the top part, its
 // children become subtrees of their own.
-void SinglePrecisionFactor::cut_tree() {
+template <typename Scalar>
+void SupernodalFactor<Scalar>::cut_tree() {
   const int S = static_cast<int>(super_.size()) - 1;
   sides_ = {};
   top_.clear();
@@ -202,7 +205,8 @@ void SinglePrecisionFactor::cut_tree() {
 // column of t, its rows i′ ≥ i to t's rows of the same indices (a supernodal structure holds
 // them: t is an ancestor of s). Consecutive columns with one owner form one target; the
 // positions of its rows in t's block are found by merging two ascending lists.
-void SinglePrecisionFactor::map_updates() {
+template <typename Scalar>
+void SupernodalFactor<Scalar>::map_updates() {
   const int S = static_cast<int>(super_.size()) - 1;
   targets_.clear();
   relative_.clear();
@@ -224,7 +228,7 @@ void SinglePrecisionFactor::map_updates() {
         while (p < t_count && t_rows[p] < b[i]) ++p;
         if (p == t_count || t_rows[p] != b[i]) {
           target_start_.clear();  // made again, and failing again, on the next call
-          throw InputError("SinglePrecisionFactor::factorize", "not a supernodal structure: row " + std::to_string(b[i]) +
+          throw InputError("SupernodalFactor::factorize", "not a supernodal structure: row " + std::to_string(b[i]) +
                                                                     " of supernode " + std::to_string(s) +
                                                                     " is missing from its ancestor " + std::to_string(t));
         }
@@ -251,14 +255,15 @@ void SinglePrecisionFactor::map_updates() {
     }
   }
   for (int side = 0; side < 2; ++side) {
-    top_updates_[side].assign(top_values, 0.0f);
+    top_updates_[side].assign(top_values, Scalar(0));
     update_[side].resize(static_cast<Eigen::Index>(largest_panel), 1);
   }
 }
 
 // Where each entry of A on or below the diagonal of P A Pᵀ goes in L's blocks: column j of
 // P A Pᵀ is column perm[j] of A (a row of A's CSR arrays: the pattern is symmetric).
-void SinglePrecisionFactor::map_load(const assembly::HessianMatrix& A) {
+template <typename Scalar>
+void SupernodalFactor<Scalar>::map_load(const assembly::HessianMatrix& A) {
   const int S = static_cast<int>(super_.size()) - 1;
   std::vector<int> inverse(static_cast<std::size_t>(size_)), position(static_cast<std::size_t>(size_), -1);
   for (int k = 0; k < size_; ++k) inverse[perm_[k]] = k;
@@ -275,7 +280,7 @@ void SinglePrecisionFactor::map_load(const assembly::HessianMatrix& A) {
         const int i = inverse[inner[k]];
         if (i < j) continue;
         if (position[i] < 0)
-          throw InputError("SinglePrecisionFactor::factorize", "entry (" + std::to_string(inner[k]) + ", " +
+          throw InputError("SupernodalFactor::factorize", "entry (" + std::to_string(inner[k]) + ", " +
                                                                     std::to_string(column) +
                                                                     ") of the matrix lies outside the factor's structure");
         load_[k] = value_start_[s] + position[i] + static_cast<long>(j - super_[s]) * rows;
@@ -287,24 +292,25 @@ void SinglePrecisionFactor::map_load(const assembly::HessianMatrix& A) {
   load_inner_.assign(inner, inner + A.nonZeros());
 }
 
-bool SinglePrecisionFactor::factor_supernode(int s, int side) {
+template <typename Scalar>
+bool SupernodalFactor<Scalar>::factor_supernode(int s, int side) {
   const int columns = super_[s + 1] - super_[s];
   const int rows = row_start_[s + 1] - row_start_[s], below = rows - columns;
-  Eigen::Map<Eigen::MatrixXf, 0, Eigen::OuterStride<>> block(values_.data() + value_start_[s], rows, columns,
+  Eigen::Map<Matrix, 0, Eigen::OuterStride<>> block(values_.data() + value_start_[s], rows, columns,
                                                             Eigen::OuterStride<>(rows));
   auto diagonal = block.topRows(columns);
-  Eigen::Ref<Eigen::MatrixXf> in_place(diagonal);
-  const Eigen::LLT<Eigen::Ref<Eigen::MatrixXf>, Eigen::Lower> llt(in_place);  // blocked, in place
+  Eigen::Ref<Matrix> in_place(diagonal);
+  const Eigen::LLT<Eigen::Ref<Matrix>, Eigen::Lower> llt(in_place);  // blocked, in place
   if (llt.info() != Eigen::Success) return false;
   for (int c = 0; c < columns; ++c)
     if (!std::isfinite(diagonal(c, c))) return false;
   if (below == 0) return true;
   auto lower = block.bottomRows(below);
-  diagonal.triangularView<Eigen::Lower>().transpose().solveInPlace<Eigen::OnTheRight>(lower);
+  diagonal.template triangularView<Eigen::Lower>().transpose().template solveInPlace<Eigen::OnTheRight>(lower);
   // The update L₂₁L₂₁ᵀ in column panels of whole targets, each as tall as the rows that reach it
   // (rows c0 … below − 1 of columns c0 … c1 − 1): one panel for all but the widest supernodes,
   // whose update would not fit panel_values_.
-  Eigen::MatrixXf& buffer = update_[side < 0 ? 0 : side];
+  Matrix& buffer = update_[side < 0 ? 0 : side];
   const int* b = rows_.data() + row_start_[s] + columns;
   for (int g0 = target_start_[s]; g0 < target_start_[s + 1];) {
     const int c0 = targets_[g0].first, height = below - c0;
@@ -313,19 +319,19 @@ bool SinglePrecisionFactor::factor_supernode(int s, int side) {
            static_cast<std::size_t>(height) * static_cast<std::size_t>(targets_[g1].last - c0) <= panel_values_)
       ++g1;
     const int c1 = targets_[g1 - 1].last, width = c1 - c0;
-    Eigen::Map<Eigen::MatrixXf> panel(buffer.data(), height, width);
+    Eigen::Map<Matrix> panel(buffer.data(), height, width);
     const auto across = lower.middleRows(c0, width);
-    panel.topRows(width).triangularView<Eigen::Lower>() = across * across.transpose();
+    panel.topRows(width).template triangularView<Eigen::Lower>() = across * across.transpose();
     if (height > width) panel.bottomRows(height - width).noalias() = lower.bottomRows(height - width) * across.transpose();
     for (int g = g0; g < g1; ++g) {
       const UpdateTarget& u = targets_[g];
       const int t = u.target, t_rows = row_start_[t + 1] - row_start_[t];
-      float* target = side >= 0 && top_offset_[t] >= 0 ? top_updates_[side].data() + top_offset_[t]
+      Scalar* target = side >= 0 && top_offset_[t] >= 0 ? top_updates_[side].data() + top_offset_[t]
                                                         : values_.data() + value_start_[t];
       for (int j = u.first; j < u.last; ++j) {
         // The update's rows j … below − 1 of column j, and where they go in the target's column.
-        float* column = target + static_cast<long>(b[j] - super_[t]) * t_rows;
-        const float* from = panel.col(j - c0).data() + (j - c0);
+        Scalar* column = target + static_cast<long>(b[j] - super_[t]) * t_rows;
+        const Scalar* from = panel.col(j - c0).data() + (j - c0);
         const int* relative = relative_.data() + u.relative + (j - u.first);
         for (int k = 0, n = below - j; k < n; ++k) column[relative[k]] -= from[k];
       }
@@ -335,9 +341,10 @@ bool SinglePrecisionFactor::factor_supernode(int s, int side) {
   return true;
 }
 
-bool SinglePrecisionFactor::factorize(const assembly::HessianMatrix& A, int threads) {
+template <typename Scalar>
+bool SupernodalFactor<Scalar>::factorize(const assembly::HessianMatrix& A, int threads) {
   if (A.rows() != size_ || A.cols() != size_ || !A.isCompressed())
-    throw InputError("SinglePrecisionFactor::factorize", "a " + std::to_string(A.rows()) + " × " +
+    throw InputError("SupernodalFactor::factorize", "a " + std::to_string(A.rows()) + " × " +
                                                               std::to_string(A.cols()) +
                                                               " matrix (compressed) for a structure of size " +
                                                               std::to_string(size_));
@@ -350,15 +357,15 @@ bool SinglePrecisionFactor::factorize(const assembly::HessianMatrix& A, int thre
                             std::equal(load_outer_.begin(), load_outer_.end(), A.outerIndexPtr()) &&
                             std::equal(load_inner_.begin(), load_inner_.end(), A.innerIndexPtr());
   if (!same_pattern) map_load(A);
-  std::fill(values_.begin(), values_.end(), 0.0f);
-  constexpr double largest = std::numeric_limits<float>::max();
+  std::fill(values_.begin(), values_.end(), Scalar(0));
+  constexpr double largest = std::numeric_limits<Scalar>::max();
   const double* a = A.valuePtr();
   for (std::size_t k = 0; k < load_.size(); ++k) {
     if (load_[k] < 0) continue;
     if (!(std::abs(a[k]) <= largest)) return false;
-    values_[static_cast<std::size_t>(load_[k])] = static_cast<float>(a[k]);
+    values_[static_cast<std::size_t>(load_[k])] = static_cast<Scalar>(a[k]);
   }
-  for (auto& u : top_updates_) std::fill(u.begin(), u.end(), 0.0f);
+  for (auto& u : top_updates_) std::fill(u.begin(), u.end(), Scalar(0));
   const int wanted = threads > 0 ? threads : omp_get_max_threads();
   const bool parallel = wanted > 1 && values_.size() >= kParallelValues;
   bool factored[2] = {true, true};
@@ -370,9 +377,9 @@ bool SinglePrecisionFactor::factorize(const assembly::HessianMatrix& A, int thre
     }
   if (!factored[0] || !factored[1]) return false;
   for (int s : top_) {
-    float* v = values_.data() + value_start_[s];
-    const float* u0 = top_updates_[0].data() + top_offset_[s];
-    const float* u1 = top_updates_[1].data() + top_offset_[s];
+    Scalar* v = values_.data() + value_start_[s];
+    const Scalar* u0 = top_updates_[0].data() + top_offset_[s];
+    const Scalar* u1 = top_updates_[1].data() + top_offset_[s];
     for (int k = 0, n = value_start_[s + 1] - value_start_[s]; k < n; ++k) v[k] += u0[k] + u1[k];
   }
   for (int s : top_)
@@ -381,24 +388,41 @@ bool SinglePrecisionFactor::factorize(const assembly::HessianMatrix& A, int thre
   return true;
 }
 
-double SinglePrecisionFactor::top_share() const {
+template <typename Scalar>
+double SupernodalFactor<Scalar>::top_share() const {
   if (values_.empty()) return 0.0;
   double top = 0.0;
   for (int s : top_) top += value_start_[s + 1] - value_start_[s];
   return top / static_cast<double>(values_.size());
 }
 
+template <typename Scalar>
+double SupernodalFactor<Scalar>::rcond() const {
+  if (!has_values_ || size_ == 0) return 0.0;
+  double smallest = std::numeric_limits<double>::infinity(), largest = 0.0;
+  for (int s = 0, S = static_cast<int>(super_.size()) - 1; s < S; ++s) {
+    const int rows = row_start_[s + 1] - row_start_[s];
+    for (int c = 0; c < super_[s + 1] - super_[s]; ++c) {
+      const double d = values_[static_cast<std::size_t>(value_start_[s]) + static_cast<std::size_t>(c) * rows + c];
+      smallest = std::min(smallest, d);
+      largest = std::max(largest, d);
+    }
+  }
+  return largest > 0.0 ? (smallest / largest) * (smallest / largest) : 0.0;
+}
+
 // L y = P b for supernodes first … last: each diagonal block's triangle, then the rows below it
 // updated (a scatter through their indices). With `outside`, updates to the top part's rows are
 // gathered there instead (a side's share, added after both sides are done).
-void SinglePrecisionFactor::forward(int first, int last, int side, float* outside) {
-  Eigen::VectorXf& gathered = gathered_[side];
+template <typename Scalar>
+void SupernodalFactor<Scalar>::forward(int first, int last, int side, Scalar* outside) {
+  Vector& gathered = gathered_[side];
   for (int s = first; s <= last; ++s) {
     const int column = super_[s], columns = super_[s + 1] - column;
     const int rows = row_start_[s + 1] - row_start_[s], below = rows - columns;
     const Block block(values_.data() + value_start_[s], rows, columns, Eigen::OuterStride<>(rows));
     auto y = work_.segment(column, columns);
-    block.topRows(columns).triangularView<Eigen::Lower>().solveInPlace(y);
+    block.topRows(columns).template triangularView<Eigen::Lower>().solveInPlace(y);
     if (below == 0) continue;
     auto update = gathered.head(below);
     update.noalias() = block.bottomRows(below) * y;
@@ -416,8 +440,9 @@ void SinglePrecisionFactor::forward(int first, int last, int side, float* outsid
 
 // Lᵀ z = y for supernodes last … first: the rows below each block gathered, then the diagonal
 // block's transpose.
-void SinglePrecisionFactor::backward(int first, int last, int side) {
-  Eigen::VectorXf& gathered = gathered_[side];
+template <typename Scalar>
+void SupernodalFactor<Scalar>::backward(int first, int last, int side) {
+  Vector& gathered = gathered_[side];
   for (int s = last; s >= first; --s) {
     const int column = super_[s], columns = super_[s + 1] - column;
     const int rows = row_start_[s + 1] - row_start_[s], below = rows - columns;
@@ -429,22 +454,23 @@ void SinglePrecisionFactor::backward(int first, int last, int side) {
       for (int i = 0; i < below; ++i) known[i] = work_[index[i]];
       y.noalias() -= block.bottomRows(below).transpose() * known;
     }
-    block.topRows(columns).triangularView<Eigen::Lower>().transpose().solveInPlace(y);
+    block.topRows(columns).template triangularView<Eigen::Lower>().transpose().solveInPlace(y);
   }
 }
 
-void SinglePrecisionFactor::solve(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Ref<Eigen::VectorXd> x,
+template <typename Scalar>
+void SupernodalFactor<Scalar>::solve(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Ref<Eigen::VectorXd> x,
                                   int threads) {
   if (b.size() != size_ || x.size() != size_)
-    throw InputError("SinglePrecisionFactor::solve", "vectors of size " + std::to_string(b.size()) + " and " +
+    throw InputError("SupernodalFactor::solve", "vectors of size " + std::to_string(b.size()) + " and " +
                                                          std::to_string(x.size()) + " for a factor of size " +
                                                          std::to_string(size_));
-  if (!has_values_) throw std::logic_error("SinglePrecisionFactor::solve: a structure without values (factorize failed or was not called)");
-  for (int k = 0; k < size_; ++k) work_[k] = static_cast<float>(b[perm_[k]]);
+  if (!has_values_) throw std::logic_error("SupernodalFactor::solve: a structure without values (factorize failed or was not called)");
+  for (int k = 0; k < size_; ++k) work_[k] = static_cast<Scalar>(b[perm_[k]]);
   const int wanted = threads > 0 ? threads : omp_get_max_threads();
   const bool parallel = wanted > 1 && values_.size() >= kParallelValues;
   for (int side = 0; side < 2; ++side)
-    for (int c : top_columns_) outside_[side][c] = 0.0f;
+    for (int c : top_columns_) outside_[side][c] = Scalar(0);
 #pragma omp parallel for schedule(static, 1) num_threads(2) if (parallel)
   for (int side = 0; side < 2; ++side)
     for (const auto& [first, last] : sides_[side]) forward(first, last, side, outside_[side].data());
@@ -457,5 +483,8 @@ void SinglePrecisionFactor::solve(const Eigen::Ref<const Eigen::VectorXd>& b, Ei
       backward((*range)[0], (*range)[1], side);
   for (int k = 0; k < size_; ++k) x[perm_[k]] = static_cast<double>(work_[k]);
 }
+
+template class SupernodalFactor<float>;
+template class SupernodalFactor<double>;
 
 }  // namespace sofax::solve
