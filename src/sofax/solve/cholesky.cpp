@@ -314,28 +314,27 @@ bool SparseCholesky::analyse_if_new(const assembly::HessianMatrix& A) {
   return true;
 }
 
-void SparseCholesky::analyze(const assembly::HessianMatrix& A) {
-  status_ = FactorStatus::numerical_failure;  // no factor to solve with
+bool SparseCholesky::begin_factorization(const assembly::HessianMatrix& A, const char* where) {
+  status_ = FactorStatus::numerical_failure;  // no factor to solve with until one is made
   inertia_ = {};
   if (A.rows() != A.cols())
-    throw InputError("SparseCholesky::analyze", "matrix is " + std::to_string(A.rows()) + " × " +
-                                                    std::to_string(A.cols()) + ", not square");
-  if (!A.isCompressed()) throw InputError("SparseCholesky::analyze", "matrix is not in compressed form");
-  if (!analyse_if_new(A)) throw InputError("SparseCholesky::analyze", "CHOLMOD ran out of memory in the analysis");
+    throw InputError(where, "matrix is " + std::to_string(A.rows()) + " × " + std::to_string(A.cols()) +
+                                ", not square");
+  if (!A.isCompressed()) throw InputError(where, "matrix is not in compressed form");
+  return analyse_if_new(A);
+}
+
+void SparseCholesky::analyze(const assembly::HessianMatrix& A) {
+  if (!begin_factorization(A, "SparseCholesky::analyze"))
+    throw InputError("SparseCholesky::analyze", "CHOLMOD ran out of memory in the analysis");
 }
 
 FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
   Impl& m = *impl_;
-  status_ = FactorStatus::numerical_failure;
-  inertia_ = {};
-  if (A.rows() != A.cols())
-    throw InputError("SparseCholesky::factorize", "matrix is " + std::to_string(A.rows()) + " × " +
-                                                      std::to_string(A.cols()) + ", not square");
-  if (!A.isCompressed()) throw InputError("SparseCholesky::factorize", "matrix is not in compressed form");
+  // Out of memory in the analysis: reported as a numerical failure.
+  if (!begin_factorization(A, "SparseCholesky::factorize")) return status_;
   const Eigen::Index n = A.rows();
   const Eigen::Index nnz = A.nonZeros();
-
-  if (!analyse_if_new(A)) return status_;  // out of memory: reported as a numerical failure
   m.single_state = Impl::SingleState::stale;
   m.single_only = false;
   m.own_only = false;
@@ -406,15 +405,7 @@ FactorStatus SparseCholesky::factorize_single_precision(const assembly::HessianM
 #ifdef SOFAX_HAVE_CHOLMOD
   if (backend_ == CholeskyBackend::cholmod) {
     Impl& m = *impl_;
-    status_ = FactorStatus::numerical_failure;
-    inertia_ = {};
-    if (A.rows() != A.cols())
-      throw InputError("SparseCholesky::factorize_single_precision", "matrix is " + std::to_string(A.rows()) +
-                                                                         " × " + std::to_string(A.cols()) +
-                                                                         ", not square");
-    if (!A.isCompressed())
-      throw InputError("SparseCholesky::factorize_single_precision", "matrix is not in compressed form");
-    if (!analyse_if_new(A)) return status_;
+    if (!begin_factorization(A, "SparseCholesky::factorize_single_precision")) return status_;
     const cholmod_factor& L = *m.llt;  // symbolic (or an earlier numeric factor): its structure
     m.single.assign_structure(supernodal_view(L));
     m.single_only = true;
@@ -439,15 +430,7 @@ FactorStatus SparseCholesky::factorize_double_precision(const assembly::HessianM
 #ifdef SOFAX_HAVE_CHOLMOD
   if (backend_ == CholeskyBackend::cholmod) {
     Impl& m = *impl_;
-    status_ = FactorStatus::numerical_failure;
-    inertia_ = {};
-    if (A.rows() != A.cols())
-      throw InputError("SparseCholesky::factorize_double_precision", "matrix is " + std::to_string(A.rows()) +
-                                                                         " × " + std::to_string(A.cols()) +
-                                                                         ", not square");
-    if (!A.isCompressed())
-      throw InputError("SparseCholesky::factorize_double_precision", "matrix is not in compressed form");
-    if (!analyse_if_new(A)) return status_;
+    if (!begin_factorization(A, "SparseCholesky::factorize_double_precision")) return status_;
     m.own.assign_structure(supernodal_view(*m.llt));
     m.single_state = Impl::SingleState::stale;
     m.single_only = false;

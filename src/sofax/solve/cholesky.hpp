@@ -4,6 +4,8 @@
 // sofax was built with it) and Eigen's SimplicialLDLT. A matrix that is not positive definite is
 // a status, not an error; with `ldlt_fallback` it is refactored as LDLᵀ and its pivots classified,
 // so that semidefinite systems (zero pivots last, e.g. a connected graph Laplacian) still solve.
+// On CHOLMOD's analysis, sofax also computes the numeric factor itself (supernodal_factor.hpp),
+// in single precision for preconditioners or in double for exact solves, on two threads.
 //
 //   sofax::solve::SparseCholesky cholesky;                       // CHOLMOD when available
 //   sofax::assembly::HessianMatrix H = objective.make_hessian();
@@ -136,6 +138,9 @@ class SparseCholesky {
  private:
   struct Impl;
   bool analyse_if_new(const assembly::HessianMatrix& A);
+  // Every factorization's start: no factor to solve with, A checked (InputError, naming `where`),
+  // its pattern analysed when new. False when the analysis ran out of memory.
+  bool begin_factorization(const assembly::HessianMatrix& A, const char* where);
   CholeskyOptions options_;
   CholeskyBackend backend_;
   FactorStatus status_ = FactorStatus::numerical_failure;

@@ -1,12 +1,16 @@
-// A single-precision copy of a supernodal Cholesky factor (L Lᵀ = P A Pᵀ) and its two
-// triangular solves, for preconditioning. A kept factor preconditions CG on later Hessians
+// A supernodal Cholesky factor (L Lᵀ = P A Pᵀ) held by sofax, in single precision
+// (SinglePrecisionFactor) or double (DoublePrecisionFactor), with its two triangular solves.
+//
+// In single precision it preconditions. A kept factor preconditions CG on later Hessians
 // (MinimizerOptions::reuse_factorization): ~40 solves per step of the 64×32 cloth, each
 // streaming L from memory once forward and once backward. A preconditioner needs L only to a
-// few digits, so in floats the same solve moves half the bytes.
+// few digits, so in floats the same solve moves half the bytes. What it gives up is accuracy:
+// its solve is A⁻¹ to ~1e-7·κ(A) relative, not to roundoff. CG preconditioned by it still
+// converges to any tolerance (its residual is computed in double, against A). A float factor is
+// a copy of CHOLMOD's (assign) or computed here (factorize).
 //
-// What the copy gives up is accuracy: its solve is A⁻¹ to ~1e-7·κ(A) relative, not to
-// roundoff. CG preconditioned by it still converges to any tolerance (its residual is computed
-// in double, against A); a solve that must be exact uses the double factor.
+// In double it is exact, as CHOLMOD's factor is, and faster to compute and solve: what Newton
+// and the adjoint factor with (SparseCholesky::factorize_double_precision).
 //
 // The solves run on two threads where given them: the elimination tree is cut into two sets of
 // subtrees of about equal work, solved side by side, and a top part (their common ancestors)
@@ -14,19 +18,21 @@
 // structure alone, and the top part adds the two sides' updates in a fixed order, so the result
 // has the same bits on one thread as on two.
 //
-// It can also compute the factor itself, in single precision, on the structure of a symbolic
-// analysis (factorize): a supernodal right-looking Cholesky, each supernode's diagonal block
-// factored, the rows below it solved, and its update L₂₁L₂₁ᵀ scattered into its ancestors through
-// maps made once per structure. The two sides of the tree run on two threads, their updates to
-// the top part gathered apart and added in a fixed order (the same bits on one thread). A factor
-// of the small 2D patterns of cloth and shells is the sum of thousands of small dense blocks:
-// float halves the bytes and doubles the vector width, and the second thread takes the other
-// side of the tree, where CHOLMOD's double factorization runs on one.
+// The factorization (factorize) runs on the structure of a symbolic analysis: a supernodal
+// right-looking Cholesky, each supernode's diagonal block factored, the rows below it solved, and
+// its update L₂₁L₂₁ᵀ scattered into its ancestors through maps made once per structure. The two
+// sides of the tree run on two threads, their updates to the top part gathered apart and added
+// in a fixed order (the same bits on one thread). A factor of the small 2D patterns of cloth and
+// shells is the sum of thousands of small dense blocks: CHOLMOD factors them one at a time on one
+// thread, here the second thread takes the other side of the tree (the 64×32 cloth's matrix:
+// 12 ms in double, 6–8 ms in floats, against CHOLMOD's 33 ms), and float halves the bytes and
+// doubles the vector width.
 //
 //   sofax::solve::SinglePrecisionFactor single;
 //   if (single.assign(view)) single.solve(r, z);   // z ≈ A⁻¹ r
-//   single.assign_structure(symbolic);              // or: its own factor of A
-//   if (single.factorize(A, 2)) single.solve(r, z);
+//   sofax::solve::DoublePrecisionFactor own;
+//   own.assign_structure(symbolic);                 // or: a factor of A computed here
+//   if (own.factorize(A, 2)) own.solve(r, z, 2);    // z = A⁻¹ r to roundoff
 #pragma once
 
 #include <Eigen/Core>
@@ -64,24 +70,24 @@ class SupernodalFactor {
   static constexpr std::size_t kPanelValues = std::size_t{1} << 22;
   explicit SupernodalFactor(std::size_t panel_values = kPanelValues) : panel_values_(panel_values) {}
 
-  // Copies L, its values rounded to float. False (and the copy left empty) when a value is not
-  // finite or beyond float's range: the caller then solves in double. The structure (and the cut
-  // of its tree) is kept while the next factor's is the same.
+  // Copies L, its values rounded to Scalar. False (and the copy left empty) when a value is not
+  // finite or beyond Scalar's range (float's: the caller then solves in double). The structure
+  // (and the cut of its tree) is kept while the next factor's is the same.
   bool assign(const SupernodalFactorView& L);
   // The structure alone (L.values is not read: a symbolic analysis has none), for factorize().
   // Until then there are no values to solve with.
   void assign_structure(const SupernodalFactorView& L);
-  // L Lᵀ = P A Pᵀ in single precision on the structure assigned, which must be that of A's
+  // L Lᵀ = P A Pᵀ in Scalar on the structure assigned, which must be that of A's
   // pattern (A: both triangles of a symmetric matrix, as HessianMatrix holds them; InputError
   // for another size or an entry outside the structure). False, with no values left to solve
-  // with, when a pivot is not positive or a value is not finite in float. On up to two threads
+  // with, when a pivot is not positive or a value is not finite in Scalar. On up to two threads
   // (≤ 0: OpenMP's count), the same bits for any count.
   bool factorize(const assembly::HessianMatrix& A, int threads = 1);
   void clear();
   bool empty() const { return !has_values_; }  // no values to solve with
   int size() const { return size_; }
 
-  // x = Pᵀ L⁻ᵀ L⁻¹ P b, in single precision (b and x in double; they may alias), on up to two
+  // x = Pᵀ L⁻ᵀ L⁻¹ P b, in Scalar (b and x in double; they may alias), on up to two
   // threads (≤ 0: as many as OpenMP gives); the same bits for any count.
   void solve(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Ref<Eigen::VectorXd> x, int threads = 1);
 
