@@ -380,6 +380,38 @@ TEST(IsotropicPath, MembraneProjectionKeepsTheTension) {
   EXPECT_GE(Eig(H).eigenvalues().minCoeff(), -1e-12 * H_exact.norm());
 }
 
+// The StVK membrane's exact F-space Hessian in closed form (StVKMembrane::exact_density_hessian,
+// what exact calls use) is the dual path's, stretched or compressed, with the same energy and
+// stress; compressed, it is indefinite (the buckling curvature the projected stand-in drops).
+TEST(IsotropicPath, MembraneExactHessianInClosedFormIsTheDualPaths) {
+  using Model = energies::StVKMembrane;
+  using Kernel = assembly::DeformationKernel<Model>;
+  const Eigen::Vector2d theta(1.3, 7.0);
+  OneElement<Model> membrane(theta);
+  OneElement<assembly::FSpacePathOnly<Model>> ref(theta);
+  const Kernel::NodeGradients G = membrane.kernel.node_gradients(0);
+  using Eig = Eigen::SelfAdjointEigenSolver<Eigen::Matrix<double, 6, 6>>;
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  int indefinite = 0;
+  for (int sample = 0; sample < 40; ++sample) {
+    const bool compressed = sample >= 20;  // as in MembraneProjectionKeepsTheTension
+    const double s1 = compressed ? 0.825 + 0.125 * u(rng) : 1.175 + 0.125 * u(rng);
+    const double s2 = compressed ? 0.95 + 0.05 * u(rng) : 1.175 + 0.125 * u(rng);
+    const Eigen::Matrix<double, 3, 2> F = membrane_stretch(s1, s2, u(rng));
+    const Kernel::Local x = OneElement<Model>::nodes_of(F);
+    Kernel::Local g_closed, g_dual;
+    double E_closed = 0.0, E_dual = 0.0;
+    const Eigen::Matrix<double, 6, 6> H = membrane.kernel.f_space_hessian(0, x, G, false, &g_closed, &E_closed);
+    const Eigen::Matrix<double, 6, 6> H_dual = ref.kernel.f_space_hessian(0, x, G, false, &g_dual, &E_dual);
+    EXPECT_NEAR(E_closed, E_dual, 1e-13 * std::abs(E_dual)) << "sample " << sample;
+    EXPECT_LT(relative(g_closed, g_dual), 1e-12) << "sample " << sample;
+    EXPECT_LT(relative(H, H_dual), 1e-12) << "sample " << sample;
+    if (compressed) indefinite += Eig(H).eigenvalues().minCoeff() < 0.0;
+  }
+  EXPECT_EQ(indefinite, 20);
+}
+
 // The tension-field membrane's closed-form Hessian (TensionFieldMembrane::psd_density_hessian, what
 // projected calls use) is its exact Hessian: equal to the dual path's to rounding, taut, wrinkled
 // or slack, and PSD, where the StVK membrane's exact Hessian at the same F is indefinite under
@@ -410,6 +442,8 @@ TEST(IsotropicPath, TensionFieldMembraneHessianIsExactAndPositive) {
     EXPECT_NEAR(E_closed, E_dual, 1e-13 * std::abs(E_dual)) << "sample " << sample;
     EXPECT_LE((g_closed - g_dual).norm(), 1e-12 * std::max(g_dual.norm(), 1.0)) << "sample " << sample;
     EXPECT_LE((H - H_dual).norm(), 1e-12 * std::max(H_dual.norm(), 1.0)) << "sample " << sample;
+    // Exact calls take the same closed form (TensionFieldMembrane::exact_density_hessian).
+    EXPECT_EQ(membrane.kernel.f_space_hessian(0, x, G, false), H) << "sample " << sample;
     EXPECT_GE(Eig(H).eigenvalues().minCoeff(), -1e-12 * H.norm()) << "sample " << sample;
     if (regime == 2) EXPECT_EQ(H.norm(), 0.0) << "sample " << sample;
     if (regime != 0) stvk_indefinite += Eig(stvk.kernel.f_space_hessian(0, x, G, false)).eigenvalues().minCoeff() < 0.0;

@@ -22,7 +22,9 @@
 //   unless the density gives its own PSD stand-in in F-space for projected calls:
 //     static double psd_density_hessian(const F&, const θ&, P&, H_F&) → Ψ   (P = ∂Ψ/∂F, D×J)
 //   used whenever projection is asked and the group's weight is ≥ 0 (the StVK membrane: its
-//   Gauss–Newton part and the tension part of its geometric stiffness, energies/stvk.hpp).
+//   Gauss–Newton part and the tension part of its geometric stiffness, energies/stvk.hpp), and
+//   its exact Hessian in closed form for exact calls:
+//     static double exact_density_hessian(const F&, const θ&, P&, H_F&) → Ψ
 //
 // Parameter derivatives (what the adjoint of a solve needs), per element and weighted like the
 // rest, with θ_e the element's P parameters:
@@ -455,22 +457,32 @@ struct DeformationKernel {
       requires(const DefGrad& F, const Params& t, DefGrad& P, Eigen::Matrix<double, M, M>& H) {
         { Model::psd_density_hessian(F, t, P, H) } -> std::same_as<double>;
       };
+  static constexpr bool exact_density_form =
+      requires(const DefGrad& F, const Params& t, DefGrad& P, Eigen::Matrix<double, M, M>& H) {
+        { Model::exact_density_hessian(F, t, P, H) } -> std::same_as<double>;
+      };
 
   // w ∇²Ψ in F-space, projected through the map when asked (and not already PSD); the element's
   // gradient and energy too when grad / value are given.
   Eigen::Matrix<double, M, M> f_space_hessian(int e, const Local& x, const NodeGradients& G, bool project,
                                               Local* grad = nullptr, double* value = nullptr) const {
-    // The density's own PSD stand-in (PSD for w ≥ 0 only: w·H is then PSD too).
+    // The density's own closed forms: its PSD stand-in (PSD for w ≥ 0 only: w·H is then PSD
+    // too) for projected calls, its exact Hessian for exact ones.
+    auto closed_form = [&](auto density_hessian) {
+      DefGrad P;
+      Eigen::Matrix<double, M, M> HF;
+      const double psi = density_hessian(deformation_gradient(x, G), params(e), P, HF);
+      const double w = scale(e);
+      if (grad) map_to_nodes(P.data(), G, w, *grad);
+      if (value) *value = w * psi;
+      return Eigen::Matrix<double, M, M>(w * HF);
+    };
     if constexpr (psd_density_form) {
-      if (project && weight >= 0.0) {
-        DefGrad P;
-        Eigen::Matrix<double, M, M> HF;
-        const double psi = Model::psd_density_hessian(deformation_gradient(x, G), params(e), P, HF);
-        const double w = scale(e);
-        if (grad) map_to_nodes(P.data(), G, w, *grad);
-        if (value) *value = w * psi;
-        return w * HF;
-      }
+      if (project && weight >= 0.0)
+        return closed_form([](auto&&... a) { return Model::psd_density_hessian(a...); });
+    }
+    if constexpr (exact_density_form) {
+      if (!project) return closed_form([](auto&&... a) { return Model::exact_density_hessian(a...); });
     }
     // Through the invariants: tets always; square 2D F when projecting, since the analytic
     // projection needs ψ's invariant derivatives anyway (tri/1000: one Dual2<3> instead of a

@@ -117,16 +117,28 @@ struct StVKMembrane {
     return detail::stvk_invariant_density<2>(I, theta);
   }
 
-  // The projected Hessian in F-space (DeformationKernel's hook), closed form. With f_a the columns
-  // of F, E = ½(FᵀF − I) and S = ∂Ψ/∂E = 2μE + λ tr(E) I (second Piola–Kirchhoff):
+  // The F-space Hessian in closed form (DeformationKernel's hooks). With f_a the columns of F,
+  // E = ½(FᵀF − I) and S = ∂Ψ/∂E = 2μE + λ tr(E) I (second Piola–Kirchhoff):
   //   ∇²Ψ = JᵀWJ + S ⊗ I₃,   δFᵀ(JᵀWJ)δF = 2μ δE:δE + λ (tr δE)²,   δE = sym(Fᵀ δF),
-  // a Gauss–Newton part, PSD for μ > 0, λ ≥ 0, and the geometric stiffness (δF:δF S). The stand-in
-  // keeps the first whole and of S its tension only, S⁺ = Σ max(sₖ, 0) eₖeₖᵀ: PSD, and the exact
-  // Hessian wherever the membrane is stretched both ways (S ⪰ 0: a hanging cloth). Under
-  // compression it drops the buckling curvature, as the clamp does, where the numeric projection
-  // of the 6×6 Hessian cost 4× the exact Hessian (docs/benchmarks.md). P = F S.
+  // a Gauss–Newton part, PSD for μ > 0, λ ≥ 0, and the geometric stiffness (δF:δF S). P = F S.
+  // The exact Hessian keeps S whole: the same as the dual path's, at half its cost (a Dual2 over
+  // F's 6 entries; docs/benchmarks.md).
+  static double exact_density_hessian(const Eigen::Matrix<double, 3, 2>& F, const Eigen::Matrix<double, 2, 1>& theta,
+                                      Eigen::Matrix<double, 3, 2>& P, Eigen::Matrix<double, 6, 6>& H) {
+    return closed_form_hessian(F, theta, P, H, false);
+  }
+  // The projected stand-in keeps the Gauss–Newton part whole and of S its tension only,
+  // S⁺ = Σ max(sₖ, 0) eₖeₖᵀ: PSD, and the exact Hessian wherever the membrane is stretched both
+  // ways (S ⪰ 0: a hanging cloth). Under compression it drops the buckling curvature, as the clamp
+  // does, where the numeric projection of the 6×6 Hessian cost 4× the exact Hessian
+  // (docs/benchmarks.md).
   static double psd_density_hessian(const Eigen::Matrix<double, 3, 2>& F, const Eigen::Matrix<double, 2, 1>& theta,
                                     Eigen::Matrix<double, 3, 2>& P, Eigen::Matrix<double, 6, 6>& H) {
+    return closed_form_hessian(F, theta, P, H, true);
+  }
+
+  static double closed_form_hessian(const Eigen::Matrix<double, 3, 2>& F, const Eigen::Matrix<double, 2, 1>& theta,
+                                    Eigen::Matrix<double, 3, 2>& P, Eigen::Matrix<double, 6, 6>& H, bool tension_only) {
     const double mu = theta[0], lambda = theta[1];
     const Eigen::Vector3d f1 = F.col(0), f2 = F.col(1);
     const double e11 = 0.5 * (f1.squaredNorm() - 1.0), e22 = 0.5 * (f2.squaredNorm() - 1.0), e12 = 0.5 * f1.dot(f2);
@@ -142,13 +154,16 @@ struct StVKMembrane {
     const Eigen::Matrix<double, 6, 1> vtr = v11 + v22;
     H.noalias() = (2.0 * mu) * (v11 * v11.transpose() + v22 * v22.transpose() + 2.0 * v12 * v12.transpose());
     H.noalias() += lambda * (vtr * vtr.transpose());
-    // S⁺ ⊗ I₃ from S's 2×2 eigensystem.
-    const Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d> eig(S);
-    Eigen::Matrix2d tension = Eigen::Matrix2d::Zero();
-    for (int k = 0; k < 2; ++k)
-      if (eig.eigenvalues()[k] > 0.0)
-        tension += eig.eigenvalues()[k] * eig.eigenvectors().col(k) * eig.eigenvectors().col(k).transpose();
-    detail::add_membrane_geometric_stiffness(tension, H);
+    if (tension_only) {  // S⁺ ⊗ I₃ from S's 2×2 eigensystem
+      const Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d> eig(S);
+      Eigen::Matrix2d tension = Eigen::Matrix2d::Zero();
+      for (int k = 0; k < 2; ++k)
+        if (eig.eigenvalues()[k] > 0.0)
+          tension += eig.eigenvalues()[k] * eig.eigenvectors().col(k) * eig.eigenvectors().col(k).transpose();
+      detail::add_membrane_geometric_stiffness(tension, H);
+    } else {
+      detail::add_membrane_geometric_stiffness(S, H);
+    }
     return mu * (e11 * e11 + e22 * e22 + 2.0 * e12 * e12) + 0.5 * lambda * tr * tr;
   }
 

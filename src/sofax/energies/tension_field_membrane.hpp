@@ -61,7 +61,12 @@ struct TensionFieldMembrane {
     return psi;
   }
 
-  // The exact F-space Hessian in closed form (PSD: see the top of the file), with P = ∂Ψ/∂F = F S.
+  // The exact F-space Hessian in closed form (PSD: see the top of the file), with P = ∂Ψ/∂F = F S:
+  // the hook for exact calls and projected ones alike.
+  static double exact_density_hessian(const Eigen::Matrix<double, 3, 2>& F, const Eigen::Matrix<double, 2, 1>& theta,
+                                      Eigen::Matrix<double, 3, 2>& P, Eigen::Matrix<double, 6, 6>& H) {
+    return psd_density_hessian(F, theta, P, H);
+  }
   static double psd_density_hessian(const Eigen::Matrix<double, 3, 2>& F, const Eigen::Matrix<double, 2, 1>& theta,
                                     Eigen::Matrix<double, 3, 2>& P, Eigen::Matrix<double, 6, 6>& H) {
     const double mu = theta[0], lambda = theta[1];
