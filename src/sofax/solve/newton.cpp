@@ -235,7 +235,13 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
       single_factor = status == FactorStatus::positive_definite;
     }
     for (int attempt = 0; !single_factor; ++attempt) {
-      status = w.cholesky->factorize_double_precision(w.reduced.matrix(), options.threads);
+      // Kept double factors of contact steps (reuse_in_single_precision off) stay CHOLMOD's: on
+      // two sheets closing in at 0.6 m/s, sofax's factor under other rounding (the sanitizer
+      // build) left CG's 1% directions short of the barrier's soft modes and Newton crept past
+      // its 50 iterations (docs/benchmarks.md, stop 29).
+      status = options.reuse_in_single_precision
+                   ? w.cholesky->factorize_double_precision(w.reduced.matrix(), options.threads)
+                   : w.cholesky->factorize(w.reduced.matrix());
       ++w.factorizations;
       if (status == FactorStatus::positive_definite || attempt == max_shifts) break;
       shift = increase_shift(values, w.reduced_diagonal, mean_diagonal, shift, nullptr);
