@@ -155,11 +155,11 @@ struct SparseCholesky::Impl {
   // factor's (made on first use after each factorization) or it could not be made.
   SinglePrecisionFactor single;
   enum class SingleState { stale, current, unavailable } single_state = SingleState::stale;
-  bool single_only = false;  // the last factorization was factorize_single_precision's
   // factorize_double_precision's factor, and the threads its solves run on.
   DoublePrecisionFactor own;
-  bool own_only = false;
   int own_threads = 1;
+  // Who computed the last factor: CHOLMOD (or Eigen), or sofax in single or double precision.
+  enum class Computed { by_backend, single, own } computed = Computed::by_backend;
 
   // Eigen back-end: a column-major copy whose structure is set once per pattern.
   ColumnMatrix csc;
@@ -336,8 +336,7 @@ FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
   const Eigen::Index n = A.rows();
   const Eigen::Index nnz = A.nonZeros();
   m.single_state = Impl::SingleState::stale;
-  m.single_only = false;
-  m.own_only = false;
+  m.computed = Impl::Computed::by_backend;
 
   if (backend_ == CholeskyBackend::eigen) {
     std::copy(A.valuePtr(), A.valuePtr() + nnz, m.csc.valuePtr());
@@ -399,7 +398,7 @@ FactorStatus SparseCholesky::factorize(const assembly::HessianMatrix& A) {
 #endif
 }
 
-bool SparseCholesky::factored_in_single_precision() const { return can_solve() && impl_->single_only; }
+bool SparseCholesky::factored_in_single_precision() const { return can_solve() && impl_->computed == Impl::Computed::single; }
 
 FactorStatus SparseCholesky::factorize_single_precision(const assembly::HessianMatrix& A, int threads) {
 #ifdef SOFAX_HAVE_CHOLMOD
@@ -408,8 +407,7 @@ FactorStatus SparseCholesky::factorize_single_precision(const assembly::HessianM
     if (!begin_factorization(A, "SparseCholesky::factorize_single_precision")) return status_;
     const cholmod_factor& L = *m.llt;  // symbolic (or an earlier numeric factor): its structure
     m.single.assign_structure(supernodal_view(L));
-    m.single_only = true;
-    m.own_only = false;
+    m.computed = Impl::Computed::single;
     m.using_ldlt = false;
     if (!m.single.factorize(A, threads)) {
       m.single_state = Impl::SingleState::unavailable;
@@ -424,7 +422,7 @@ FactorStatus SparseCholesky::factorize_single_precision(const assembly::HessianM
   return factorize(A);
 }
 
-bool SparseCholesky::factored_by_sofax() const { return can_solve() && impl_->own_only; }
+bool SparseCholesky::factored_by_sofax() const { return can_solve() && impl_->computed == Impl::Computed::own; }
 
 FactorStatus SparseCholesky::factorize_double_precision(const assembly::HessianMatrix& A, int threads) {
 #ifdef SOFAX_HAVE_CHOLMOD
@@ -433,8 +431,7 @@ FactorStatus SparseCholesky::factorize_double_precision(const assembly::HessianM
     if (!begin_factorization(A, "SparseCholesky::factorize_double_precision")) return status_;
     m.own.assign_structure(supernodal_view(*m.llt));
     m.single_state = Impl::SingleState::stale;
-    m.single_only = false;
-    m.own_only = true;
+    m.computed = Impl::Computed::own;
     m.own_threads = threads;
     m.using_ldlt = false;
     // The zero-pivot test of factorize(), on the same estimate.
@@ -457,11 +454,11 @@ void SparseCholesky::solve(const Eigen::Ref<const Eigen::VectorXd>& b, Eigen::Re
     throw InputError("SparseCholesky::solve", "vectors of size " + std::to_string(b.size()) + " and " +
                                                   std::to_string(x.size()) + " for a matrix of size " +
                                                   std::to_string(m.size));
-  if (m.single_only) {
+  if (m.computed == Impl::Computed::single) {
     m.single.solve(b, x);
     return;
   }
-  if (m.own_only) {
+  if (m.computed == Impl::Computed::own) {
     m.own.solve(b, x, m.own_threads);
     return;
   }
@@ -494,7 +491,7 @@ void SparseCholesky::solve_single_precision(const Eigen::Ref<const Eigen::Vector
                                             Eigen::Ref<Eigen::VectorXd> x, int threads) {
 #ifdef SOFAX_HAVE_CHOLMOD
   Impl& m = *impl_;
-  if (can_solve() && m.own_only) {  // sofax's own factor: solved in double, no copy made
+  if (can_solve() && m.computed == Impl::Computed::own) {  // sofax's own factor: solved in double, no copy made
     m.own.solve(b, x, threads);
     return;
   }

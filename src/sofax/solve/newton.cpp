@@ -162,8 +162,9 @@ constexpr double kFloatFactorizationSpeedup = 4.0;
 // double factorizations): its factorization runs 2.8× faster than CHOLMOD's on the cloth's matrix
 // (12 against 33 ms) and its solves 1.45× faster (0.47 against 0.69 ms, two threads), which puts
 // it at ~2 × 2.8 / 1.45 ≈ 3.9 against the CG iterations it preconditions, less the sparse product
-// and vector updates of each CG iteration: 3 measured best on the cloth on the sphere (0.49–0.54 s
-// per step against 0.61 at 2 and 0.58–0.65 at 5; docs/benchmarks.md).
+// and vector updates of each CG iteration: 3 measured best on the cloth on the sphere while its
+// contact steps used these factors (0.49–0.54 s per step against 0.61 at 2 and 0.58–0.65 at 5;
+// docs/benchmarks.md, stop 29); now the float path's fallback keeps them.
 constexpr double kOwnDoubleFactorizationSpeedup = 3.0;
 constexpr int kFreshFactorIterations = 10;
 
@@ -214,9 +215,9 @@ MinimizerReport minimize_newton_assembled(const assembly::Objective& objective, 
   // Kept factors that precondition in single precision are also computed in it
   // (SparseCholesky::factorize_single_precision): the step on a fresh factor is then CG
   // preconditioned by it, as by a kept one. Where the float factorization fails, or CG on it does
-  // not converge, the double factorization (with its diagonal shifts) solves directly. Double
-  // factors are sofax's own too (factorize_double_precision: CHOLMOD's analysis, the elimination
-  // tree's two sides on two threads), exact as CHOLMOD's and 1–3.5× faster.
+  // not converge, the double factorization (with its diagonal shifts) solves directly: sofax's own
+  // here (factorize_double_precision: CHOLMOD's analysis, the elimination tree's two sides on two
+  // threads), exact as CHOLMOD's and 1–3.5× faster; CHOLMOD's in contact steps (below).
   const bool factors_in_single_precision = options.reuse_factorization && options.reuse_in_single_precision;
   bool single_factor = false;  // the last factorization was in single precision
   // Factors H_ff (first in floats when `in_single_precision`), then in double adding τ·I while it
